@@ -1,0 +1,79 @@
+/** Kubernetes building blocks shared by the components: labels, security, resources. */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+
+export const PART_OF = "hotel-reservation";
+/** Pods with this label may reach Redis and PostgreSQL (see the NetworkPolicies). */
+export const DATA_ACCESS_LABEL = "hotel-reservation/data-access";
+
+export interface KubeTarget {
+  kind: "kubernetes";
+  provider: k8s.Provider;
+  namespace: pulumi.Input<string>;
+  storageClass?: string;
+  prometheusOperator: boolean;
+  protectStateful: boolean;
+}
+
+export function labels(name: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF, ...extra };
+}
+
+export function checksum(...parts: string[]): string {
+  return createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 16);
+}
+
+/** Both official images (redis, postgres) run as uid 999. */
+export const podSecurity = (uid: number): k8s.types.input.core.v1.PodSecurityContext => ({
+  runAsNonRoot: true,
+  runAsUser: uid,
+  runAsGroup: uid,
+  fsGroup: uid,
+  seccompProfile: { type: "RuntimeDefault" },
+});
+
+export const containerSecurity: k8s.types.input.core.v1.SecurityContext = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: false,
+  capabilities: { drop: ["ALL"] },
+};
+
+export type Sizing = k8s.types.input.core.v1.ResourceRequirements;
+
+export const SIZING: Record<string, Sizing> = {
+  redis: { requests: { cpu: "250m", memory: "1280Mi" }, limits: { cpu: "1", memory: "1536Mi" } },
+  postgres: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } },
+  exporter: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+  app: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+  job: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+};
+
+/** Ingress to `selector` pods only from data-access pods (and Prometheus to the metrics port). */
+export function dataStoreNetworkPolicy(
+  name: string,
+  selector: Record<string, string>,
+  port: number,
+  metricsPort: number,
+  ns: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): k8s.networking.v1.NetworkPolicy {
+  return new k8s.networking.v1.NetworkPolicy(
+    name,
+    {
+      metadata: { namespace: ns, labels: labels(name) },
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ["Ingress"],
+        ingress: [
+          { from: [{ podSelector: { matchLabels: { [DATA_ACCESS_LABEL]: "true" } } }], ports: [{ port, protocol: "TCP" }] },
+          {
+            from: [{ namespaceSelector: {}, podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } } }],
+            ports: [{ port: metricsPort, protocol: "TCP" }],
+          },
+        ],
+      },
+    },
+    opts,
+  );
+}

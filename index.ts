@@ -1,0 +1,17 @@
+/**
+ * Hotel-reservation backend: the five quick wins of the optimisation roadmap as
+ * per-stage config (Pulumi.<stage>.yaml), validated before any resource exists.
+ */
+import { loadStackConfig } from "./config/load";
+import { HotelStack } from "./components/hotelStack";
+
+const { config, postgresPassword } = loadStackConfig();
+const stack = new HotelStack("hotel", { config, postgresPassword });
+
+export const stage = config.stage;
+export const platform = config.platform;
+export const namespace = stack.namespace;
+export const appSettings = stack.appSettings;
+export const redisConf = stack.redisConf;
+export const reconcileSql = stack.reconcileSql;
+export const alertRules = stack.alertRulesYaml;

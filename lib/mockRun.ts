@@ -1,0 +1,158 @@
+/**
+ * Runs the real program (index.ts) for one stage under Pulumi's mocks and returns
+ * every resource it registered, with its inputs and options. Used by the program
+ * tests and by the offline policy runner (`npm run policy`). Nothing is deployed.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+export const PROJECT = "hotel";
+export const STAGES = ["dev", "staging", "prod"] as const;
+/** Stand-in secret for mock runs; tests assert it never reaches a rendered file. */
+export const MOCK_PASSWORD = "mock-pg-password-7f3a9c";
+
+export interface Registered {
+  type: string;
+  name: string;
+  urn: string;
+  custom: boolean;
+  inputs: Record<string, any>;
+  parent: string;
+  provider: string;
+  protect: boolean;
+  retainOnDelete: boolean;
+  dependencies: string[];
+}
+
+export interface StageRun {
+  stage: string;
+  resources: Registered[];
+  outputs: Record<string, unknown>;
+  error?: Error;
+}
+
+/** A stage file's config: "hotel:key" -> value, as YAML parsed it. */
+export type RawConfig = Record<string, any>;
+
+export function readStageConfig(stage: string, dir = PROJECT_DIR): RawConfig {
+  const file = path.join(dir, `Pulumi.${stage}.yaml`);
+  const doc = parse(fs.readFileSync(file, "utf8")) ?? {};
+  return structuredClone(doc.config ?? {});
+}
+
+export interface RunOptions {
+  /** Edits the stage's config before the run (a deep copy). */
+  patch?: (config: RawConfig) => void;
+  /** Replaces the stage file's config altogether. */
+  config?: RawConfig;
+  /** undefined: MOCK_PASSWORD; null: not set. */
+  password?: string | null;
+}
+
+let captured: Map<string, Partial<Registered>> = new Map();
+let hooked = false;
+
+/** Captures the resource options the mocks' newResource callback does not see. */
+function hookMonitor(): void {
+  if (hooked) return;
+  hooked = true;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
+  const original = MockMonitor.prototype.registerResource;
+  MockMonitor.prototype.registerResource = function (req: any, callback: any) {
+    const key = `${req.getType()}::${req.getName()}`;
+    captured.set(key, {
+      parent: req.getParent(),
+      protect: Boolean(req.getProtect()),
+      retainOnDelete: Boolean(req.getRetainondelete()),
+      dependencies: req.getDependenciesList(),
+      provider: req.getProvider(),
+    });
+    return original.call(this, req, callback);
+  };
+}
+
+function toRuntimeConfig(raw: RawConfig): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) out[k] = typeof v === "string" ? v : JSON.stringify(v);
+  return out;
+}
+
+async function settle(count: () => number): Promise<void> {
+  let last = -1;
+  let stable = 0;
+  while (stable < 3) {
+    await new Promise((r) => setTimeout(r, 15));
+    const n = count();
+    stable = n === last ? stable + 1 : 0;
+    last = n;
+  }
+}
+
+export async function runStage(stage: string, opts: RunOptions = {}): Promise<StageRun> {
+  hookMonitor();
+  captured = new Map();
+  const raw = opts.config ? structuredClone(opts.config) : readStageConfig(stage);
+  opts.patch?.(raw);
+  const password = opts.password === undefined ? MOCK_PASSWORD : opts.password;
+  const secretKeys: string[] = [];
+  if (password !== null) {
+    raw["hotel:postgresPassword"] = password;
+    secretKeys.push("hotel:postgresPassword");
+  }
+
+  const resources: Registered[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+        const state = { ...args.inputs };
+        // Kubernetes auto-naming: give objects a name so references resolve.
+        if (args.type.startsWith("kubernetes:") && state.metadata && !state.metadata.name) {
+          state.metadata = { ...state.metadata, name: args.name };
+        }
+        resources.push({
+          type: args.type,
+          name: args.name,
+          urn: `urn:pulumi:${stage}::${PROJECT}::${args.type}::${args.name}`,
+          custom: Boolean(args.custom),
+          inputs: args.inputs,
+          parent: "",
+          provider: args.provider ?? "",
+          protect: false,
+          retainOnDelete: false,
+          dependencies: [],
+        });
+        return { id: `${args.name}_id`, state };
+      },
+      call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
+    },
+    PROJECT,
+    stage,
+    false,
+  );
+  pulumi.runtime.setAllConfig(toRuntimeConfig(raw), secretKeys);
+
+  const entry = path.join(PROJECT_DIR, "index.ts");
+  delete require.cache[require.resolve(entry)];
+  let outputs: Record<string, unknown> = {};
+  let error: Error | undefined;
+  try {
+    const mod = require(entry);
+    outputs = await new Promise((resolve) => pulumi.output(mod).apply((v) => resolve(v as Record<string, unknown>)));
+  } catch (e) {
+    error = e as Error;
+  }
+  await settle(() => resources.length);
+  for (const r of resources) Object.assign(r, captured.get(`${r.type}::${r.name}`) ?? {});
+  return { stage, resources, outputs, error };
+}
+
+/** Resources by type -> count, for summaries and assertions. */
+export function countByType(resources: Registered[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of resources) out[r.type] = (out[r.type] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(out).sort());
+}

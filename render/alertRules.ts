@@ -1,0 +1,93 @@
+/**
+ * Quick win 1 as Prometheus alerting rules. The roadmap's queries are wrong in three
+ * ways that these fix: the latency quantile aggregates buckets `by (le)` (without it
+ * the quantile is per series), the error alert is a *ratio* of 5xx to all requests
+ * (an absolute 5xx rate fires on busy healthy traffic and misses outages at night),
+ * and the cache alert uses redis_exporter's real keyspace counters.
+ */
+import { stringify } from "yaml";
+import { AlertsConfig } from "../config/types";
+import { formatPromDuration, msToSeconds } from "../config/units";
+
+export interface AlertRule {
+  alert: string;
+  expr: string;
+  for: string;
+  labels: { severity: string; quickwin: string };
+  annotations: { summary: string; description: string; runbook_url: string };
+}
+
+export interface RuleGroups {
+  groups: { name: string; rules: AlertRule[] }[];
+}
+
+export const RATE_WINDOW = "5m";
+
+/** Trims float noise (0.05 not 0.05000000000000001) for a readable expression. */
+const num = (x: number) => String(Number(x.toPrecision(12)));
+const pct = (x: number) => `${num(x * 100)} %`;
+
+export function latencyP95Expr(a: AlertsConfig): string {
+  const m = a.metrics;
+  return `histogram_quantile(0.95, sum by (le) (rate(${m.requestDuration}_bucket{job="${m.appJob}"}[${RATE_WINDOW}])))`;
+}
+
+export function errorRatioExpr(a: AlertsConfig): string {
+  const m = a.metrics;
+  const sel = `job="${m.appJob}"`;
+  return (
+    `sum(rate(${m.requestsTotal}{${sel},${m.statusLabel}=~"5.."}[${RATE_WINDOW}]))` +
+    ` / sum(rate(${m.requestsTotal}{${sel}}[${RATE_WINDOW}]))`
+  );
+}
+
+export function cacheMissRatioExpr(a: AlertsConfig): string {
+  const m = a.metrics;
+  const rate = (metric: string) => `sum(rate(${metric}{job="${m.redisJob}"}[${RATE_WINDOW}]))`;
+  return `${rate(m.cacheMisses)} / (${rate(m.cacheHits)} + ${rate(m.cacheMisses)})`;
+}
+
+export function renderAlertRules(a: AlertsConfig): RuleGroups {
+  const runbook = (anchor: string) => `${a.runbookBaseUrl}#${anchor}`;
+  const forDur = formatPromDuration(a.forMs);
+  const rules: AlertRule[] = [
+    {
+      alert: "HotelApiP95LatencyHigh",
+      expr: `${latencyP95Expr(a)} > ${num(msToSeconds(a.p95LatencyMs))}`,
+      for: forDur,
+      labels: { severity: "warning", quickwin: "alert-thresholds" },
+      annotations: {
+        summary: `Hotel API P95 latency above ${num(a.p95LatencyMs)} ms`,
+        description: `P95 over ${RATE_WINDOW} is {{ $value | humanizeDuration }} (baseline ${num(a.baselineP95Ms)} ms).`,
+        runbook_url: runbook("p95-latency"),
+      },
+    },
+    {
+      alert: "HotelApiErrorRatioHigh",
+      expr: `${errorRatioExpr(a)} > ${num(a.errorRatio)}`,
+      for: forDur,
+      labels: { severity: "critical", quickwin: "alert-thresholds" },
+      annotations: {
+        summary: `Hotel API 5xx ratio above ${pct(a.errorRatio)}`,
+        description: `{{ $value | humanizePercentage }} of requests over ${RATE_WINDOW} answered 5xx.`,
+        runbook_url: runbook("error-ratio"),
+      },
+    },
+    {
+      alert: "HotelCacheMissRatioHigh",
+      expr: `${cacheMissRatioExpr(a)} > ${num(a.cacheMissRatio)}`,
+      for: formatPromDuration(a.cacheMissForMs),
+      labels: { severity: "warning", quickwin: "alert-thresholds" },
+      annotations: {
+        summary: `Redis keyspace miss ratio above ${pct(a.cacheMissRatio)}`,
+        description: `{{ $value | humanizePercentage }} of key lookups missed over ${RATE_WINDOW} (all lookups, locks and sessions included).`,
+        runbook_url: runbook("cache-miss-ratio"),
+      },
+    },
+  ];
+  return { groups: [{ name: "hotel-reservation.quick-wins", rules }] };
+}
+
+export function renderAlertRulesYaml(a: AlertsConfig): string {
+  return stringify(renderAlertRules(a), { lineWidth: 0 });
+}
