@@ -20,6 +20,8 @@ export interface Registered {
   urn: string;
   custom: boolean;
   inputs: Record<string, any>;
+  /** Input paths the program marked secret. */
+  secretPaths: string[];
   parent: string;
   provider: string;
   protect: boolean;
@@ -75,6 +77,22 @@ function hookMonitor(): void {
   };
 }
 
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Replaces Pulumi's secret envelopes by their values; lists where they were. */
+export function unwrapSecrets(value: any, at: string, found: string[]): any {
+  if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${at}[${i}]`, found));
+  if (value && typeof value === "object") {
+    if (value[SECRET_SIG_KEY] === SECRET_SIG) {
+      found.push(at || "(root)");
+      return unwrapSecrets(value.value, at, []);
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v, at ? `${at}.${k}` : k, found)]));
+  }
+  return value;
+}
+
 function toRuntimeConfig(raw: RawConfig): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) out[k] = typeof v === "string" ? v : JSON.stringify(v);
@@ -108,7 +126,9 @@ export async function runStage(stage: string, opts: RunOptions = {}): Promise<St
   await pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-        const state = { ...args.inputs };
+        const secretPaths: string[] = [];
+        const inputs = unwrapSecrets(args.inputs, "", secretPaths);
+        const state = { ...inputs };
         // Kubernetes auto-naming: give objects a name so references resolve.
         if (args.type.startsWith("kubernetes:") && state.metadata && !state.metadata.name) {
           state.metadata = { ...state.metadata, name: args.name };
@@ -118,7 +138,8 @@ export async function runStage(stage: string, opts: RunOptions = {}): Promise<St
           name: args.name,
           urn: `urn:pulumi:${stage}::${PROJECT}::${args.type}::${args.name}`,
           custom: Boolean(args.custom),
-          inputs: args.inputs,
+          inputs,
+          secretPaths,
           parent: "",
           provider: args.provider ?? "",
           protect: false,

@@ -31,11 +31,14 @@ export function expectedIndexDef(ix: IndexSpec): string {
   return `CREATE INDEX ${ident(ix.name)} ON ${SCHEMA}.${ident(ix.table)} USING btree (${ix.columns.map(ident).join(", ")})`;
 }
 
-const managedIndexes = `FROM pg_index i
+/** Generates one DROP ... CONCURRENTLY per matching index, for psql's \gexec. */
+const dropEachIndex = (condition: string) => `SELECT format('DROP INDEX CONCURRENTLY IF EXISTS %I.%I;', n.nspname, c.relname)
+  FROM pg_index i
   JOIN pg_class c ON c.oid = i.indexrelid
   JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = ${sqlText(SCHEMA)}
-   AND obj_description(c.oid, 'pg_class') = ${sqlText(MANAGED_MARKER)}`;
+   AND ${condition}
+\\gexec`;
 
 /**
  * The whole psql script: extension, then for every managed index either drop it
@@ -51,7 +54,7 @@ export function renderReconcileSql(pg: PostgresConfig, opts: ReconcileOptions = 
   const declared = pg.indexes;
   const lines: string[] = [
     "-- Rendered by the hotel-reservation Pulumi stack from the stage's hotel:postgres block.",
-    "-- Run with: psql -v ON_ERROR_STOP=1 -f reconcile.sql (autocommit; never inside BEGIN).",
+    "-- Run with: psql -v ON_ERROR_STOP=1 -f reconcile.sql (autocommit: CONCURRENTLY cannot run in a transaction block).",
     "\\set ON_ERROR_STOP on",
     "SET statement_timeout = 0;",
     // Give up instead of queueing behind a long transaction and stalling writers behind us.
@@ -65,25 +68,15 @@ export function renderReconcileSql(pg: PostgresConfig, opts: ReconcileOptions = 
   const wantedValues = wanted.length > 0 ? `VALUES ${wanted.join(", ")}` : "SELECT NULL::text, NULL::text WHERE false";
   lines.push(
     "-- Drop managed indexes that are no longer declared, INVALID (failed concurrent build) or redefined.",
-    `SELECT format('DROP INDEX CONCURRENTLY IF EXISTS %I.%I;', n.nspname, c.relname)
-  ${managedIndexes.replace(/\n/g, "\n  ")}
+    dropEachIndex(`obj_description(c.oid, 'pg_class') = ${sqlText(MANAGED_MARKER)}
    AND NOT EXISTS (
      SELECT 1 FROM (${wantedValues}) AS w(name, def)
-      WHERE w.name = c.relname AND i.indisvalid AND pg_get_indexdef(i.indexrelid) = w.def)
-\\gexec`,
+      WHERE w.name = c.relname AND i.indisvalid AND pg_get_indexdef(i.indexrelid) = w.def)`),
   );
-  // An unmanaged invalid index under a declared name (e.g. a build interrupted before
-  // the COMMENT ran) would make IF NOT EXISTS a no-op: drop it too.
+  // An unmanaged invalid index under a declared name (a build that failed before its
+  // COMMENT ran) would make IF NOT EXISTS a no-op: drop it too.
   if (declared.length > 0) {
-    lines.push(
-      `SELECT format('DROP INDEX CONCURRENTLY IF EXISTS %I.%I;', n.nspname, c.relname)
-  FROM pg_index i
-  JOIN pg_class c ON c.oid = i.indexrelid
-  JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = ${sqlText(SCHEMA)} AND NOT i.indisvalid
-   AND c.relname IN (${declared.map((ix) => sqlText(ix.name)).join(", ")})
-\\gexec`,
-    );
+    lines.push(dropEachIndex(`NOT i.indisvalid AND c.relname IN (${declared.map((ix) => sqlText(ix.name)).join(", ")})`));
   }
   for (const ix of declared) {
     lines.push(createIndexSql(ix), `COMMENT ON INDEX ${SCHEMA}.${quoteIdent(ix.name)} IS ${sqlText(MANAGED_MARKER)};`);

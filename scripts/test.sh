@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what it needs, type-checks, runs every ava test
+# (unit, program-under-mocks, policy, and the real Redis/PostgreSQL/Prometheus tests),
+# and ends with one line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --servers || { echo "0 passed, 1 failed"; exit 1; }
+
+failed_extra=0
+if ! npx tsc -p .; then
+  echo "typecheck failed" >&2
+  failed_extra=1
+fi
+
+out=$(mktemp)
+npx ava --tap "$@" | tee "$out"
+status=${PIPESTATUS[0]}
+passed=$(grep -cE '^ok [0-9]+' "$out" || true)
+failed=$(grep -cE '^not ok [0-9]+' "$out" || true)
+failed=$((failed + failed_extra))
+rm -f "$out"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ]

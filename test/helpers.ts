@@ -1,0 +1,40 @@
+/** Shared test helpers: a validated config for a stage, and lookups on mock runs. */
+import { validateStackConfig } from "../config/validate";
+import { StackConfig } from "../config/types";
+import { RawConfig, Registered, readStageConfig } from "../lib/mockRun";
+
+export function stripNamespace(raw: RawConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) out[k.replace(/^hotel:/, "")] = v;
+  return out;
+}
+
+export function stageConfig(stage: string, patch?: (raw: RawConfig) => void): StackConfig {
+  const raw = readStageConfig(stage);
+  patch?.(raw);
+  return validateStackConfig(stage, stripNamespace(raw));
+}
+
+export function find(resources: Registered[], type: string, name?: string): Registered {
+  const hit = resources.filter((r) => r.type === type && (name === undefined || r.name === name));
+  if (hit.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${hit.length}`);
+  return hit[0];
+}
+
+export const K8S = {
+  configMap: "kubernetes:core/v1:ConfigMap",
+  statefulSet: "kubernetes:apps/v1:StatefulSet",
+  deployment: "kubernetes:apps/v1:Deployment",
+  job: "kubernetes:batch/v1:Job",
+  cronJob: "kubernetes:batch/v1:CronJob",
+  service: "kubernetes:core/v1:Service",
+  secret: "kubernetes:core/v1:Secret",
+  networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+  prometheusRule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+  namespace: "kubernetes:core/v1:Namespace",
+};
+export const DOCKER = {
+  container: "docker:index/container:Container",
+  image: "docker:index/remoteImage:RemoteImage",
+  network: "docker:index/network:Network",
+};
