@@ -102,8 +102,10 @@ export interface PostgresServer {
   dir: string;
   url: string;
   connect(): Promise<Client>;
-  /** Runs psql on a file the way the stack does (autocommit, ON_ERROR_STOP); returns its output. */
-  psqlFile(file: string, extraArgs?: string[]): { status: number; output: string };
+  /** Runs psql on a file the way the stack does (autocommit, ON_ERROR_STOP); resolves with its output. */
+  psqlFile(file: string, extraArgs?: string[]): Promise<{ status: number; output: string }>;
+  /** What the server has logged so far (stderr). */
+  serverLog(): string;
   stop(): Promise<void>;
 }
 
@@ -155,16 +157,17 @@ export async function startPostgres(conf: string): Promise<PostgresServer> {
     url,
     connect,
     psqlFile(file, extraArgs = []) {
-      try {
-        const out = execFileSync(`${PG_BIN}/psql`, ["-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "postgres", ...extraArgs, "-f", file], {
-          stdio: "pipe",
-          env: { ...process.env, PGAPPNAME: "hotel-stack-reconcile" },
-        });
-        return { status: 0, output: out.toString() };
-      } catch (e: any) {
-        return { status: e.status ?? 1, output: `${e.stdout ?? ""}${e.stderr ?? ""}` };
-      }
+      const args = ["-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "postgres", ...extraArgs, "-f", file];
+      return new Promise((resolve) => {
+        const child = spawn(`${PG_BIN}/psql`, args, { env: { ...process.env, PGAPPNAME: "hotel-stack-reconcile" } });
+        let output = "";
+        child.stdout.on("data", (d) => (output += d));
+        child.stderr.on("data", (d) => (output += d));
+        child.on("error", (e) => resolve({ status: 127, output: e.message }));
+        child.on("close", (code) => resolve({ status: code ?? 1, output }));
+      });
     },
+    serverLog: () => log,
     async stop() {
       for (const c of clients) await c.end().catch(() => undefined);
       await stopProcess(proc, "SIGINT");

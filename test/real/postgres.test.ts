@@ -1,0 +1,283 @@
+/**
+ * Quick win 4 on a real PostgreSQL 15 started with the stack's rendered settings:
+ * pg_stat_statements, the slow-query log, and the reconcile script run by psql
+ * exactly as the migration Job runs it.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import test from "ava";
+import { Client } from "pg";
+import { RawConfig } from "../../lib/mockRun";
+import { PostgresServer, startPostgres } from "../../lib/servers";
+import { renderReconcileSql } from "../../render/indexDdl";
+import { renderPostgresConf } from "../../render/postgresSettings";
+import { stageConfig } from "../helpers";
+
+const RESERVATIONS = 1_000_000;
+const SESSIONS = 200_000;
+const LOCKS = 200_000;
+
+const dev = stageConfig("dev");
+const prod = stageConfig("prod");
+
+/** The roadmap's four slow queries, with a literal where it has $1. */
+const QUERIES: Record<string, { sql: string; index: string }> = {
+  "reservations by guest": { sql: "SELECT * FROM reservations WHERE guest_id = 4242", index: "idx_reservations_guest_id" },
+  "sessions of the last 24 h": { sql: "SELECT * FROM sessions WHERE created_at > now() - interval '24 hours'", index: "idx_sessions_created_at" },
+  "sessions by guest": { sql: "SELECT * FROM sessions WHERE guest_id = 4242", index: "idx_sessions_guest_id" },
+  "locks by room": { sql: "SELECT * FROM locks WHERE room_id = 42", index: "idx_locks_room_id" },
+};
+
+let pg: PostgresServer;
+let db: Client;
+const report: string[] = [];
+
+test.before(async () => {
+  pg = await startPostgres(renderPostgresConf(dev.postgres));
+  db = await pg.connect();
+  await db.query(`
+    SELECT setseed(0.42);
+    CREATE TABLE reservations (id bigserial PRIMARY KEY, guest_id int NOT NULL, room_id int NOT NULL,
+      check_in date NOT NULL, nights int NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL);
+    INSERT INTO reservations (guest_id, room_id, check_in, nights, status, created_at)
+      SELECT (random() * 50000)::int, (random() * 500)::int, date '2026-01-01' + (random() * 365)::int,
+             1 + (random() * 6)::int, 'confirmed', now() - random() * interval '365 days'
+        FROM generate_series(1, ${RESERVATIONS});
+    CREATE TABLE sessions (id bigserial PRIMARY KEY, guest_id int NOT NULL, token text NOT NULL, created_at timestamptz NOT NULL);
+    INSERT INTO sessions (guest_id, token, created_at)
+      SELECT (random() * 50000)::int, md5(g::text), now() - random() * interval '90 days' FROM generate_series(1, ${SESSIONS}) g;
+    CREATE TABLE locks (id bigserial PRIMARY KEY, room_id int NOT NULL, holder text NOT NULL, acquired_at timestamptz NOT NULL);
+    INSERT INTO locks (room_id, holder, acquired_at)
+      SELECT (random() * 5000)::int, 'worker-' || (g % 16), now() - random() * interval '1 hour' FROM generate_series(1, ${LOCKS}) g;`);
+  await db.query("VACUUM ANALYZE");
+});
+
+test.after.always(async () => {
+  if (report.length) console.log(`\n${report.join("\n")}\n`);
+  await pg?.stop();
+});
+
+async function reconcile(sql: string): Promise<string> {
+  const file = path.join(pg.dir, `reconcile-${Date.now()}-${Math.random().toString(36).slice(2)}.sql`);
+  fs.writeFileSync(file, sql);
+  // -e echoes every statement sent, including those \gexec generates.
+  const res = await pg.psqlFile(file, ["-e"]);
+  if (res.status !== 0) throw new Error(`psql failed (${res.status}):\n${res.output}`);
+  return res.output;
+}
+
+async function plan(sql: string): Promise<{ nodes: string[]; indexes: string[] }> {
+  const res = await db.query(`EXPLAIN (FORMAT JSON) ${sql}`);
+  const nodes: string[] = [];
+  const indexes: string[] = [];
+  const walk = (n: any) => {
+    nodes.push(n["Node Type"]);
+    if (n["Index Name"]) indexes.push(n["Index Name"]);
+    (n.Plans ?? []).forEach(walk);
+  };
+  walk(res.rows[0]["QUERY PLAN"][0].Plan);
+  return { nodes, indexes };
+}
+
+async function medianMs(sql: string, runs = 15): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    await db.query(sql);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+}
+
+async function indexState(name: string): Promise<{ exists: boolean; valid?: boolean; def?: string }> {
+  const res = await db.query(
+    "SELECT i.indisvalid AS valid, pg_get_indexdef(i.indexrelid) AS def FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = $1",
+    [name],
+  );
+  return res.rows.length ? { exists: true, valid: res.rows[0].valid, def: res.rows[0].def } : { exists: false };
+}
+
+async function checksum(): Promise<string> {
+  const res = await db.query(`SELECT
+    (SELECT count(*) || ':' || sum(hashtext(r::text)::bigint) FROM reservations r) AS r,
+    (SELECT count(*) || ':' || sum(hashtext(s::text)::bigint) FROM sessions s) AS s,
+    (SELECT count(*) || ':' || sum(hashtext(l::text)::bigint) FROM locks l) AS l`);
+  return JSON.stringify(res.rows[0]);
+}
+
+test.serial("the server runs with the rendered settings", async (t) => {
+  const show = async (k: string) => (await db.query(`SHOW ${k}`)).rows[0][k];
+  t.is(await show("shared_preload_libraries"), "pg_stat_statements");
+  t.is(await show("compute_query_id"), "on");
+  t.is(await show("log_min_duration_statement"), "100ms");
+  t.is(await show("pg_stat_statements.max"), "5000");
+});
+
+test.serial("before the indexes, each of the roadmap's queries is a sequential scan", async (t) => {
+  for (const [label, q] of Object.entries(QUERIES)) {
+    const p = await plan(q.sql);
+    t.true(p.nodes.includes("Seq Scan"), `${label}: ${p.nodes}`);
+    t.deepEqual(p.indexes, []);
+    report.push(`before  ${label.padEnd(26)} ${p.nodes.join(" > ").padEnd(30)} median ${(await medianMs(q.sql)).toFixed(2)} ms`);
+  }
+});
+
+test.serial("the stack's script builds the four indexes concurrently; each query then uses its index", async (t) => {
+  const out = await reconcile(renderReconcileSql(dev.postgres));
+  t.is((out.match(/CREATE INDEX CONCURRENTLY IF NOT EXISTS/g) ?? []).length, 4);
+  t.notRegex(out, /^CREATE INDEX (?!CONCURRENTLY)/m);
+  await db.query("ANALYZE");
+  for (const [label, q] of Object.entries(QUERIES)) {
+    const state = await indexState(q.index);
+    t.true(state.valid, q.index);
+    const p = await plan(q.sql);
+    t.false(p.nodes.includes("Seq Scan"), `${label}: ${p.nodes}`);
+    t.deepEqual(p.indexes, [q.index], label);
+    report.push(`after   ${label.padEnd(26)} ${p.nodes.join(" > ").padEnd(30)} median ${(await medianMs(q.sql)).toFixed(2)} ms  (${q.index})`);
+  }
+});
+
+test.serial("a second run changes nothing (idempotent)", async (t) => {
+  const states = async () => {
+    const out = [];
+    for (const q of Object.values(QUERIES)) out.push(await indexState(q.index));
+    return out;
+  };
+  const before = await states();
+  const oids = (await db.query("SELECT relname, oid FROM pg_class WHERE relname LIKE 'idx_%' ORDER BY 1")).rows;
+  const out = await reconcile(renderReconcileSql(dev.postgres));
+  // psql -e echoes executed statements at the start of a line.
+  t.notRegex(out, /^DROP INDEX/m);
+  t.is((out.match(/relation "idx_\w+" already exists, skipping/g) ?? []).length, 4);
+  t.deepEqual(await states(), before);
+  t.deepEqual((await db.query("SELECT relname, oid FROM pg_class WHERE relname LIKE 'idx_%' ORDER BY 1")).rows, oids);
+});
+
+test.serial("pg_stat_statements answers with the PG13+ columns; the roadmap's mean_time query fails", async (t) => {
+  const res = await db.query(
+    "SELECT query, calls, mean_exec_time, total_exec_time FROM pg_stat_statements WHERE query LIKE '%FROM reservations WHERE guest_id%' ORDER BY mean_exec_time DESC",
+  );
+  t.true(res.rows.length > 0);
+  t.true(Number(res.rows[0].calls) >= 15);
+  await t.throwsAsync(() => db.query("SELECT query, calls, mean_time FROM pg_stat_statements WHERE mean_time > 50 ORDER BY mean_time DESC"), {
+    message: /column "mean_time" does not exist/,
+  });
+});
+
+test.serial("pg_reload_conf() reloads; the roadmap's SELECT RELOAD CONFIG is not SQL", async (t) => {
+  // It parses as "SELECT reload AS config": a column that does not exist.
+  await t.throwsAsync(() => db.query("SELECT RELOAD CONFIG"), { message: /column "reload" does not exist/ });
+  t.true((await db.query("SELECT pg_reload_conf() AS ok")).rows[0].ok);
+});
+
+test.serial("statements slower than log_min_duration_statement reach the server log", async (t) => {
+  await db.query("SELECT pg_sleep(0.15) /* slow-probe */");
+  await db.query("SELECT 1 /* fast-probe */");
+  await new Promise((r) => setTimeout(r, 200));
+  t.regex(pg.serverLog(), /duration: \d+\.\d+ ms\s+statement: SELECT pg_sleep\(0\.15\) \/\* slow-probe \*\//);
+  t.notRegex(pg.serverLog(), /fast-probe/);
+});
+
+test.serial("rollback: removing the indexes from config drops them concurrently; data unchanged", async (t) => {
+  const before = await checksum();
+  const out = await reconcile(renderReconcileSql(prod.postgres));
+  for (const q of Object.values(QUERIES)) {
+    t.regex(out, new RegExp(`DROP INDEX CONCURRENTLY IF EXISTS public\\.${q.index};`));
+    t.false((await indexState(q.index)).exists, q.index);
+  }
+  t.notRegex(out, /^DROP INDEX (?!CONCURRENTLY)/m);
+  t.is(await checksum(), before);
+  const seq = await plan(QUERIES["locks by room"].sql);
+  t.true(seq.nodes.includes("Seq Scan"));
+});
+
+test.serial("an INVALID index left by a failed concurrent build is detected and rebuilt", async (t) => {
+  // A failed earlier attempt: a unique index over duplicate guest ids fails and stays INVALID.
+  await t.throwsAsync(() => db.query("CREATE UNIQUE INDEX CONCURRENTLY idx_reservations_guest_id ON reservations (guest_id)"), {
+    message: /could not create unique index/,
+  });
+  t.deepEqual(await indexState("idx_reservations_guest_id"), {
+    exists: true,
+    valid: false,
+    def: "CREATE UNIQUE INDEX idx_reservations_guest_id ON public.reservations USING btree (guest_id)",
+  });
+  // The trap: IF NOT EXISTS accepts the invalid index and the query keeps scanning.
+  await db.query("CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_reservations_guest_id ON reservations (guest_id)");
+  t.false((await indexState("idx_reservations_guest_id")).valid);
+  t.true((await plan(QUERIES["reservations by guest"].sql)).nodes.includes("Seq Scan"));
+
+  const out = await reconcile(renderReconcileSql(dev.postgres));
+  t.regex(out, /DROP INDEX CONCURRENTLY IF EXISTS public\.idx_reservations_guest_id;/);
+  t.deepEqual(await indexState("idx_reservations_guest_id"), {
+    exists: true,
+    valid: true,
+    def: "CREATE INDEX idx_reservations_guest_id ON public.reservations USING btree (guest_id)",
+  });
+  t.deepEqual((await plan(QUERIES["reservations by guest"].sql)).indexes, ["idx_reservations_guest_id"]);
+});
+
+test.serial("a redefined index (same name, new columns) is dropped and rebuilt", async (t) => {
+  const redefined = stageConfig("dev", (c: RawConfig) => {
+    c["hotel:postgres"].indexes = [
+      "idx_reservations_guest_id",
+      "idx_sessions_created_at",
+      "idx_sessions_guest_id",
+      { name: "idx_locks_room_id", table: "locks", columns: ["room_id", "acquired_at"] },
+    ];
+  });
+  const out = await reconcile(renderReconcileSql(redefined.postgres));
+  t.regex(out, /DROP INDEX CONCURRENTLY IF EXISTS public\.idx_locks_room_id;/);
+  t.is((await indexState("idx_locks_room_id")).def, "CREATE INDEX idx_locks_room_id ON public.locks USING btree (room_id, acquired_at)");
+  await reconcile(renderReconcileSql(dev.postgres));
+  t.is((await indexState("idx_locks_room_id")).def, "CREATE INDEX idx_locks_room_id ON public.locks USING btree (room_id)");
+});
+
+/** Inserts one reservation at a time until `during` settles; returns each insert's latency (ms). */
+async function writerDuring(during: () => Promise<unknown>): Promise<{ latencies: number[]; buildMs: number }> {
+  const writer = await pg.connect();
+  const latencies: number[] = [];
+  let done = false;
+  const loop = (async () => {
+    while (!done) {
+      const t0 = process.hrtime.bigint();
+      await writer.query(
+        "INSERT INTO reservations (guest_id, room_id, check_in, nights, status, created_at) VALUES ($1, 7, date '2026-12-24', 2, 'confirmed', now())",
+        [Math.floor(Math.random() * 50000)],
+      );
+      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 100));
+  const t0 = process.hrtime.bigint();
+  await during();
+  const buildMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  await new Promise((r) => setTimeout(r, 100));
+  done = true;
+  await loop;
+  await writer.end();
+  return { latencies, buildMs };
+}
+
+test.serial("non-blocking: inserts go on during the stack's concurrent build, and wait during a plain one", async (t) => {
+  const onlyGuestIndex = stageConfig("dev", (c: RawConfig) => (c["hotel:postgres"].indexes = ["idx_reservations_guest_id"]));
+  await reconcile(renderReconcileSql(prod.postgres));
+  t.false((await indexState("idx_reservations_guest_id")).exists);
+
+  // The roadmap's statement, verbatim.
+  const plain = await writerDuring(() => db.query("CREATE INDEX idx_reservations_guest_id ON reservations(guest_id)"));
+  await db.query("DROP INDEX idx_reservations_guest_id");
+  const concurrent = await writerDuring(() => reconcile(renderReconcileSql(onlyGuestIndex.postgres)));
+  t.true((await indexState("idx_reservations_guest_id")).valid);
+
+  const max = (xs: number[]) => Math.max(...xs);
+  report.push(
+    `writer during plain CREATE INDEX:      build ${plain.buildMs.toFixed(0)} ms, ${plain.latencies.length} inserts, max insert ${max(plain.latencies).toFixed(1)} ms`,
+    `writer during CREATE INDEX CONCURRENTLY: build ${concurrent.buildMs.toFixed(0)} ms, ${concurrent.latencies.length} inserts, max insert ${max(concurrent.latencies).toFixed(1)} ms`,
+  );
+  // The plain build holds a SHARE lock: an insert waits for most of the build.
+  t.true(max(plain.latencies) > 0.5 * plain.buildMs, `plain: max ${max(plain.latencies)} of build ${plain.buildMs}`);
+  t.true(max(plain.latencies) > 5 * max(concurrent.latencies), `plain ${max(plain.latencies)} vs concurrent ${max(concurrent.latencies)}`);
+  // During the concurrent build, inserts keep completing.
+  t.true(concurrent.latencies.length > plain.latencies.length, "more inserts complete during the concurrent build");
+});
