@@ -68,7 +68,6 @@ export const POSTGRES_BEFORE = {
   logMinDurationStatement: "off",
   maxConnections: 100,
   superuserReservedConnections: 3,
-  adminConnections: 5,
   indexes: [] as unknown[],
 };
 

@@ -87,8 +87,6 @@ export interface PostgresConfig {
   logMinDurationStatementMs?: number;
   maxConnections: number;
   superuserReservedConnections: number;
-  /** Connections kept for admin sessions and the migration job. */
-  adminConnections: number;
   indexes: IndexSpec[];
 }
 

@@ -204,7 +204,6 @@ export function validateStackConfig(stage: string, raw: Record<string, unknown>)
       logMinDurationStatement: durationOrOff(0, 3_600_000),
       maxConnections: integer(10, 10_000),
       superuserReservedConnections: integer(0, 100),
-      adminConnections: integer(0, 100),
       indexes: list(indexEntry),
     },
     POSTGRES_BEFORE,
@@ -278,7 +277,6 @@ export function validateStackConfig(stage: string, raw: Record<string, unknown>)
       logMinDurationStatementMs: pgRaw.logMinDurationStatement,
       maxConnections: pgRaw.maxConnections,
       superuserReservedConnections: pgRaw.superuserReservedConnections,
-      adminConnections: pgRaw.adminConnections,
       indexes: pgRaw.indexes,
     },
     cacheWarming: {

@@ -52,7 +52,16 @@ export interface RunOptions {
   config?: RawConfig;
   /** undefined: MOCK_PASSWORD; null: not set. */
   password?: string | null;
+  /**
+   * Run as `pulumi preview` would: Kubernetes auto-names are unknown until created,
+   * so inputs that reference them arrive as unknowns ({ __pulumiUnknown: true }).
+   */
+  preview?: boolean;
 }
+
+/** How a mock run hands over an input whose value is not known yet (preview). */
+export const isUnknownInput = (v: unknown): boolean => typeof v === "object" && v !== null && (v as any).__pulumiUnknown === true;
+const UNKNOWN_OUTPUT = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 let captured: Map<string, Partial<Registered>> = new Map();
 let hooked = false;
@@ -131,7 +140,7 @@ export async function runStage(stage: string, opts: RunOptions = {}): Promise<St
         const state = { ...inputs };
         // Kubernetes auto-naming: give objects a name so references resolve.
         if (args.type.startsWith("kubernetes:") && state.metadata && !state.metadata.name) {
-          state.metadata = { ...state.metadata, name: args.name };
+          state.metadata = { ...state.metadata, name: opts.preview ? UNKNOWN_OUTPUT : args.name };
         }
         resources.push({
           type: args.type,
@@ -152,7 +161,7 @@ export async function runStage(stage: string, opts: RunOptions = {}): Promise<St
     },
     PROJECT,
     stage,
-    false,
+    Boolean(opts.preview),
   );
   pulumi.runtime.setAllConfig(toRuntimeConfig(raw), secretKeys);
 

@@ -14,7 +14,7 @@ export interface AlertRule {
   expr: string;
   for: string;
   labels: { severity: string; quickwin: string };
-  annotations: { summary: string; description: string; runbook_url: string };
+  annotations: { summary: string; description: string; runbook_url: string; baseline_p95_seconds?: string };
 }
 
 export interface RuleGroups {
@@ -60,6 +60,8 @@ export function renderAlertRules(a: AlertsConfig): RuleGroups {
         summary: `Hotel API P95 latency above ${num(a.p95LatencyMs)} ms`,
         description: `P95 over ${RATE_WINDOW} is {{ $value | humanizeDuration }} (baseline ${num(a.baselineP95Ms)} ms).`,
         runbook_url: runbook("p95-latency"),
+        // Read by the policy pack, which keeps the threshold well above the measured baseline.
+        baseline_p95_seconds: num(msToSeconds(a.baselineP95Ms)),
       },
     },
     {

@@ -31,6 +31,8 @@ export function renderAppEnv(c: StackConfig): Record<string, string> {
     DB_POOL_RECYCLE_SECONDS: pool.poolRecycleMs === undefined ? "-1" : String(msToSeconds(pool.poolRecycleMs)),
     DB_POOL_PRE_PING: String(pool.poolPrePing),
     DB_POOL_USE_LIFO: String(pool.poolUseLifo),
+    // "shared": the app may keep locks and sessions in Redis, without a TTL.
+    REDIS_KEYSPACE: c.redis.keyspace,
     METRICS_LATENCY_BUCKETS: c.alerts.latencyBucketsMs.map((ms) => String(msToSeconds(ms))).join(","),
     CACHE_WARM_ON_STARTUP: String(warm.enabled && warm.onStartup),
     CACHE_WARM_KEY_CLASSES: warm.keyClasses.join(","),

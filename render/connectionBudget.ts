@@ -38,5 +38,3 @@ export function describeBudget(b: BudgetInputs, r = connectionBudget(b)): string
   );
 }
 
-/** One postgres_exporter connection, plus the configured admin/migration reserve. */
-export const EXPORTER_CONNECTIONS = 1;
