@@ -5,7 +5,7 @@ import { AlertsConfig } from "../config/types";
 import { RuleGroups, renderAlertRules, renderAlertRulesYaml } from "../render/alertRules";
 import { RULES_PATH, ScrapeTargets, renderPrometheusConfig } from "../render/prometheusConfig";
 import { image, onNetwork } from "./dockerTarget";
-import { labels } from "./kube";
+import { labels, meta } from "./kube";
 import { Target } from "./target";
 
 export interface AlertRulesArgs {
@@ -33,15 +33,15 @@ export class AlertRules extends pulumi.ComponentResource {
     const t = args.target;
     if (t.kind === "kubernetes") {
       const opts = { parent: this, provider: t.provider };
-      const meta = { namespace: t.namespace, labels: labels(name, { role: "alert-rules" }) };
+      const metadata = meta(name, t.namespace, labels(name, { role: "alert-rules" }));
       if (t.prometheusOperator) {
         new k8s.apiextensions.CustomResource(
           name,
-          { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: meta, spec: this.rules },
+          { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata, spec: this.rules },
           opts,
         );
       } else {
-        new k8s.core.v1.ConfigMap(name, { metadata: meta, data: { "hotel.rules.yml": this.rulesYaml } }, opts);
+        new k8s.core.v1.ConfigMap(name, { metadata, data: { "hotel.rules.yml": this.rulesYaml } }, opts);
       }
     } else {
       if (!args.prometheusImage || !args.scrapeTargets) throw new Error("AlertRules on Docker needs prometheusImage and scrapeTargets");

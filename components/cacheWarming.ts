@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CacheWarmingConfig } from "../config/types";
 import { envList, image, onNetwork } from "./dockerTarget";
-import { DATA_ACCESS_LABEL, SIZING, containerSecurity, labels } from "./kube";
+import { DATA_ACCESS_LABEL, SIZING, containerSecurity, labels, meta } from "./kube";
 import { Target } from "./target";
 
 /** The app's warmer entry point: loads the warm set from PostgreSQL into Redis once. */
@@ -36,7 +36,7 @@ export class CacheWarming extends pulumi.ComponentResource {
       new k8s.batch.v1.CronJob(
         name,
         {
-          metadata: { namespace: t.namespace, labels: jobLabels },
+          metadata: meta(name, t.namespace, jobLabels),
           spec: {
             schedule: args.warming.schedule,
             timeZone: "Etc/UTC",

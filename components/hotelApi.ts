@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { envList, image, onNetwork } from "./dockerTarget";
-import { DATA_ACCESS_LABEL, SIZING, checksum, containerSecurity, labels } from "./kube";
+import { DATA_ACCESS_LABEL, SIZING, checksum, containerSecurity, labels, meta } from "./kube";
 import { Target } from "./target";
 
 export interface HotelApiArgs {
@@ -50,12 +50,12 @@ export class HotelApi extends pulumi.ComponentResource {
     if (t.kind === "kubernetes") {
       const opts = { parent: this, provider: t.provider };
       const sel = labels(name, { "app.kubernetes.io/component": "api" });
-      const settings = new k8s.core.v1.ConfigMap(`${name}-settings`, { metadata: { namespace: t.namespace, labels: sel }, data: args.settings }, opts);
+      const settings = new k8s.core.v1.ConfigMap(`${name}-settings`, { metadata: meta(`${name}-settings`, t.namespace, sel), data: args.settings }, opts);
       this.settingsConfigMapName = settings.metadata.name;
       new k8s.apps.v1.Deployment(
         name,
         {
-          metadata: { namespace: t.namespace, labels: sel },
+          metadata: meta(name, t.namespace, sel),
           spec: {
             replicas: args.replicas,
             selector: { matchLabels: sel },
@@ -90,7 +90,7 @@ export class HotelApi extends pulumi.ComponentResource {
       );
       const svc = new k8s.core.v1.Service(
         name,
-        { metadata: { namespace: t.namespace, labels: sel }, spec: { selector: sel, ports: [{ name: "http", port: 80, targetPort: "http" }] } },
+        { metadata: meta(name, t.namespace, sel), spec: { selector: sel, ports: [{ name: "http", port: 80, targetPort: "http" }] } },
         opts,
       );
       this.serviceHost = svc.metadata.name;

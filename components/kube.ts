@@ -16,6 +16,14 @@ export interface KubeTarget {
   protectStateful: boolean;
 }
 
+/**
+ * Object metadata with an explicit name: rendered manifests and reviews then show
+ * stable names, not Pulumi's random suffixes.
+ */
+export function meta(name: string, namespace: pulumi.Input<string>, objectLabels: Record<string, string>) {
+  return { name, namespace, labels: objectLabels };
+}
+
 export function labels(name: string, extra: Record<string, string> = {}): Record<string, string> {
   return { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF, ...extra };
 }
@@ -61,7 +69,7 @@ export function dataStoreNetworkPolicy(
   return new k8s.networking.v1.NetworkPolicy(
     name,
     {
-      metadata: { namespace: ns, labels: labels(name) },
+      metadata: meta(name, ns, labels(name)),
       spec: {
         podSelector: { matchLabels: selector },
         policyTypes: ["Ingress"],

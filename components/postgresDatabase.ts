@@ -6,7 +6,7 @@ import { PostgresConfig } from "../config/types";
 import { renderReconcileSql } from "../render/indexDdl";
 import { POSTGRES_PORT, postgresArgs } from "../render/postgresSettings";
 import { envList, image, onNetwork } from "./dockerTarget";
-import { DATA_ACCESS_LABEL, SIZING, checksum, containerSecurity, dataStoreNetworkPolicy, labels, podSecurity } from "./kube";
+import { DATA_ACCESS_LABEL, SIZING, checksum, containerSecurity, dataStoreNetworkPolicy, labels, meta, podSecurity } from "./kube";
 import { Target } from "./target";
 
 export const POSTGRES_EXPORTER_PORT = 9187;
@@ -60,14 +60,14 @@ export class PostgresDatabase extends pulumi.ComponentResource {
     const sel = labels(name, { "app.kubernetes.io/component": "database" });
     const secret = new k8s.core.v1.Secret(
       `${name}-credentials`,
-      { metadata: { namespace: t.namespace, labels: sel }, type: "Opaque", stringData: { username: pg.user, password: args.password, database: pg.database } },
+      { metadata: meta(`${name}-credentials`, t.namespace, sel), type: "Opaque", stringData: { username: pg.user, password: args.password, database: pg.database } },
       opts,
     );
     const fromSecret = (key: string) => ({ secretKeyRef: { name: secret.metadata.name, key } });
     const svc = new k8s.core.v1.Service(
       name,
       {
-        metadata: { namespace: t.namespace, labels: sel },
+        metadata: meta(name, t.namespace, sel),
         spec: {
           selector: sel,
           ports: [
@@ -82,7 +82,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
     const statefulSet = new k8s.apps.v1.StatefulSet(
       name,
       {
-        metadata: { namespace: t.namespace, labels: sel },
+        metadata: meta(name, t.namespace, sel),
         spec: {
           serviceName: svc.metadata.name,
           replicas: 1,
@@ -139,18 +139,20 @@ export class PostgresDatabase extends pulumi.ComponentResource {
     );
     dataStoreNetworkPolicy(`${name}-ingress`, sel, POSTGRES_PORT, POSTGRES_EXPORTER_PORT, t.namespace, opts);
 
-    // The script's name carries its checksum: a changed script is a new ConfigMap, so a
-    // new Job (its template is immutable) runs it; an unchanged one runs nothing.
+    // The script's checksum is in the names: a changed script replaces the ConfigMap and
+    // the Job (whose template is immutable), so the new script runs once; an unchanged
+    // one runs nothing.
+    const reconcileName = `${name}-reconcile-${checksum(this.reconcileSql)}`;
     const script = new k8s.core.v1.ConfigMap(
-      `${name}-reconcile-${checksum(this.reconcileSql)}`,
-      { metadata: { namespace: t.namespace, labels: sel }, data: { "reconcile.sql": this.reconcileSql } },
+      `${name}-reconcile`,
+      { metadata: meta(reconcileName, t.namespace, sel), data: { "reconcile.sql": this.reconcileSql } },
       opts,
     );
     const jobLabels = labels(`${name}-reconcile`, { "app.kubernetes.io/component": "migration", [DATA_ACCESS_LABEL]: "true" });
     new k8s.batch.v1.Job(
       `${name}-reconcile`,
       {
-        metadata: { namespace: t.namespace, labels: jobLabels },
+        metadata: meta(reconcileName, t.namespace, jobLabels),
         spec: {
           // Retries cover the database still starting; the script is idempotent.
           backoffLimit: 6,

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RedisConfig } from "../config/types";
 import { REDIS_PORT, renderRedisConf } from "../render/redisConf";
 import { envList, image, onNetwork } from "./dockerTarget";
-import { SIZING, checksum, containerSecurity, dataStoreNetworkPolicy, labels, podSecurity } from "./kube";
+import { SIZING, checksum, containerSecurity, dataStoreNetworkPolicy, labels, meta, podSecurity } from "./kube";
 import { Target } from "./target";
 
 export const REDIS_EXPORTER_PORT = 9121;
@@ -36,11 +36,11 @@ export class RedisCache extends pulumi.ComponentResource {
   private onKubernetes(name: string, args: RedisCacheArgs, t: Extract<Target, { kind: "kubernetes" }>): pulumi.Output<string> {
     const opts = { parent: this, provider: t.provider };
     const sel = labels(name, { "app.kubernetes.io/component": "cache" });
-    const conf = new k8s.core.v1.ConfigMap(`${name}-conf`, { metadata: { namespace: t.namespace, labels: sel }, data: { "redis.conf": this.conf } }, opts);
+    const conf = new k8s.core.v1.ConfigMap(`${name}-conf`, { metadata: meta(`${name}-conf`, t.namespace, sel), data: { "redis.conf": this.conf } }, opts);
     const svc = new k8s.core.v1.Service(
       name,
       {
-        metadata: { namespace: t.namespace, labels: sel },
+        metadata: meta(name, t.namespace, sel),
         spec: {
           selector: sel,
           ports: [
@@ -54,7 +54,7 @@ export class RedisCache extends pulumi.ComponentResource {
     new k8s.apps.v1.StatefulSet(
       name,
       {
-        metadata: { namespace: t.namespace, labels: sel },
+        metadata: meta(name, t.namespace, sel),
         spec: {
           serviceName: svc.metadata.name,
           replicas: 1,

@@ -69,7 +69,7 @@ const table: [string, string, Case, RegExp][] = [
     /CACHE_TTL_AVAILABILITY_SECONDS=3600: availability cached longer than 300 s.*double bookings/],
   ["a plain CREATE INDEX (the roadmap's DDL)", "pg-indexes-concurrently",
     { stage: "prod", patch: merge("hotel:postgres", { indexes: ["idx_locks_room_id"] }),
-      mutate: (rs) => { const cm = one(rs, K8S.configMap, "postgres-reconcile-"); cm.inputs.data["reconcile.sql"] += "CREATE INDEX idx_locks_room_id ON locks(room_id);\n"; } },
+      mutate: (rs) => { const cm = one(rs, K8S.configMap, "postgres-reconcile"); cm.inputs.data["reconcile.sql"] += "CREATE INDEX idx_locks_room_id ON locks(room_id);\n"; } },
     /"CREATE INDEX idx_locks_room_id ON locks\(room_id\)" is not CONCURRENTLY: a plain CREATE INDEX holds a SHARE lock/],
   ["the index script wrapped in a transaction", "pg-indexes-concurrently",
     { stage: "dev", mutate: (rs) => { const c = one(rs, DOCKER.container, "postgres-reconcile-"); c.inputs.uploads[0].content = `BEGIN;\n${c.inputs.uploads[0].content}COMMIT;\n`; } },

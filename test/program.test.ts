@@ -34,7 +34,8 @@ test.serial("prod shows the before state of every quick win", async (t) => {
   t.regex(find(r, K8S.prometheusRule).inputs.spec.groups[0].rules[0].expr, / > 0\.1$/);
   t.like(find(r, K8S.configMap, "hotel-api-settings").inputs.data, { DB_POOL_SIZE: "20", DB_MAX_OVERFLOW: "0", CACHE_TTL_RESERVATIONS_SECONDS: "1800" });
   t.regex(find(r, K8S.configMap, "redis-conf").inputs.data["redis.conf"], /^maxmemory-policy allkeys-lru$/m);
-  const script = r.find((x) => x.type === K8S.configMap && x.name.startsWith("postgres-reconcile-"))!;
+  const script = find(r, K8S.configMap, "postgres-reconcile");
+  t.regex(script.inputs.metadata.name, /^postgres-reconcile-[0-9a-f]{16}$/);
   t.notRegex(script.inputs.data["reconcile.sql"], /CREATE INDEX/);
   t.false(r.some((x) => x.type === K8S.cronJob));
 });
