@@ -43,7 +43,7 @@ test.serial("quick win 3 (Redis) changes redis.conf, restarts Redis, and the res
     apiRollout,
     "changed kubernetes:apps/v1:StatefulSet::redis spec.template.metadata.annotations.hotel-reservation/config-checksum",
     `changed ${settingsCM} data.CACHE_TTL_RESERVATIONS_SECONDS`,
-    "changed kubernetes:core/v1:ConfigMap::redis-conf data.redis.conf",
+    "changed kubernetes:core/v1:ConfigMap::redis-conf data[\"redis.conf\"]",
   ]);
 });
 
@@ -53,7 +53,7 @@ test.serial("quick win 4 (PostgreSQL) changes the server flags and the reconcile
   t.regex(changes[0], /^changed kubernetes:apps\/v1:StatefulSet::postgres spec\.template\.metadata\.annotations\.hotel-reservation\/config-checksum(,spec\.template\.spec\.containers\[0\]\.args\[\d+\])+$/);
   // A new script gets a new name: the ConfigMap and the Job are replaced, so the Job runs it.
   t.is(changes[1], "changed kubernetes:batch/v1:Job::postgres-reconcile metadata.name,spec.template.spec.volumes[0].configMap.name");
-  t.is(changes[2], "changed kubernetes:core/v1:ConfigMap::postgres-reconcile data.reconcile.sql,metadata.name");
+  t.is(changes[2], 'changed kubernetes:core/v1:ConfigMap::postgres-reconcile data["reconcile.sql"],metadata.name');
 
   // The args, read as settings: which server settings the quick win changes.
   const settings = async (patch?: (c: RawConfig) => void) => {

@@ -1,0 +1,31 @@
+-- Rendered by the hotel-reservation Pulumi stack from the stage's hotel:postgres block.
+-- Run with: psql -v ON_ERROR_STOP=1 -f reconcile.sql (autocommit: CONCURRENTLY cannot run in a transaction block).
+\set ON_ERROR_STOP on
+SET statement_timeout = 0;
+SET lock_timeout = '10s';
+-- Drop managed indexes that are no longer declared, INVALID (failed concurrent build) or redefined.
+SELECT format('DROP INDEX CONCURRENTLY IF EXISTS %I.%I;', n.nspname, c.relname)
+  FROM pg_index i
+  JOIN pg_class c ON c.oid = i.indexrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = 'public'
+   AND obj_description(c.oid, 'pg_class') = 'managed-by:hotel-stack'
+   AND NOT EXISTS (
+     SELECT 1 FROM (VALUES ('idx_reservations_guest_id', 'CREATE INDEX idx_reservations_guest_id ON public.reservations USING btree (guest_id)'), ('idx_sessions_created_at', 'CREATE INDEX idx_sessions_created_at ON public.sessions USING btree (created_at)'), ('idx_sessions_guest_id', 'CREATE INDEX idx_sessions_guest_id ON public.sessions USING btree (guest_id)'), ('idx_locks_room_id', 'CREATE INDEX idx_locks_room_id ON public.locks USING btree (room_id)')) AS w(name, def)
+      WHERE w.name = c.relname AND i.indisvalid AND pg_get_indexdef(i.indexrelid) = w.def)
+\gexec
+SELECT format('DROP INDEX CONCURRENTLY IF EXISTS %I.%I;', n.nspname, c.relname)
+  FROM pg_index i
+  JOIN pg_class c ON c.oid = i.indexrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = 'public'
+   AND NOT i.indisvalid AND c.relname IN ('idx_reservations_guest_id', 'idx_sessions_created_at', 'idx_sessions_guest_id', 'idx_locks_room_id')
+\gexec
+CREATE INDEX CONCURRENTLY IF NOT EXISTS "idx_reservations_guest_id" ON public."reservations" USING btree ("guest_id");
+COMMENT ON INDEX public."idx_reservations_guest_id" IS 'managed-by:hotel-stack';
+CREATE INDEX CONCURRENTLY IF NOT EXISTS "idx_sessions_created_at" ON public."sessions" USING btree ("created_at");
+COMMENT ON INDEX public."idx_sessions_created_at" IS 'managed-by:hotel-stack';
+CREATE INDEX CONCURRENTLY IF NOT EXISTS "idx_sessions_guest_id" ON public."sessions" USING btree ("guest_id");
+COMMENT ON INDEX public."idx_sessions_guest_id" IS 'managed-by:hotel-stack';
+CREATE INDEX CONCURRENTLY IF NOT EXISTS "idx_locks_room_id" ON public."locks" USING btree ("room_id");
+COMMENT ON INDEX public."idx_locks_room_id" IS 'managed-by:hotel-stack';

@@ -1,0 +1,17 @@
+-- Rendered by the hotel-reservation Pulumi stack from the stage's hotel:postgres block.
+-- Run with: psql -v ON_ERROR_STOP=1 -f reconcile.sql (autocommit: CONCURRENTLY cannot run in a transaction block).
+\set ON_ERROR_STOP on
+SET statement_timeout = 0;
+SET lock_timeout = '10s';
+DROP EXTENSION IF EXISTS pg_stat_statements;
+-- Drop managed indexes that are no longer declared, INVALID (failed concurrent build) or redefined.
+SELECT format('DROP INDEX CONCURRENTLY IF EXISTS %I.%I;', n.nspname, c.relname)
+  FROM pg_index i
+  JOIN pg_class c ON c.oid = i.indexrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = 'public'
+   AND obj_description(c.oid, 'pg_class') = 'managed-by:hotel-stack'
+   AND NOT EXISTS (
+     SELECT 1 FROM (SELECT NULL::text, NULL::text WHERE false) AS w(name, def)
+      WHERE w.name = c.relname AND i.indisvalid AND pg_get_indexdef(i.indexrelid) = w.def)
+\gexec

@@ -1,0 +1,35 @@
+/**
+ * Writes every stage's rendered quick-win artifacts to rendered/<stage>/artifacts/:
+ * what the program produces from the stage file (redis.conf, the reconcile script,
+ * the alert rules, the app's settings), for review in pull requests. CI regenerates
+ * them and fails when the committed ones are stale.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { PROJECT_DIR, STAGES, runStage } from "../lib/mockRun";
+
+export async function writeArtifacts(stage: string, root = path.join(PROJECT_DIR, "rendered")): Promise<string[]> {
+  const run = await runStage(stage);
+  if (run.error) throw run.error;
+  const o = run.outputs as Record<string, any>;
+  const dir = path.join(root, stage, "artifacts");
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const files: Record<string, string> = {
+    "redis.conf": o.redisConf,
+    "reconcile.sql": o.reconcileSql,
+    "alert-rules.yml": o.alertRules,
+    "app.env": Object.entries(o.appSettings as Record<string, string>).map(([k, v]) => `${k}=${v}`).join("\n") + "\n",
+  };
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  return Object.keys(files).map((f) => path.join(dir, f));
+}
+
+if (require.main === module) {
+  (async () => {
+    for (const stage of STAGES) for (const f of await writeArtifacts(stage)) console.log(path.relative(PROJECT_DIR, f));
+  })().catch((e) => {
+    console.error(e.message);
+    process.exit(1);
+  });
+}

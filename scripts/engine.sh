@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Runs the real Pulumi engine, offline, on one stage:
+#   bash scripts/engine.sh preview --stack staging      # preview with the policy pack
+#   bash scripts/engine.sh up --stack staging           # apply (to the cluster in kubeconfig)
+#   bash scripts/engine.sh render --stack staging       # up in render mode -> rendered/staging/
+# State lives in .pulumi-state/ (git-ignored), plugins in .pulumi-home/; no Pulumi Cloud,
+# no update checks, no plugin downloads. The password comes from HOTEL_POSTGRES_PASSWORD,
+# or is generated once per stage into .pulumi-state/ (never committed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+cmd=${1:?usage: engine.sh preview|up|render|destroy --stack <stage> [pulumi flags]}; shift
+stage=""; rest=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --stack|-s) stage=$2; shift 2 ;;
+    --stack=*) stage=${1#--stack=}; shift ;;
+    *) rest+=("$1"); shift ;;
+  esac
+done
+stage=${stage:-${PULUMI_STACK:-staging}}
+
+bash scripts/setup.sh
+BIN=$(bash scripts/toolchain.sh)
+export PATH="$BIN:$PATH"
+export PULUMI_HOME="$ROOT/.pulumi-home"
+export PULUMI_BACKEND_URL="file://$ROOT/.pulumi-state"
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_SKIP_CONFIRMATIONS=true
+mkdir -p .pulumi-state "$PULUMI_HOME"
+
+K8S_VERSION=$(node -p "require('./node_modules/@pulumi/kubernetes/package.json').pulumi.version")
+if ! pulumi plugin ls 2>/dev/null | grep -qE "^kubernetes\s+resource\s+$K8S_VERSION"; then
+  pulumi plugin install resource kubernetes "$K8S_VERSION" --file "$BIN/pulumi-resource-kubernetes" >&2
+fi
+
+platform=$(node -e "const y=require('yaml');const c=y.parse(require('fs').readFileSync('Pulumi.$stage.yaml','utf8')).config;console.log(c['hotel:platform'])")
+if [ "$platform" = "docker" ]; then
+  echo "engine.sh: stage $stage runs on Docker: its providers (docker, postgresql) are Terraform-bridged and cannot be built here," >&2
+  echo "and no Docker daemon runs here. Use 'npm run policy -- --stack $stage' (the program under mocks + the policy pack). See docs/ENGINE.md." >&2
+  exit 3
+fi
+
+pulumi stack select --create "$stage" >/dev/null 2>&1 || pulumi stack select "$stage"
+
+render_dir="$ROOT/rendered/$stage/manifests"
+if [ "$cmd" = "render" ]; then
+  cfg=$(npx tsx scripts/workConfig.ts "$stage" --render "$render_dir")
+else
+  cfg=$(npx tsx scripts/workConfig.ts "$stage")
+fi
+if ! grep -q "hotel:postgresPassword" "$cfg"; then
+  pw_file=.pulumi-state/$stage.pgpass
+  [ -s "$pw_file" ] || { [ -n "${HOTEL_POSTGRES_PASSWORD:-}" ] && printf '%s' "$HOTEL_POSTGRES_PASSWORD" > "$pw_file" || od -An -N24 -tx1 /dev/urandom | tr -d ' \n' > "$pw_file"; }
+  pulumi config set --secret hotel:postgresPassword "$(cat "$pw_file")" --stack "$stage" --config-file "$cfg" >/dev/null
+fi
+
+case "$cmd" in
+  preview) exec pulumi preview --stack "$stage" --config-file "$cfg" --policy-pack "$ROOT/policies" --diff "${rest[@]}" ;;
+  up) exec pulumi up --stack "$stage" --config-file "$cfg" --policy-pack "$ROOT/policies" --yes --skip-preview "${rest[@]}" ;;
+  render)
+    pulumi up --stack "$stage" --config-file "$cfg" --policy-pack "$ROOT/policies" --yes --skip-preview "${rest[@]}"
+    npx tsx scripts/redact.ts "$render_dir" ;;
+  destroy) exec pulumi destroy --stack "$stage" --config-file "$cfg" --yes "${rest[@]}" ;;
+  *) exec pulumi "$cmd" --stack "$stage" --config-file "$cfg" "${rest[@]}" ;;
+esac

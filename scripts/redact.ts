@@ -1,0 +1,42 @@
+/**
+ * Render mode writes Secrets in plain text. Replaces every value of every Secret
+ * manifest under a directory by REDACTED, so that the rendered tree can be committed.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseAllDocuments, stringify } from "yaml";
+
+export const REDACTED = "REDACTED";
+
+export function redactSecrets(text: string): string {
+  const docs = parseAllDocuments(text).map((d) => d.toJS());
+  let changed = false;
+  for (const doc of docs) {
+    if (doc?.kind !== "Secret") continue;
+    for (const field of ["data", "stringData"]) {
+      if (doc[field]) {
+        for (const k of Object.keys(doc[field])) doc[field][k] = REDACTED;
+        changed = true;
+      }
+    }
+    // The last-applied annotation repeats the data.
+    if (doc.metadata?.annotations?.["kubectl.kubernetes.io/last-applied-configuration"]) {
+      delete doc.metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"];
+      changed = true;
+    }
+  }
+  return changed ? docs.map((d) => stringify(d)).join("---\n") : text;
+}
+
+function walk(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
+
+if (require.main === module) {
+  for (const file of walk(process.argv[2]).filter((f) => /\.ya?ml$/.test(f))) {
+    const text = fs.readFileSync(file, "utf8");
+    const redacted = redactSecrets(text);
+    if (redacted !== text) fs.writeFileSync(file, redacted);
+  }
+}

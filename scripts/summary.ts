@@ -1,0 +1,82 @@
+/**
+ * npm run summary -- [--base <git ref>]
+ * For every stage file that differs from the base ref (default HEAD), prints a short
+ * markdown summary for a pull request: which quick wins changed, which resources and
+ * properties change (program under mocks, base config vs working tree), and the
+ * policy pack's result on the new config.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import { parse } from "yaml";
+import { diffResources } from "../lib/diff";
+import { PROJECT_DIR, STAGES, runStage } from "../lib/mockRun";
+import { mandatory, runPolicies } from "../lib/policyRunner";
+import { policies } from "../policies/all";
+
+const QUICK_WINS: Record<string, string> = {
+  "hotel:alerts": "1. alert thresholds",
+  "hotel:dbPool": "2. connection pool",
+  "hotel:redis": "3. Redis eviction and TTLs",
+  "hotel:postgres": "4. pg_stat_statements, slow-query log, indexes",
+  "hotel:cacheWarming": "5. cache warming",
+};
+
+function atRef(ref: string, file: string): string | undefined {
+  try {
+    return execFileSync("git", ["show", `${ref}:${file}`], { cwd: PROJECT_DIR, stdio: ["ignore", "pipe", "ignore"] }).toString();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A value for a table cell: short scalars verbatim, long texts by their size. */
+function show(v: unknown): string {
+  if (v === undefined) return "(none)";
+  const text = typeof v === "string" ? v : JSON.stringify(v);
+  if (text.includes("\n")) return `(${text.split("\n").length} lines)`;
+  const shortened = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return `\`${shortened.replace(/\|/g, "\\|")}\``;
+}
+
+export async function summarize(base: string): Promise<string> {
+  const out: string[] = [];
+  for (const stage of STAGES) {
+    const file = `Pulumi.${stage}.yaml`;
+    const before = atRef(base, file);
+    const now = fs.readFileSync(`${PROJECT_DIR}/${file}`, "utf8");
+    if (before === now) continue;
+    const a = (before ? parse(before)?.config : {}) ?? {};
+    const b = parse(now)?.config ?? {};
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+    out.push(`### Stage \`${stage}\``, "", `Quick wins changed: ${keys.map((k) => QUICK_WINS[k] ?? `\`${k}\``).join("; ") || "none"}`, "");
+    const runA = await runStage(stage, { config: a });
+    const runB = await runStage(stage, { config: b });
+    if (runB.error) {
+      out.push("**The new config is rejected before any resource is registered:**", "", "```", runB.error.message, "```", "");
+      continue;
+    }
+    const changes = diffResources(runA.resources, runB.resources);
+    out.push("| resource | change | properties |", "|---|---|---|");
+    for (const c of changes) {
+      const props = c.paths.map((p, i) => `\`${p}\`${c.values ? `: ${show(c.values[i].before)} → ${show(c.values[i].after)}` : ""}`);
+      out.push(`| \`${c.resource.replace("::", "` `")}\` | ${c.kind} | ${props.join("<br>")} |`);
+    }
+    if (changes.length === 0) out.push("| (none) | | |");
+    const vs = runPolicies(runB.resources, policies);
+    const m = mandatory(vs);
+    out.push("", `Policy pack: ${m.length === 0 ? "**pass**" : `**${m.length} mandatory violation(s)**`}, ${vs.length - m.length} advisory`);
+    for (const v of vs) out.push(`- [${v.level}] \`${v.policy}\`: ${v.message}`);
+    out.push("");
+  }
+  return out.length ? [`## Stack config changes (vs \`${base}\`)`, "", ...out].join("\n") : `No stage file differs from \`${base}\`.`;
+}
+
+if (require.main === module) {
+  const i = process.argv.indexOf("--base");
+  summarize(i >= 0 ? process.argv[i + 1] : "HEAD")
+    .then((s) => console.log(s))
+    .catch((e) => {
+      console.error(e.message);
+      process.exit(1);
+    });
+}
