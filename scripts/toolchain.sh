@@ -57,8 +57,10 @@ fi
 cp "$ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs" "$BIN/" 2>/dev/null || true
 cp "$ROOT/node_modules/@pulumi/pulumi/pulumi-analyzer-policy" "$BIN/" 2>/dev/null || true
 
-# 3. Kubernetes provider
-if [ ! -x "$BIN/pulumi-resource-kubernetes" ]; then
+# 3. Kubernetes provider (kept off PATH: the engine gets it through `pulumi plugin install --file`)
+mkdir -p "$BIN/plugins"
+if [ -x "$BIN/pulumi-resource-kubernetes" ] && [ ! -e "$BIN/plugins/pulumi-resource-kubernetes" ]; then mv "$BIN/pulumi-resource-kubernetes" "$BIN/plugins/"; fi
+if [ ! -x "$BIN/plugins/pulumi-resource-kubernetes" ]; then
   log "building pulumi-resource-kubernetes $K8S_VERSION from $K8S_PROVIDER_MODULE (cold: ~10 min)"
   W=$(mktemp -d)
   (
@@ -71,9 +73,9 @@ if [ ! -x "$BIN/pulumi-resource-kubernetes" ]; then
     go mod edit -dropreplace=github.com/pulumi/pulumi-kubernetes/sdk/v4 -require=github.com/pulumi/pulumi-kubernetes/sdk/v4@$K8S_SDK_VERSION
     (cd cmd/pulumi-resource-kubernetes && VERSION=$K8S_VERSION go run generate.go)
     go build -trimpath -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_VERSION" \
-      -o "$BIN/pulumi-resource-kubernetes.tmp" ./cmd/pulumi-resource-kubernetes
+      -o "$BIN/plugins/pulumi-resource-kubernetes.tmp" ./cmd/pulumi-resource-kubernetes
   )
-  mv "$BIN/pulumi-resource-kubernetes.tmp" "$BIN/pulumi-resource-kubernetes"
+  mv "$BIN/plugins/pulumi-resource-kubernetes.tmp" "$BIN/plugins/pulumi-resource-kubernetes"
   rm -rf "$W"
 fi
 
