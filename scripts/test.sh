@@ -5,6 +5,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --servers || { echo "0 passed, 1 failed"; exit 1; }
+# The engine tests need the Pulumi CLI, language host and Kubernetes provider: built
+# once per version into ~/.cache (cold: ~13 min), then reused.
+bash scripts/toolchain.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 
 failed_extra=0
 if ! npx tsc -p .; then

@@ -1,0 +1,19 @@
+/** The committed rendered/<stage>/artifacts are what the program renders now. */
+import * as fs from "fs";
+import * as path from "path";
+import test from "ava";
+import { changedFiles, snapshot, tempDir } from "../lib/engine";
+import { PROJECT_DIR, STAGES } from "../lib/mockRun";
+import { writeArtifacts } from "../scripts/artifacts";
+
+for (const stage of STAGES) {
+  test.serial(`rendered/${stage}/artifacts is up to date`, async (t) => {
+    const root = tempDir("artifacts");
+    const written = await writeArtifacts(stage, root);
+    t.is(written.length, 4);
+    const fresh = snapshot(path.join(root, stage, "artifacts"));
+    const committed = snapshot(path.join(PROJECT_DIR, "rendered", stage, "artifacts"));
+    t.deepEqual(changedFiles(committed, fresh), [], `stale: run npm run artifacts`);
+    t.notRegex(fs.readFileSync(path.join(root, stage, "artifacts", "app.env"), "utf8"), /PASSWORD/);
+  });
+}
