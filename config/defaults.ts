@@ -106,7 +106,6 @@ export const KUBERNETES_DEFAULTS = {
 
 export const DOCKER_DEFAULTS = {
   postgresHostPort: 15432,
-  redisHostPort: 16379,
   appHostPort: 8000,
   prometheusHostPort: 9090,
 };

@@ -131,7 +131,6 @@ export interface KubernetesConfig {
 export interface DockerConfig {
   /** Host port of PostgreSQL, where @pulumi/postgresql reaches the dev database. */
   postgresHostPort: number;
-  redisHostPort: number;
   appHostPort: number;
   prometheusHostPort: number;
 }

@@ -123,7 +123,7 @@ export function validateStackConfig(stage: string, raw: Record<string, unknown>)
   )(raw.kubernetes, at("kubernetes"), p);
 
   const docker = object(
-    { postgresHostPort: port, redisHostPort: port, appHostPort: port, prometheusHostPort: port },
+    { postgresHostPort: port, appHostPort: port, prometheusHostPort: port },
     DOCKER_DEFAULTS,
   )(raw.docker, at("docker"), p);
 

@@ -8,6 +8,7 @@ import * as path from "path";
 import test from "ava";
 import { Client } from "pg";
 import { RawConfig } from "../../lib/mockRun";
+import { ROADMAP_QUERIES, plan as planOf, seed, writerDuring } from "../../lib/pgWorkload";
 import { PostgresServer, startPostgres } from "../../lib/servers";
 import { renderReconcileSql } from "../../render/indexDdl";
 import { renderPostgresConf } from "../../render/postgresSettings";
@@ -20,13 +21,10 @@ const LOCKS = 200_000;
 const dev = stageConfig("dev");
 const prod = stageConfig("prod");
 
-/** The roadmap's four slow queries, with a literal where it has $1. */
-const QUERIES: Record<string, { sql: string; index: string }> = {
-  "reservations by guest": { sql: "SELECT * FROM reservations WHERE guest_id = 4242", index: "idx_reservations_guest_id" },
-  "sessions of the last 24 h": { sql: "SELECT * FROM sessions WHERE created_at > now() - interval '24 hours'", index: "idx_sessions_created_at" },
-  "sessions by guest": { sql: "SELECT * FROM sessions WHERE guest_id = 4242", index: "idx_sessions_guest_id" },
-  "locks by room": { sql: "SELECT * FROM locks WHERE room_id = 42", index: "idx_locks_room_id" },
-};
+/** The roadmap's four slow queries, each with a fixed parameter. */
+const QUERIES: Record<string, { sql: string; index: string }> = Object.fromEntries(
+  ROADMAP_QUERIES.map((q) => [q.label, { sql: q.sql(() => 0.0848), index: q.index }]),
+);
 
 let pg: PostgresServer;
 let db: Client;
@@ -35,21 +33,7 @@ const report: string[] = [];
 test.before(async () => {
   pg = await startPostgres(renderPostgresConf(dev.postgres));
   db = await pg.connect();
-  await db.query(`
-    SELECT setseed(0.42);
-    CREATE TABLE reservations (id bigserial PRIMARY KEY, guest_id int NOT NULL, room_id int NOT NULL,
-      check_in date NOT NULL, nights int NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL);
-    INSERT INTO reservations (guest_id, room_id, check_in, nights, status, created_at)
-      SELECT (random() * 50000)::int, (random() * 500)::int, date '2026-01-01' + (random() * 365)::int,
-             1 + (random() * 6)::int, 'confirmed', now() - random() * interval '365 days'
-        FROM generate_series(1, ${RESERVATIONS});
-    CREATE TABLE sessions (id bigserial PRIMARY KEY, guest_id int NOT NULL, token text NOT NULL, created_at timestamptz NOT NULL);
-    INSERT INTO sessions (guest_id, token, created_at)
-      SELECT (random() * 50000)::int, md5(g::text), now() - random() * interval '90 days' FROM generate_series(1, ${SESSIONS}) g;
-    CREATE TABLE locks (id bigserial PRIMARY KEY, room_id int NOT NULL, holder text NOT NULL, acquired_at timestamptz NOT NULL);
-    INSERT INTO locks (room_id, holder, acquired_at)
-      SELECT (random() * 5000)::int, 'worker-' || (g % 16), now() - random() * interval '1 hour' FROM generate_series(1, ${LOCKS}) g;`);
-  await db.query("VACUUM ANALYZE");
+  await seed(db, { reservations: RESERVATIONS, sessions: SESSIONS, locks: LOCKS });
 });
 
 test.after.always(async () => {
@@ -66,18 +50,7 @@ async function reconcile(sql: string): Promise<string> {
   return res.output;
 }
 
-async function plan(sql: string): Promise<{ nodes: string[]; indexes: string[] }> {
-  const res = await db.query(`EXPLAIN (FORMAT JSON) ${sql}`);
-  const nodes: string[] = [];
-  const indexes: string[] = [];
-  const walk = (n: any) => {
-    nodes.push(n["Node Type"]);
-    if (n["Index Name"]) indexes.push(n["Index Name"]);
-    (n.Plans ?? []).forEach(walk);
-  };
-  walk(res.rows[0]["QUERY PLAN"][0].Plan);
-  return { nodes, indexes };
-}
+const plan = (sql: string) => planOf(db, sql);
 
 async function medianMs(sql: string, runs = 15): Promise<number> {
   const times: number[] = [];
@@ -232,51 +205,24 @@ test.serial("a redefined index (same name, new columns) is dropped and rebuilt",
   t.is((await indexState("idx_locks_room_id")).def, "CREATE INDEX idx_locks_room_id ON public.locks USING btree (room_id)");
 });
 
-/** Inserts one reservation at a time until `during` settles; returns each insert's latency (ms). */
-async function writerDuring(during: () => Promise<unknown>): Promise<{ latencies: number[]; buildMs: number }> {
-  const writer = await pg.connect();
-  const latencies: number[] = [];
-  let done = false;
-  const loop = (async () => {
-    while (!done) {
-      const t0 = process.hrtime.bigint();
-      await writer.query(
-        "INSERT INTO reservations (guest_id, room_id, check_in, nights, status, created_at) VALUES ($1, 7, date '2026-12-24', 2, 'confirmed', now())",
-        [Math.floor(Math.random() * 50000)],
-      );
-      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      await new Promise((r) => setTimeout(r, 2));
-    }
-  })();
-  await new Promise((r) => setTimeout(r, 100));
-  const t0 = process.hrtime.bigint();
-  await during();
-  const buildMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  await new Promise((r) => setTimeout(r, 100));
-  done = true;
-  await loop;
-  await writer.end();
-  return { latencies, buildMs };
-}
-
 test.serial("non-blocking: inserts go on during the stack's concurrent build, and wait during a plain one", async (t) => {
   const onlyGuestIndex = stageConfig("dev", (c: RawConfig) => (c["hotel:postgres"].indexes = ["idx_reservations_guest_id"]));
   await reconcile(renderReconcileSql(prod.postgres));
   t.false((await indexState("idx_reservations_guest_id")).exists);
 
   // The roadmap's statement, verbatim.
-  const plain = await writerDuring(() => db.query("CREATE INDEX idx_reservations_guest_id ON reservations(guest_id)"));
+  const plain = await writerDuring(pg.connect, () => db.query("CREATE INDEX idx_reservations_guest_id ON reservations(guest_id)"));
   await db.query("DROP INDEX idx_reservations_guest_id");
-  const concurrent = await writerDuring(() => reconcile(renderReconcileSql(onlyGuestIndex.postgres)));
+  const concurrent = await writerDuring(pg.connect, () => reconcile(renderReconcileSql(onlyGuestIndex.postgres)));
   t.true((await indexState("idx_reservations_guest_id")).valid);
 
   const max = (xs: number[]) => Math.max(...xs);
   report.push(
-    `writer during plain CREATE INDEX:      build ${plain.buildMs.toFixed(0)} ms, ${plain.latencies.length} inserts, max insert ${max(plain.latencies).toFixed(1)} ms`,
-    `writer during CREATE INDEX CONCURRENTLY: build ${concurrent.buildMs.toFixed(0)} ms, ${concurrent.latencies.length} inserts, max insert ${max(concurrent.latencies).toFixed(1)} ms`,
+    `writer during plain CREATE INDEX:      build ${plain.durationMs.toFixed(0)} ms, ${plain.latencies.length} inserts, max insert ${max(plain.latencies).toFixed(1)} ms`,
+    `writer during CREATE INDEX CONCURRENTLY: build ${concurrent.durationMs.toFixed(0)} ms, ${concurrent.latencies.length} inserts, max insert ${max(concurrent.latencies).toFixed(1)} ms`,
   );
   // The plain build holds a SHARE lock: an insert waits for most of the build.
-  t.true(max(plain.latencies) > 0.5 * plain.buildMs, `plain: max ${max(plain.latencies)} of build ${plain.buildMs}`);
+  t.true(max(plain.latencies) > 0.5 * plain.durationMs, `plain: max ${max(plain.latencies)} of build ${plain.durationMs}`);
   t.true(max(plain.latencies) > 5 * max(concurrent.latencies), `plain ${max(plain.latencies)} vs concurrent ${max(concurrent.latencies)}`);
   // During the concurrent build, inserts keep completing.
   t.true(concurrent.latencies.length > plain.latencies.length, "more inserts complete during the concurrent build");

@@ -1,0 +1,125 @@
+/**
+ * Replays a trace against a real redis-server started from the stack's rendered
+ * redis.conf (cache-aside: GET, and SET on a miss). Expiry runs on the trace's virtual
+ * clock: the client deletes each value when its TTL ends in trace time, so a one-hour
+ * trace replays in seconds with the TTLs it would have had; values are SET with a long
+ * PX so that volatile-* policies may evict them. Eviction is Redis's own.
+ */
+import Redis from "ioredis";
+import { CacheKeyClass, RedisConfig } from "../config/types";
+import { startRedis } from "../lib/servers";
+import { renderRedisConf } from "../render/redisConf";
+import { MissBreakdown, classifyMiss } from "./opt";
+import { Trace } from "./trace";
+
+const BATCH = 64;
+const LONG_PX = 7 * 86_400_000;
+
+function valueFor(bytes: number): string {
+  return "x".repeat(bytes);
+}
+
+export interface ReplayResult extends MissBreakdown {
+  requests: number;
+  evictedKeys: number;
+  elapsedMs: number;
+}
+
+/** Memory one key of each class takes in Redis (value, key, expire entry). */
+export async function measureCosts(trace: Trace, redis: RedisConfig): Promise<{ cost: Record<CacheKeyClass, number>; baseline: number }> {
+  const srv = await startRedis(renderRedisConf({ ...redis, maxmemory: "0", maxmemoryPolicy: "noeviction" }));
+  try {
+    const c = srv.client();
+    const info = async () => Number(/used_memory:(\d+)/.exec(await c.info("memory"))![1]);
+    const baseline = await info();
+    const cost = {} as Record<CacheKeyClass, number>;
+    const byClass = new Map<CacheKeyClass, number[]>();
+    trace.keyClass.forEach((k, i) => byClass.set(k, [...(byClass.get(k) ?? []), i]));
+    for (const [cls, ids] of byClass) {
+      // Measure on a few hundred keys: per-key overhead includes the dict entries.
+      const sample = ids.slice(0, 300);
+      const before = await info();
+      const p = c.pipeline();
+      for (const id of sample) p.set(trace.keys[id], valueFor(trace.keyBytes[id]), "PX", LONG_PX);
+      await p.exec();
+      cost[cls] = Math.ceil((await info() - before) / sample.length);
+      await c.flushall();
+    }
+    return { cost, baseline };
+  } finally {
+    await srv.stop();
+  }
+}
+
+export async function replay(trace: Trace, redis: RedisConfig, ttlMs: Record<CacheKeyClass, number>, opts: { requests?: number; warm?: number[] } = {}): Promise<ReplayResult> {
+  const srv = await startRedis(renderRedisConf(redis));
+  const started = Date.now();
+  try {
+    const c: Redis = srv.client();
+    const n = Math.min(opts.requests ?? trace.requests.length, trace.requests.length);
+    const lastFill = new Map<number, number>();
+    // Virtual-clock expiry: [expiresAt, key, fill time] in a queue ordered by expiry per class
+    // (each class has one TTL, so fills expire in the order they were made).
+    const queues = new Map<CacheKeyClass, [number, number, number][]>();
+    const heads = new Map<CacheKeyClass, number>();
+    const fill = (p: ReturnType<Redis["pipeline"]>, k: number, t: number) => {
+      p.set(trace.keys[k], valueFor(trace.keyBytes[k]), "PX", LONG_PX);
+      lastFill.set(k, t);
+      const cls = trace.keyClass[k];
+      const q = queues.get(cls) ?? [];
+      q.push([t + ttlMs[cls], k, t]);
+      queues.set(cls, q);
+    };
+    if (opts.warm?.length) {
+      const p = c.pipeline();
+      for (const k of opts.warm) fill(p, k, 0);
+      await p.exec();
+      // Warmed keys are not reads: their first read is not "compulsory".
+    }
+    const out: ReplayResult = { hits: 0, compulsory: 0, expiry: 0, eviction: 0, requests: n, evictedKeys: 0, elapsedMs: 0 };
+    const seen = new Set<number>(opts.warm ?? []);
+    for (let start = 0; start < n; start += BATCH) {
+      const end = Math.min(n, start + BATCH);
+      const now = trace.timeMs[start];
+      const expire = c.pipeline();
+      let expiring = 0;
+      for (const [cls, q] of queues) {
+        let h = heads.get(cls) ?? 0;
+        while (h < q.length && q[h][0] <= now) {
+          const [, k, at] = q[h++];
+          if (lastFill.get(k) === at) {
+            expire.del(trace.keys[k]);
+            expiring++;
+          }
+        }
+        heads.set(cls, h);
+      }
+      if (expiring) await expire.exec();
+
+      const get = c.pipeline();
+      // GET, not EXISTS: a read must touch the key's LRU clock / LFU counter, as the app's does.
+      for (let i = start; i < end; i++) get.get(trace.keys[trace.requests[i]]);
+      const found = (await get.exec())!;
+      const set = c.pipeline();
+      const filled = new Set<number>();
+      for (let i = start; i < end; i++) {
+        const k = trace.requests[i];
+        if (found[i - start][1] !== null || filled.has(k)) {
+          out.hits++;
+          continue;
+        }
+        const kind = seen.has(k) ? classifyMiss(lastFill.get(k), ttlMs[trace.keyClass[k]], trace.timeMs[i]) : "compulsory";
+        out[kind]++;
+        seen.add(k);
+        filled.add(k);
+        fill(set, k, trace.timeMs[i]);
+      }
+      if (filled.size) await set.exec();
+    }
+    out.evictedKeys = Number(/evicted_keys:(\d+)/.exec(await c.info("stats"))![1]);
+    out.elapsedMs = Date.now() - started;
+    return out;
+  } finally {
+    await srv.stop();
+  }
+}

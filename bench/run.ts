@@ -1,0 +1,108 @@
+/**
+ * npm run bench [-- --quick]
+ * Measures the quick wins on real servers, side by side in one run, and writes
+ * bench/results.json and docs/BENCHMARKS.md (with docs/bench-cache.svg).
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PROJECT_DIR } from "../lib/mockRun";
+import { PG_BIN } from "../lib/servers";
+import { stageConfig } from "../test/helpers";
+import { measureCosts, replay } from "./cache";
+import { IndexResults, indexBench } from "./indexes";
+import { MissBreakdown, belady } from "./opt";
+import { chartSvg, markdown } from "./report";
+import { makeTrace } from "./trace";
+import { WarmingResults, warmingBench } from "./warming";
+
+export interface PolicyResult extends MissBreakdown {
+  hitRatio: number;
+  ofOpt: number;
+}
+
+export interface CacheResult {
+  skew: number;
+  requests: number;
+  workingSetBytes: number;
+  maxmemoryBytes: number;
+  policies: Record<"before" | "allkeys-lru" | "allkeys-lfu" | "volatile-lfu" | "opt", PolicyResult>;
+}
+
+export interface Results {
+  params: { quick: boolean; requests: number; skews: number[]; memoryFraction: number; seed: number };
+  machine: Record<string, string | number>;
+  cache: CacheResult[];
+  indexes: IndexResults;
+  warming: WarmingResults;
+}
+
+function machine(): Record<string, string | number> {
+  const version = (cmd: string, args: string[]) => {
+    try {
+      return execFileSync(cmd, args).toString().trim().split("\n")[0];
+    } catch {
+      return "unknown";
+    }
+  };
+  return {
+    date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC",
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    redis: version("redis-server", ["--version"]),
+    postgres: version(`${PG_BIN}/postgres`, ["--version"]),
+  };
+}
+
+async function main() {
+  const quick = process.argv.includes("--quick");
+  const params = { quick, requests: quick ? 150_000 : 1_047_600, skews: [0.8, 1.0, 1.2], memoryFraction: 0.25, seed: 42 };
+  const before = stageConfig("prod");
+  const after = stageConfig("dev");
+  const log = (s: string) => console.error(`bench: ${s}`);
+
+  const cache: CacheResult[] = [];
+  for (const skew of params.skews) {
+    const trace = makeTrace(params.requests, skew, params.seed);
+    const { cost, baseline } = await measureCosts(trace, after.redis);
+    let workingSet = 0;
+    for (const k of new Set(trace.requests)) workingSet += cost[trace.keyClass[k]];
+    const capacity = Math.round(workingSet * params.memoryFraction);
+    const maxmemory = `${Math.round((baseline + capacity) / 1024)}kb`;
+    const run = async (redis: typeof after.redis, ttl = after.redis.ttlMs) => replay(trace, { ...redis, maxmemory }, ttl);
+    const raw: Record<string, MissBreakdown> = {
+      before: await run(before.redis, before.redis.ttlMs),
+      "allkeys-lru": await run({ ...after.redis, maxmemoryPolicy: "allkeys-lru" }),
+      "allkeys-lfu": await run(after.redis),
+      "volatile-lfu": await run({ ...after.redis, maxmemoryPolicy: "volatile-lfu" }),
+      opt: belady(trace, after.redis.ttlMs, capacity, cost),
+    };
+    const optHits = raw.opt.hits;
+    const policies = Object.fromEntries(
+      Object.entries(raw).map(([k, v]) => [k, { hits: v.hits, compulsory: v.compulsory, expiry: v.expiry, eviction: v.eviction, hitRatio: v.hits / params.requests, ofOpt: v.hits / optHits }]),
+    ) as CacheResult["policies"];
+    cache.push({ skew, requests: params.requests, workingSetBytes: workingSet, maxmemoryBytes: baseline + capacity, policies });
+    log(`skew ${skew}: ${Object.entries(policies).map(([k, v]) => `${k} ${(v.hitRatio * 100).toFixed(1)}%`).join(", ")}`);
+  }
+
+  const warmTrace = makeTrace(params.requests, 1.0, params.seed);
+  const warming = await warmingBench(warmTrace, after.redis, after.cacheWarming, quick ? 10_000 : 20_000, quick ? 500 : 1000);
+  log(`warming: cold ${warming.cold.toFixed(3)}, stack ${warming.stack.toFixed(3)}, oracle ${warming.oracle.toFixed(3)}`);
+
+  const indexes = await indexBench(after.postgres, before.postgres, quick ? 100_000 : 1_000_000, quick ? 100 : 500);
+  log(`indexes: ${indexes.queries.map((q) => `${q.label} x${q.speedup.toFixed(1)}`).join(", ")}`);
+
+  const results: Results = { params, machine: machine(), cache, indexes, warming };
+  fs.writeFileSync(path.join(PROJECT_DIR, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
+  fs.writeFileSync(path.join(PROJECT_DIR, "docs", "bench-cache.svg"), chartSvg(cache));
+  fs.writeFileSync(path.join(PROJECT_DIR, "docs", "BENCHMARKS.md"), markdown(results));
+  console.log(markdown(results));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
