@@ -48,6 +48,22 @@ function options(r: Registered) {
   };
 }
 
+/** A resource as the analyzer hands it to a policy: props behind the unknown-checking proxy. */
+function policyResource(r: Registered): PolicyResource {
+  const props = unknownCheckingProxy(deserialize(r.inputs));
+  return {
+    type: r.type,
+    props,
+    urn: r.urn,
+    name: r.name,
+    opts: options(r),
+    dependencies: [],
+    propertyDependencies: {},
+    isType: (cls: any) => isTypeOf(r.type, cls),
+    asType: (cls: any) => (isTypeOf(r.type, cls) ? props : undefined),
+  } as unknown as PolicyResource;
+}
+
 export function runPolicies(resources: Registered[], policies: Policies, config: PolicyConfig = {}): Violation[] {
   const out: Violation[] = [];
   const levelOf = (p: { name: string; enforcementLevel?: EnforcementLevel }): EnforcementLevel =>
@@ -59,7 +75,7 @@ export function runPolicies(resources: Registered[], policies: Policies, config:
   const notApplicable = (reason?: string): never => {
     throw new NotApplicable(reason);
   };
-  const guard = (p: { name: string }, level: EnforcementLevel, urn: string | undefined, fn: () => void) => {
+  const guard = (p: { name: string }, urn: string | undefined, fn: () => void) => {
     try {
       fn();
     } catch (e) {
@@ -70,7 +86,6 @@ export function runPolicies(resources: Registered[], policies: Policies, config:
       }
       throw e;
     }
-    void level;
   };
 
   const custom = resources.filter((r) => r.custom);
@@ -82,42 +97,13 @@ export function runPolicies(resources: Registered[], policies: Policies, config:
     if ("validateResource" in p && p.validateResource) {
       const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
       for (const r of custom) {
-        const props = unknownCheckingProxy(deserialize(r.inputs));
-        const args: any = {
-          type: r.type,
-          props,
-          urn: r.urn,
-          name: r.name,
-          opts: options(r),
-          stackTags: new Map(),
-          isType: (cls: any) => isTypeOf(r.type, cls),
-          asType: (cls: any) => (isTypeOf(r.type, cls) ? props : undefined),
-          getConfig: getConfigFor(p.name),
-          notApplicable,
-        };
-        for (const v of validations) guard(p, level, r.urn, () => void v(args, report(r.urn)));
+        const args: any = { ...policyResource(r), stackTags: new Map(), getConfig: getConfigFor(p.name), notApplicable };
+        for (const v of validations) guard(p, r.urn, () => void v(args, report(r.urn)));
       }
     }
     if ("validateStack" in p) {
-      const byUrn = new Map<string, PolicyResource>();
-      const policyResources: PolicyResource[] = custom.map((r) => {
-        const props = unknownCheckingProxy(deserialize(r.inputs));
-        const pr: any = {
-          type: r.type,
-          props,
-          urn: r.urn,
-          name: r.name,
-          opts: options(r),
-          dependencies: [],
-          propertyDependencies: {},
-          isType: (cls: any) => isTypeOf(r.type, cls),
-          asType: (cls: any) => (isTypeOf(r.type, cls) ? props : undefined),
-        };
-        byUrn.set(r.urn, pr);
-        return pr;
-      });
-      const args: any = { resources: policyResources, getConfig: getConfigFor(p.name), notApplicable, stackTags: new Map() };
-      guard(p, level, undefined, () => void (p as StackValidationPolicy).validateStack!(args, report()));
+      const args: any = { resources: custom.map(policyResource), getConfig: getConfigFor(p.name), notApplicable, stackTags: new Map() };
+      guard(p, undefined, () => void (p as StackValidationPolicy).validateStack!(args, report()));
     }
   }
   return out;

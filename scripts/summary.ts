@@ -38,12 +38,13 @@ function show(v: unknown): string {
   return `\`${shortened.replace(/\|/g, "\\|")}\``;
 }
 
-export async function summarize(base: string): Promise<string> {
+/** @param readNow the stage file as it is now (the working tree, unless a test says otherwise) */
+export async function summarize(base: string, readNow = (file: string) => fs.readFileSync(`${PROJECT_DIR}/${file}`, "utf8")): Promise<string> {
   const out: string[] = [];
   for (const stage of STAGES) {
     const file = `Pulumi.${stage}.yaml`;
     const before = atRef(base, file);
-    const now = fs.readFileSync(`${PROJECT_DIR}/${file}`, "utf8");
+    const now = readNow(file);
     if (before === now) continue;
     const a = (before ? parse(before)?.config : {}) ?? {};
     const b = parse(now)?.config ?? {};
