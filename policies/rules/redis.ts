@@ -54,7 +54,7 @@ export const redisAllkeysOnlyOnCache: StackValidationPolicy = {
       const shared = keyspaces.filter((k) => k !== "cache-only");
       if (policy.startsWith("allkeys-") && shared.length > 0) {
         report(
-          `${r.name}: maxmemory-policy ${policy} on a Redis the app also uses for keys without a TTL (REDIS_KEYSPACE=${shared[0]}): ` +
+          `maxmemory-policy ${policy} on a Redis the app also uses for keys without a TTL (REDIS_KEYSPACE=${shared[0]}): ` +
             `locks and sessions would be evicted. Use volatile-${policy.slice(8)} (only keys with a TTL are evicted), ` +
             `or move those keys to their own instance and set hotel:redis.keyspace to cache-only.`,
           r.urn,
