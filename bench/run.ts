@@ -52,7 +52,7 @@ function machine(): Record<string, string | number> {
     cores: os.cpus().length,
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
-    redis: version("redis-server", ["--version"]),
+    redis: version("redis-server", ["--version"]).replace(/^Redis server v=(\S+).*/, "Redis $1"),
     postgres: version(`${PG_BIN}/postgres`, ["--version"]),
   };
 }
