@@ -1,23 +1,29 @@
 /**
- * Render mode writes Secrets in plain text. Replaces every value of every Secret
- * manifest under a directory by REDACTED, so that the rendered tree can be committed.
+ * Render mode writes Secrets in plain text. Removes the data of every Secret manifest
+ * under a directory (its keys stay listed in an annotation, for review), so that the
+ * rendered tree can be committed.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments, stringify } from "yaml";
 
-export const REDACTED = "REDACTED";
+export const REDACTED_KEYS = "hotel-reservation/redacted-keys";
 
 export function redactSecrets(text: string): string {
   const docs = parseAllDocuments(text).map((d) => d.toJS());
   let changed = false;
   for (const doc of docs) {
     if (doc?.kind !== "Secret") continue;
+    const keys = new Set<string>();
     for (const field of ["data", "stringData"]) {
       if (doc[field]) {
-        for (const k of Object.keys(doc[field])) doc[field][k] = REDACTED;
+        Object.keys(doc[field]).forEach((k) => keys.add(k));
+        delete doc[field];
         changed = true;
       }
+    }
+    if (keys.size) {
+      doc.metadata = { ...doc.metadata, annotations: { ...(doc.metadata?.annotations ?? {}), [REDACTED_KEYS]: [...keys].sort().join(",") } };
     }
     // The last-applied annotation repeats the data.
     if (doc.metadata?.annotations?.["kubectl.kubernetes.io/last-applied-configuration"]) {
