@@ -25,10 +25,13 @@ export function dropIndexSql(name: string): string {
   return `DROP INDEX CONCURRENTLY IF EXISTS ${SCHEMA}.${quoteIdent(name)};`;
 }
 
-/** What pg_get_indexdef() prints for the index once built; a mismatch means "redefine". */
-export function expectedIndexDef(ix: IndexSpec): string {
+/**
+ * The part of pg_get_indexdef() after " ON " once the index is built (a plain b-tree on
+ * these columns); a managed index whose definition differs is rebuilt.
+ */
+export function expectedIndexTarget(ix: IndexSpec): string {
   const ident = (s: string) => (/^[a-z_][a-z0-9_]*$/.test(s) ? s : quoteIdent(s));
-  return `CREATE INDEX ${ident(ix.name)} ON ${SCHEMA}.${ident(ix.table)} USING btree (${ix.columns.map(ident).join(", ")})`;
+  return `${SCHEMA}.${ident(ix.table)} USING btree (${ix.columns.map(ident).join(", ")})`;
 }
 
 /** Generates one DROP ... CONCURRENTLY per matching index, for psql's \gexec. */
@@ -64,14 +67,15 @@ export function renderReconcileSql(pg: PostgresConfig, opts: ReconcileOptions = 
     lines.push(pg.pgStatStatements ? "CREATE EXTENSION IF NOT EXISTS pg_stat_statements;" : "DROP EXTENSION IF EXISTS pg_stat_statements;");
   }
 
-  const wanted = declared.map((ix) => `(${sqlText(ix.name)}, ${sqlText(expectedIndexDef(ix))})`);
+  const wanted = declared.map((ix) => `(${sqlText(ix.name)}, ${sqlText(expectedIndexTarget(ix))})`);
   const wantedValues = wanted.length > 0 ? `VALUES ${wanted.join(", ")}` : "SELECT NULL::text, NULL::text WHERE false";
   lines.push(
     "-- Drop managed indexes that are no longer declared, INVALID (failed concurrent build) or redefined.",
     dropEachIndex(`obj_description(c.oid, 'pg_class') = ${sqlText(MANAGED_MARKER)}
    AND NOT EXISTS (
      SELECT 1 FROM (${wantedValues}) AS w(name, def)
-      WHERE w.name = c.relname AND i.indisvalid AND pg_get_indexdef(i.indexrelid) = w.def)`),
+      WHERE w.name = c.relname AND i.indisvalid AND NOT i.indisunique
+        AND substring(pg_get_indexdef(i.indexrelid) from ' ON (.*)$') = w.def)`),
   );
   // An unmanaged invalid index under a declared name (a build that failed before its
   // COMMENT ran) would make IF NOT EXISTS a no-op: drop it too.

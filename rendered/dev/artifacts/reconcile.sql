@@ -11,8 +11,9 @@ SELECT format('DROP INDEX CONCURRENTLY IF EXISTS %I.%I;', n.nspname, c.relname)
  WHERE n.nspname = 'public'
    AND obj_description(c.oid, 'pg_class') = 'managed-by:hotel-stack'
    AND NOT EXISTS (
-     SELECT 1 FROM (VALUES ('idx_reservations_guest_id', 'CREATE INDEX idx_reservations_guest_id ON public.reservations USING btree (guest_id)'), ('idx_sessions_created_at', 'CREATE INDEX idx_sessions_created_at ON public.sessions USING btree (created_at)'), ('idx_sessions_guest_id', 'CREATE INDEX idx_sessions_guest_id ON public.sessions USING btree (guest_id)'), ('idx_locks_room_id', 'CREATE INDEX idx_locks_room_id ON public.locks USING btree (room_id)')) AS w(name, def)
-      WHERE w.name = c.relname AND i.indisvalid AND pg_get_indexdef(i.indexrelid) = w.def)
+     SELECT 1 FROM (VALUES ('idx_reservations_guest_id', 'public.reservations USING btree (guest_id)'), ('idx_sessions_created_at', 'public.sessions USING btree (created_at)'), ('idx_sessions_guest_id', 'public.sessions USING btree (guest_id)'), ('idx_locks_room_id', 'public.locks USING btree (room_id)')) AS w(name, def)
+      WHERE w.name = c.relname AND i.indisvalid AND NOT i.indisunique
+        AND substring(pg_get_indexdef(i.indexrelid) from ' ON (.*)$') = w.def)
 \gexec
 SELECT format('DROP INDEX CONCURRENTLY IF EXISTS %I.%I;', n.nspname, c.relname)
   FROM pg_index i

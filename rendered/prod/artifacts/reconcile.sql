@@ -13,5 +13,6 @@ SELECT format('DROP INDEX CONCURRENTLY IF EXISTS %I.%I;', n.nspname, c.relname)
    AND obj_description(c.oid, 'pg_class') = 'managed-by:hotel-stack'
    AND NOT EXISTS (
      SELECT 1 FROM (SELECT NULL::text, NULL::text WHERE false) AS w(name, def)
-      WHERE w.name = c.relname AND i.indisvalid AND pg_get_indexdef(i.indexrelid) = w.def)
+      WHERE w.name = c.relname AND i.indisvalid AND NOT i.indisunique
+        AND substring(pg_get_indexdef(i.indexrelid) from ' ON (.*)$') = w.def)
 \gexec
