@@ -120,11 +120,7 @@ export class HotelStack extends pulumi.ComponentResource {
       return { kind: "docker", network };
     }
     const k = c.kubernetes;
-    const provider = new k8s.Provider(
-      "k8s",
-      { renderYamlToDirectory: k.renderYamlToDirectory, enableServerSideApply: k.renderYamlToDirectory ? undefined : true },
-      { parent: this },
-    );
+    const provider = new k8s.Provider("k8s", { renderYamlToDirectory: k.renderYamlToDirectory }, { parent: this });
     const ns = new k8s.core.v1.Namespace(
       "namespace",
       { metadata: { name: k.namespace, labels: { "app.kubernetes.io/part-of": "hotel-reservation", stage: c.stage } } },

@@ -65,18 +65,27 @@ if [ "$cmd" = "render" ]; then
 else
   cfg=$(npx tsx scripts/workConfig.ts "$stage")
 fi
-if ! grep -q "hotel:postgresPassword" "$cfg"; then
+# The password: HOTEL_POSTGRES_PASSWORD when given, else the one already in the work
+# config, else one generated now and kept in the state folder.
+password=${HOTEL_POSTGRES_PASSWORD:-}
+if [ -z "$password" ] && ! grep -q "hotel:postgresPassword" "$cfg"; then
   pw_file=$STATE/$stage.pgpass
-  [ -s "$pw_file" ] || { [ -n "${HOTEL_POSTGRES_PASSWORD:-}" ] && printf '%s' "$HOTEL_POSTGRES_PASSWORD" > "$pw_file" || od -An -N24 -tx1 /dev/urandom | tr -d ' \n' > "$pw_file"; }
-  pulumi config set --secret hotel:postgresPassword "$(cat "$pw_file")" --stack "$stage" --config-file "$cfg" >/dev/null
+  [ -s "$pw_file" ] || od -An -N24 -tx1 /dev/urandom | tr -d ' \n' > "$pw_file"
+  password=$(cat "$pw_file")
+fi
+if [ -n "$password" ]; then
+  pulumi config set --secret hotel:postgresPassword "$password" --stack "$stage" --config-file "$cfg" >/dev/null
 fi
 
 case "$cmd" in
   preview) exec pulumi preview --stack "$stage" --config-file "$cfg" --policy-pack "$ROOT/policies" --diff "${rest[@]}" ;;
   up) exec pulumi up --stack "$stage" --config-file "$cfg" --policy-pack "$ROOT/policies" --yes --skip-preview "${rest[@]}" ;;
   render)
-    pulumi up --stack "$stage" --config-file "$cfg" --policy-pack "$ROOT/policies" --yes --skip-preview "${rest[@]}"
-    npx tsx scripts/redact.ts "$render_dir" ;;
+    # Redact whatever the provider wrote, even when the update fails part-way.
+    status=0
+    pulumi up --stack "$stage" --config-file "$cfg" --policy-pack "$ROOT/policies" --yes --skip-preview "${rest[@]}" || status=$?
+    npx tsx scripts/redact.ts "$render_dir"
+    exit "$status" ;;
   destroy) exec pulumi destroy --stack "$stage" --config-file "$cfg" --yes "${rest[@]}" ;;
   *) exec pulumi "$cmd" --stack "$stage" --config-file "$cfg" "${rest[@]}" ;;
 esac
