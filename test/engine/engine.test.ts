@@ -62,14 +62,26 @@ for (const stage of K8S_STAGES) {
   });
 }
 
-test.serial("no secret value reaches a rendered file", (t) => {
+const leaks = (dir: string, secret: string) => {
+  const b64 = Buffer.from(secret).toString("base64");
+  return Object.keys(snapshot(dir)).filter((f) => {
+    const text = fs.readFileSync(path.join(dir, f), "utf8");
+    return text.includes(secret) || text.includes(b64);
+  });
+};
+
+test.serial("no secret value reaches a rendered file, even when the update fails", (t) => {
   const password = "engine-test-secret-3b1f9e";
   const renderDir = tempDir("render");
-  const run = engine(["render", "--stack", "staging"], { stateDir: tempDir("state"), renderDir, password });
+  const stateDir = tempDir("state");
+  const run = engine(["render", "--stack", "staging"], { stateDir, renderDir, password });
   t.is(run.status, 0, run.output.slice(-3000));
   const files = Object.keys(snapshot(renderDir));
-  const leaks = files.filter((f) => fs.readFileSync(path.join(renderDir, f), "utf8").includes(password));
-  t.deepEqual(leaks, []);
+  t.deepEqual(leaks(renderDir, password), []);
+  // A changed password with --expect-no-changes fails after the provider has written files.
+  const failed = engine(["render", "--stack", "staging", "--expect-no-changes"], { stateDir, renderDir, password: "engine-test-other-9c2d" });
+  t.not(failed.status, 0);
+  t.deepEqual(leaks(renderDir, "engine-test-other-9c2d"), []);
   const secret = parse(fs.readFileSync(path.join(renderDir, files.find((f) => f.includes("secret"))!), "utf8"));
   t.is(secret.kind, "Secret");
   t.is(secret.data, undefined);
