@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR } from "../lib/mockRun";
 import { PG_BIN } from "../lib/servers";
-import { stageConfig } from "../test/helpers";
+import { stageConfig } from "../lib/stageConfig";
 import { measureCosts, replay } from "./cache";
 import { IndexResults, indexBench } from "./indexes";
 import { MissBreakdown, belady } from "./opt";

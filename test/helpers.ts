@@ -1,19 +1,7 @@
-/** Shared test helpers: a validated config for a stage, and lookups on mock runs. */
-import { validateStackConfig } from "../config/validate";
-import { StackConfig } from "../config/types";
-import { RawConfig, Registered, readStageConfig } from "../lib/mockRun";
+/** Shared test helpers: lookups on mock runs, and the stage configs. */
+import { Registered } from "../lib/mockRun";
 
-export function stripNamespace(raw: RawConfig): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) out[k.replace(/^hotel:/, "")] = v;
-  return out;
-}
-
-export function stageConfig(stage: string, patch?: (raw: RawConfig) => void): StackConfig {
-  const raw = readStageConfig(stage);
-  patch?.(raw);
-  return validateStackConfig(stage, stripNamespace(raw));
-}
+export { stageConfig, stripNamespace } from "../lib/stageConfig";
 
 export function find(resources: Registered[], type: string, name?: string): Registered {
   const hit = resources.filter((r) => r.type === type && (name === undefined || r.name === name));
