@@ -15,3 +15,4 @@ export const appSettings = stack.appSettings;
 export const redisConf = stack.redisConf;
 export const reconcileSql = stack.reconcileSql;
 export const alertRules = stack.alertRulesYaml;
+export const alertmanagerConfig = stack.alertmanagerYaml;

@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config/types";
 import { renderAppEnv } from "../render/appEnv";
-import { AlertRules } from "./alertRules";
+import { ALERTMANAGER_PORT, AlertRules } from "./alertRules";
 import { CacheWarming } from "./cacheWarming";
 import { HotelApi } from "./hotelApi";
 import { PostgresDatabase, POSTGRES_EXPORTER_PORT } from "./postgresDatabase";
@@ -25,6 +25,7 @@ export class HotelStack extends pulumi.ComponentResource {
   public readonly redisConf: string;
   public readonly reconcileSql: string;
   public readonly alertRulesYaml: string;
+  public readonly alertmanagerYaml: string;
 
   constructor(name: string, args: HotelStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hotel:index:HotelStack", name, {}, opts);
@@ -77,10 +78,12 @@ export class HotelStack extends pulumi.ComponentResource {
         target,
         alerts: c.alerts,
         prometheusImage: c.images.prometheus,
+        alertmanagerImage: c.images.alertmanager,
         scrapeTargets: {
           app: `${c.alerts.metrics.appJob}:${c.app.port}`,
           redisExporter: `redis-exporter:${REDIS_EXPORTER_PORT}`,
           postgresExporter: `postgres-exporter:${POSTGRES_EXPORTER_PORT}`,
+          alertmanager: `alertmanager:${ALERTMANAGER_PORT}`,
         },
         hostPort: c.docker.prometheusHostPort,
       },
@@ -105,12 +108,14 @@ export class HotelStack extends pulumi.ComponentResource {
     this.redisConf = redis.conf;
     this.reconcileSql = db.reconcileSql;
     this.alertRulesYaml = rules.rulesYaml;
+    this.alertmanagerYaml = rules.alertmanagerYaml;
     this.registerOutputs({
       namespace: this.namespace,
       appSettings: this.appSettings,
       redisConf: this.redisConf,
       reconcileSql: this.reconcileSql,
       alertRulesYaml: this.alertRulesYaml,
+      alertmanagerYaml: this.alertmanagerYaml,
     });
   }
 

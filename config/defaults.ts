@@ -18,6 +18,11 @@ export const ALERTS_BEFORE = {
   // inside a wide bucket. Fine buckets below 50 ms resolve the 4.85 ms baseline.
   latencyBuckets: ["1ms", "2.5ms", "5ms", "10ms", "25ms", "50ms", "75ms", "100ms", "250ms", "500ms", "1s", "2.5s", "5s"],
   runbookBaseUrl: "https://runbooks.hotel.internal/reservations",
+  // Critical alerts page the on-call engineer; warnings open a ticket.
+  receivers: {
+    critical: "https://alerts.hotel.internal/hooks/pager",
+    warning: "https://alerts.hotel.internal/hooks/tickets",
+  },
   metrics: {
     requestDuration: "http_request_duration_seconds",
     requestsTotal: "http_requests_total",
@@ -95,6 +100,7 @@ export const IMAGE_DEFAULTS = {
   postgres: "postgres:14.12-bookworm",
   postgresExporter: "quay.io/prometheuscommunity/postgres-exporter:v0.15.0",
   prometheus: "prom/prometheus:v2.53.1",
+  alertmanager: "prom/alertmanager:v0.27.0",
 };
 
 export const KUBERNETES_DEFAULTS = {

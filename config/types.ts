@@ -37,6 +37,12 @@ export interface AlertMetrics {
   redisJob: string;
 }
 
+/** Where Alertmanager sends each severity (webhook URLs). */
+export interface AlertReceivers {
+  critical: string;
+  warning: string;
+}
+
 export interface AlertsConfig {
   p95LatencyMs: number;
   errorRatio: number;
@@ -46,6 +52,7 @@ export interface AlertsConfig {
   baselineP95Ms: number;
   latencyBucketsMs: number[];
   runbookBaseUrl: string;
+  receivers: AlertReceivers;
   metrics: AlertMetrics;
 }
 
@@ -116,6 +123,7 @@ export interface Images {
   postgres: string;
   postgresExporter: string;
   prometheus: string;
+  alertmanager: string;
 }
 
 export interface KubernetesConfig {

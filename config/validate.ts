@@ -105,7 +105,7 @@ export function validateStackConfig(stage: string, raw: Record<string, unknown>)
   )(raw.app, at("app"), p);
 
   const images = object(
-    { redis: nonEmpty, redisExporter: nonEmpty, postgres: nonEmpty, postgresExporter: nonEmpty, prometheus: nonEmpty },
+    { redis: nonEmpty, redisExporter: nonEmpty, postgres: nonEmpty, postgresExporter: nonEmpty, prometheus: nonEmpty, alertmanager: nonEmpty },
     IMAGE_DEFAULTS,
   )(raw.images, at("images"), p);
 
@@ -137,6 +137,7 @@ export function validateStackConfig(stage: string, raw: Record<string, unknown>)
       baselineP95: duration(0.001, 10_000),
       latencyBuckets: list(duration(0.001, 60_000), 2),
       runbookBaseUrl: text(/^https?:\/\/\S+$/, "an http(s) URL"),
+      receivers: object({ critical: text(/^https?:\/\/\S+$/, "an http(s) webhook URL"), warning: text(/^https?:\/\/\S+$/, "an http(s) webhook URL") }, ALERTS_BEFORE.receivers),
       metrics: object(
         {
           requestDuration: metricName,
@@ -248,6 +249,7 @@ export function validateStackConfig(stage: string, raw: Record<string, unknown>)
       baselineP95Ms: alertsRaw.baselineP95,
       latencyBucketsMs: buckets,
       runbookBaseUrl: alertsRaw.runbookBaseUrl,
+      receivers: alertsRaw.receivers,
       metrics: alertsRaw.metrics,
     },
     dbPool: {

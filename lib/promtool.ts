@@ -78,3 +78,16 @@ export function histogram(
     values: counter(perMinute.map((m) => m.requests * (le === "+Inf" ? 1 : m.cumulative(boundaries[i])))),
   }));
 }
+
+/** `amtool check-config` and `amtool config routes test` (Debian package `prometheus-alertmanager`). */
+export function amtool(alertmanagerYaml: string, args: string[]): PromtoolResult {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hotel-amtool-"));
+  try {
+    fs.writeFileSync(path.join(dir, "alertmanager.yml"), alertmanagerYaml);
+    const res = spawnSync("amtool", args.map((a) => a.replace("{config}", "alertmanager.yml")), { cwd: dir, encoding: "utf8" });
+    if (res.error) throw new Error(`amtool could not run: ${res.error.message}`);
+    return { status: res.status ?? 1, output: `${res.stdout}${res.stderr}` };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,7 +1,7 @@
 /**
  * Writes every stage's rendered quick-win artifacts to rendered/<stage>/artifacts/:
  * what the program produces from the stage file (redis.conf, the reconcile script,
- * the alert rules, the app's settings), for review in pull requests. CI regenerates
+ * the alert rules and their routing, the app's settings), for review in pull requests. CI regenerates
  * them and fails when the committed ones are stale.
  */
 import * as fs from "fs";
@@ -19,6 +19,7 @@ export async function writeArtifacts(stage: string, root = path.join(PROJECT_DIR
     "redis.conf": o.redisConf,
     "reconcile.sql": o.reconcileSql,
     "alert-rules.yml": o.alertRules,
+    "alertmanager.yml": o.alertmanagerConfig,
     "app.env": Object.entries(o.appSettings as Record<string, string>).map(([k, v]) => `${k}=${v}`).join("\n") + "\n",
   };
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);

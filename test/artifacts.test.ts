@@ -10,7 +10,7 @@ for (const stage of STAGES) {
   test.serial(`rendered/${stage}/artifacts is up to date`, async (t) => {
     const root = tempDir("artifacts");
     const written = await writeArtifacts(stage, root);
-    t.is(written.length, 4);
+    t.is(written.length, 5);
     const fresh = snapshot(path.join(root, stage, "artifacts"));
     const committed = snapshot(path.join(PROJECT_DIR, "rendered", stage, "artifacts"));
     t.deepEqual(changedFiles(committed, fresh), [], `stale: run npm run artifacts`);

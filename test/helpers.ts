@@ -19,6 +19,7 @@ export const K8S = {
   secret: "kubernetes:core/v1:Secret",
   networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
   prometheusRule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+  alertmanagerConfig: "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig",
   namespace: "kubernetes:core/v1:Namespace",
 };
 export const DOCKER = {

@@ -14,10 +14,14 @@ test.serial("staging registers the Kubernetes stack with quick wins 1-3", async 
     [K8S.service]: 3,
     [K8S.networkPolicy]: 2,
     [K8S.prometheusRule]: 1,
+    [K8S.alertmanagerConfig]: 1,
     [K8S.job]: 1,
     [K8S.secret]: 1,
   });
   t.false(r.some((x) => x.type === K8S.cronJob), "cache warming is not on in staging");
+  const routing = find(r, K8S.alertmanagerConfig).inputs.spec;
+  t.deepEqual(routing.route.routes[0].matchers, [{ name: "severity", value: "critical", matchType: "=" }]);
+  t.is(routing.receivers[0].webhookConfigs[0].url, "https://alerts.hotel.internal/hooks/pager");
   const rule = find(r, K8S.prometheusRule);
   t.regex(rule.inputs.spec.groups[0].rules[0].expr, /sum by \(le\).* > 0\.05$/);
   const settings = find(r, K8S.configMap, "hotel-api-settings").inputs.data;
@@ -45,7 +49,7 @@ test.serial("dev runs on Docker with all five quick wins, through @pulumi/postgr
   t.is(run.error, undefined);
   const r = run.resources;
   t.false(r.some((x) => x.type.startsWith("kubernetes:")));
-  t.like(countByType(r), { [DOCKER.network]: 1, [DOCKER.container]: 8, "postgresql:index/extension:Extension": 1 });
+  t.like(countByType(r), { [DOCKER.network]: 1, [DOCKER.container]: 9, "postgresql:index/extension:Extension": 1 });
   t.is(find(r, "postgresql:index/extension:Extension").inputs.name, "pg_stat_statements");
   const redis = find(r, DOCKER.container, "redis");
   t.regex(redis.inputs.uploads[0].content, /^maxmemory-policy allkeys-lfu$/m);
@@ -59,6 +63,8 @@ test.serial("dev runs on Docker with all five quick wins, through @pulumi/postgr
   const rules = parse(prom.inputs.uploads[1].content);
   t.is(rules.groups[0].rules.length, 3);
   t.truthy(find(r, DOCKER.container, "cache-warmer"));
+  t.regex(find(r, DOCKER.container, "alert-rules-alertmanager").inputs.uploads[0].content, /receiver: pager/);
+  t.regex(prom.inputs.uploads[0].content, /targets:\n\s+- alertmanager:9093/);
 });
 
 test.serial("Kubernetes workloads: pinned images, requests and limits, non-root", async (t) => {

@@ -1,6 +1,7 @@
 import test from "ava";
 import { parse } from "yaml";
 import { renderAlertRules, renderAlertRulesYaml } from "../render/alertRules";
+import { renderAlertmanagerConfig, renderAlertmanagerConfigSpec } from "../render/alertmanagerConfig";
 import { renderAppEnv } from "../render/appEnv";
 import { connectionBudget } from "../render/connectionBudget";
 import { createIndexSql, dropIndexSql, renderReconcileSql } from "../render/indexDdl";
@@ -105,6 +106,23 @@ test("metric names come from config", (t) => {
     raw["hotel:alerts"].metrics = { requestDuration: "http_requests_duration_seconds", appJob: "api" };
   });
   t.regex(renderAlertRules(c.alerts).groups[0].rules[0].expr, /http_requests_duration_seconds_bucket\{job="api"\}/);
+});
+
+test("Alertmanager routing: critical pages, the rest opens tickets; both formats from one description", (t) => {
+  const native = renderAlertmanagerConfig(dev.alerts) as any;
+  t.is(native.route.receiver, "tickets");
+  t.deepEqual(native.route.routes[0].matchers, ['severity="critical"']);
+  t.is(native.route.routes[0].receiver, "pager");
+  t.deepEqual(native.receivers.map((r: any) => [r.name, r.webhook_configs[0].url]), [
+    ["pager", "https://alerts.hotel.internal/hooks/pager"],
+    ["tickets", "https://alerts.hotel.internal/hooks/tickets"],
+  ]);
+  const crd = renderAlertmanagerConfigSpec(dev.alerts) as any;
+  t.is(crd.route.repeatInterval, native.route.repeat_interval);
+  t.is(crd.route.routes[0].repeatInterval, native.route.routes[0].repeat_interval);
+  t.deepEqual(crd.receivers[1].webhookConfigs, [{ url: native.receivers[1].webhook_configs[0].url, sendResolved: true }]);
+  const severities = new Set(renderAlertRules(dev.alerts).groups[0].rules.map((r) => r.labels.severity));
+  t.deepEqual([...severities].sort(), ["critical", "warning"]);
 });
 
 test("app env carries the pool, TTLs and warming flags", (t) => {

@@ -7,7 +7,8 @@
 import test from "ava";
 import { stringify } from "yaml";
 import { STAGES } from "../../lib/mockRun";
-import { AlertExpectation, Series, checkRules, counter, histogram, testRules } from "../../lib/promtool";
+import { AlertExpectation, Series, amtool, checkRules, counter, histogram, testRules } from "../../lib/promtool";
+import { renderAlertmanagerConfigYaml } from "../../render/alertmanagerConfig";
 import { renderAlertRules, renderAlertRulesYaml } from "../../render/alertRules";
 import { renderAppEnv } from "../../render/appEnv";
 import { stageConfig } from "../helpers";
@@ -163,6 +164,21 @@ test("a wrong expectation makes promtool fail (the harness can fail)", (t) => {
   fired.pop();
   t.not(res.status, 0);
   t.regex(res.output, /FAILED/);
+});
+
+test("Alertmanager: every stage's routing passes amtool; critical alerts page, warnings open tickets", (t) => {
+  for (const stage of STAGES) {
+    const alerts = stageConfig(stage).alerts;
+    const yaml = renderAlertmanagerConfigYaml(alerts);
+    const check = amtool(yaml, ["check-config", "{config}"]);
+    t.is(check.status, 0, `${stage}: ${check.output}`);
+    t.regex(check.output, /SUCCESS/);
+    for (const rule of renderAlertRules(alerts).groups[0].rules) {
+      const route = amtool(yaml, ["config", "routes", "test", "--config.file={config}", `severity=${rule.labels.severity}`, `alertname=${rule.alert}`]);
+      t.is(route.status, 0, route.output);
+      t.is(route.output.split("\n")[0].trim(), rule.labels.severity === "critical" ? "pager" : "tickets", `${stage} ${rule.alert}`);
+    }
+  }
 });
 
 test.after.always(() => {
