@@ -3,8 +3,6 @@
  * four queries before and after the stack's indexes, what the indexes cost each
  * insert, and the writer's stall during a plain vs a concurrent build.
  */
-import * as fs from "fs";
-import * as path from "path";
 import { PostgresConfig } from "../config/types";
 import { INSERT_RESERVATION, ROADMAP_QUERIES, percentile, plan, seed, timeMs, writerDuring } from "../lib/pgWorkload";
 import { startPostgres } from "../lib/servers";
@@ -31,12 +29,7 @@ export async function indexBench(pgAfter: PostgresConfig, pgBefore: PostgresConf
   try {
     const db = await pg.connect();
     await seed(db, { reservations: rows, sessions: Math.round(rows / 5), locks: Math.round(rows / 5) });
-    const reconcile = async (cfg: PostgresConfig) => {
-      const file = path.join(pg.dir, `reconcile-${Math.random().toString(36).slice(2)}.sql`);
-      fs.writeFileSync(file, renderReconcileSql(cfg));
-      const r = await pg.psqlFile(file);
-      if (r.status !== 0) throw new Error(r.output);
-    };
+    const reconcile = (cfg: PostgresConfig) => pg.psqlScript(renderReconcileSql(cfg));
     const measureQueries = async () => {
       const out: Record<string, Latency & { plan: string }> = {};
       for (const q of ROADMAP_QUERIES) {

@@ -1,4 +1,4 @@
-/** Runs Prometheus's own promtool (Debian package `prometheus`) on rendered rules. */
+/** Runs Prometheus's own promtool and amtool on rendered rules and routing. */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -10,20 +10,21 @@ export interface PromtoolResult {
   output: string;
 }
 
-function run(args: string[], cwd: string): PromtoolResult {
-  const res = spawnSync("promtool", args, { cwd, encoding: "utf8" });
-  if (res.error) throw new Error(`promtool could not run: ${res.error.message}`);
-  return { status: res.status ?? 1, output: `${res.stdout}${res.stderr}` };
-}
-
-export function checkRules(rulesYaml: string): PromtoolResult {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hotel-promtool-"));
+/** Runs a tool in a temp folder holding `files` (name -> text), then removes the folder. */
+function runTool(tool: string, files: Record<string, string>, args: string[]): PromtoolResult {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `hotel-${tool}-`));
   try {
-    fs.writeFileSync(path.join(dir, "rules.yml"), rulesYaml);
-    return run(["check", "rules", "rules.yml"], dir);
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+    const res = spawnSync(tool, args, { cwd: dir, encoding: "utf8" });
+    if (res.error) throw new Error(`${tool} could not run: ${res.error.message}`);
+    return { status: res.status ?? 1, output: `${res.stdout}${res.stderr}` };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export function checkRules(rulesYaml: string): PromtoolResult {
+  return runTool("promtool", { "rules.yml": rulesYaml }, ["check", "rules", "rules.yml"]);
 }
 
 export interface Series {
@@ -39,19 +40,12 @@ export interface AlertExpectation {
 
 /** `promtool test rules` on one unit-test file whose input is `series` (1 m apart). */
 export function testRules(rulesYaml: string, series: Series[], expectations: AlertExpectation[]): PromtoolResult {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hotel-promtool-"));
-  try {
-    fs.writeFileSync(path.join(dir, "rules.yml"), rulesYaml);
-    const unit = {
-      rule_files: ["rules.yml"],
-      evaluation_interval: "1m",
-      tests: [{ interval: "1m", input_series: series, alert_rule_test: expectations }],
-    };
-    fs.writeFileSync(path.join(dir, "test.yml"), stringify(unit, { lineWidth: 0 }));
-    return run(["test", "rules", "test.yml"], dir);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const unit = {
+    rule_files: ["rules.yml"],
+    evaluation_interval: "1m",
+    tests: [{ interval: "1m", input_series: series, alert_rule_test: expectations }],
+  };
+  return runTool("promtool", { "rules.yml": rulesYaml, "test.yml": stringify(unit, { lineWidth: 0 }) }, ["test", "rules", "test.yml"]);
 }
 
 /** A counter's samples, one a minute, from per-minute increments. */
@@ -79,15 +73,10 @@ export function histogram(
   }));
 }
 
-/** `amtool check-config` and `amtool config routes test` (Debian package `prometheus-alertmanager`). */
+/**
+ * `amtool check-config` and `amtool config routes test` (Debian package
+ * `prometheus-alertmanager`); "{config}" in `args` stands for the config file.
+ */
 export function amtool(alertmanagerYaml: string, args: string[]): PromtoolResult {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hotel-amtool-"));
-  try {
-    fs.writeFileSync(path.join(dir, "alertmanager.yml"), alertmanagerYaml);
-    const res = spawnSync("amtool", args.map((a) => a.replace("{config}", "alertmanager.yml")), { cwd: dir, encoding: "utf8" });
-    if (res.error) throw new Error(`amtool could not run: ${res.error.message}`);
-    return { status: res.status ?? 1, output: `${res.stdout}${res.stderr}` };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  return runTool("amtool", { "alertmanager.yml": alertmanagerYaml }, args.map((a) => a.replace("{config}", "alertmanager.yml")));
 }

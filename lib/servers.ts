@@ -102,8 +102,11 @@ export interface PostgresServer {
   dir: string;
   url: string;
   connect(): Promise<Client>;
-  /** Runs psql on a file the way the stack does (autocommit, ON_ERROR_STOP); resolves with its output. */
-  psqlFile(file: string, extraArgs?: string[]): Promise<{ status: number; output: string }>;
+  /**
+   * Runs a script with psql from a file, the way the stack does (autocommit,
+   * ON_ERROR_STOP); resolves with its output. Throws when psql fails.
+   */
+  psqlScript(sql: string, extraArgs?: string[]): Promise<string>;
   /** What the server has logged so far (stderr). */
   serverLog(): string;
   stop(): Promise<void>;
@@ -156,15 +159,17 @@ export async function startPostgres(conf: string): Promise<PostgresServer> {
     dir,
     url,
     connect,
-    psqlFile(file, extraArgs = []) {
+    psqlScript(sql, extraArgs = []) {
+      const file = path.join(dir, `script-${Date.now()}-${Math.random().toString(36).slice(2)}.sql`);
+      fs.writeFileSync(file, sql);
       const args = ["-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "postgres", ...extraArgs, "-f", file];
-      return new Promise((resolve) => {
+      return new Promise((resolve, reject) => {
         const child = spawn(`${PG_BIN}/psql`, args, { env: { ...process.env, PGAPPNAME: "hotel-stack-reconcile" } });
         let output = "";
         child.stdout.on("data", (d) => (output += d));
         child.stderr.on("data", (d) => (output += d));
-        child.on("error", (e) => resolve({ status: 127, output: e.message }));
-        child.on("close", (code) => resolve({ status: code ?? 1, output }));
+        child.on("error", (e) => reject(new Error(`psql could not run: ${e.message}`)));
+        child.on("close", (code) => (code === 0 ? resolve(output) : reject(new Error(`psql failed (${code}):\n${output}`))));
       });
     },
     serverLog: () => log,

@@ -3,8 +3,6 @@
  * pg_stat_statements, the slow-query log, and the reconcile script run by psql
  * exactly as the migration Job runs it.
  */
-import * as fs from "fs";
-import * as path from "path";
 import test from "ava";
 import { Client } from "pg";
 import { RawConfig } from "../../lib/mockRun";
@@ -41,14 +39,8 @@ test.after.always(async () => {
   await pg?.stop();
 });
 
-async function reconcile(sql: string): Promise<string> {
-  const file = path.join(pg.dir, `reconcile-${Date.now()}-${Math.random().toString(36).slice(2)}.sql`);
-  fs.writeFileSync(file, sql);
-  // -e echoes every statement sent, including those \gexec generates.
-  const res = await pg.psqlFile(file, ["-e"]);
-  if (res.status !== 0) throw new Error(`psql failed (${res.status}):\n${res.output}`);
-  return res.output;
-}
+/** -e echoes every statement sent, including those \gexec generates. */
+const reconcile = (sql: string) => pg.psqlScript(sql, ["-e"]);
 
 const plan = (sql: string) => planOf(db, sql);
 
