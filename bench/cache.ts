@@ -7,7 +7,7 @@
  */
 import Redis from "ioredis";
 import { CacheKeyClass, RedisConfig } from "../config/types";
-import { startRedis } from "../lib/servers";
+import { startRedis } from "../test/fixtures/servers";
 import { renderRedisConf } from "../render/redisConf";
 import { MissBreakdown, classifyMiss } from "./opt";
 import { Trace } from "./trace";

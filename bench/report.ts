@@ -1,5 +1,5 @@
 /** results.json -> docs/BENCHMARKS.md and its SVG chart. */
-import { CacheResult, Results } from "./run";
+import { CacheResult, Results } from "./types";
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));

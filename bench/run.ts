@@ -7,36 +7,16 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_DIR } from "../lib/mockRun";
-import { PG_BIN } from "../lib/servers";
-import { stageConfig } from "../lib/stageConfig";
+import { PROJECT_DIR } from "../config/stages";
+import { PG_BIN } from "../test/fixtures/servers";
+import { stageConfig } from "../config/stages";
 import { measureCosts, replay } from "./cache";
-import { IndexResults, indexBench } from "./indexes";
+import { indexBench } from "./indexes";
 import { MissBreakdown, belady } from "./opt";
+import { CacheResult, Results } from "./types";
 import { chartSvg, markdown } from "./report";
 import { makeTrace } from "./trace";
-import { WarmingResults, warmingBench } from "./warming";
-
-export interface PolicyResult extends MissBreakdown {
-  hitRatio: number;
-  ofOpt: number;
-}
-
-export interface CacheResult {
-  skew: number;
-  requests: number;
-  workingSetBytes: number;
-  maxmemoryBytes: number;
-  policies: Record<"before" | "allkeys-lru" | "allkeys-lfu" | "volatile-lfu" | "opt", PolicyResult>;
-}
-
-export interface Results {
-  params: { quick: boolean; requests: number; skews: number[]; memoryFraction: number; seed: number };
-  machine: Record<string, string | number>;
-  cache: CacheResult[];
-  indexes: IndexResults;
-  warming: WarmingResults;
-}
+import { warmingBench } from "./warming";
 
 function machine(): Record<string, string | number> {
   const version = (cmd: string, args: string[]) => {
@@ -102,7 +82,9 @@ async function main() {
   console.log(markdown(results));
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

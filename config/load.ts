@@ -1,6 +1,7 @@
 /** Reads the stack's `hotel:*` config from the Pulumi runtime, once, and validates it. */
 import * as pulumi from "@pulumi/pulumi";
-import { NAMESPACE, validateStackConfig } from "./validate";
+import { namespaceProblems } from "./stages";
+import { ConfigError, NAMESPACE, validateStackConfig } from "./validate";
 import { StackConfig } from "./types";
 
 export interface LoadedConfig {
@@ -17,18 +18,36 @@ function parseValue(text: string): unknown {
   }
 }
 
-export function loadStackConfig(): LoadedConfig {
+function readConfig(): StackConfig {
+  const all = pulumi.runtime.allConfig();
+  const problems = namespaceProblems(Object.keys(all));
+  if (problems.length) throw new ConfigError(problems);
   const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+  for (const [key, value] of Object.entries(all)) {
     const [ns, name] = key.split(":");
     if (ns === NAMESPACE && name !== "postgresPassword") raw[name] = parseValue(value);
   }
-  const config = validateStackConfig(pulumi.getStack(), raw);
+  return validateStackConfig(pulumi.getStack(), raw);
+}
+
+/**
+ * The validated config and the password. A bad config ends the program with the
+ * ConfigError's message alone (a RunError: no stack trace, no object dump), before
+ * any resource is registered.
+ */
+export function loadStackConfig(): LoadedConfig {
+  let config: StackConfig;
+  try {
+    config = readConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
+    throw e;
+  }
   const password = new pulumi.Config(NAMESPACE).getSecret("postgresPassword");
   if (password === undefined) {
-    throw new Error(
+    throw new pulumi.RunError(
       `${NAMESPACE}:postgresPassword is not set; no resource was registered. ` +
-        `Set it as a secret: pulumi config set --secret ${NAMESPACE}:postgresPassword <value> --stack ${pulumi.getStack()}`,
+        `Set it as a secret: pulumi config set --secret ${NAMESPACE}:postgresPassword --stack ${pulumi.getStack()} (the value on stdin)`,
     );
   }
   return { config, postgresPassword: password };

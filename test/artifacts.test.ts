@@ -2,9 +2,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import test from "ava";
-import { changedFiles, snapshot, tempDir } from "../lib/engine";
-import { PROJECT_DIR, STAGES } from "../lib/mockRun";
-import { writeArtifacts } from "../scripts/artifacts";
+import { changedFiles, snapshot, tempDir } from "./fixtures/files";
+import { PROJECT_DIR, STAGES } from "../config/stages";
+import { writeArtifacts } from "../tools/artifacts";
 
 for (const stage of STAGES) {
   test.serial(`rendered/${stage}/artifacts is up to date`, async (t) => {

@@ -1,7 +1,7 @@
 /** Shared test helpers: lookups on mock runs, and the stage configs. */
-import { Registered } from "../lib/mockRun";
+import { Registered } from "../tools/mockRun";
 
-export { stageConfig, stripNamespace } from "../lib/stageConfig";
+export { stageConfig, stripNamespace } from "../config/stages";
 
 export function find(resources: Registered[], type: string, name?: string): Registered {
   const hit = resources.filter((r) => r.type === type && (name === undefined || r.name === name));

@@ -8,8 +8,9 @@
 import test from "ava";
 import { policies } from "../policies/all";
 import { pinned } from "../policies/rules/kubernetes";
-import { RawConfig, Registered, STAGES, runStage } from "../lib/mockRun";
-import { Violation, formatViolations, mandatory, runPolicies } from "../lib/policyRunner";
+import { RawConfig, STAGES } from "../config/stages";
+import { Registered, runStage } from "../tools/mockRun";
+import { Violation, formatViolations, mandatory, runPolicies } from "../tools/policyRunner";
 import { DOCKER, K8S } from "./helpers";
 
 interface Case {

@@ -1,7 +1,7 @@
 /** Runs index.ts for every shipped stage under Pulumi's mocks and checks what it registers. */
 import test from "ava";
 import { parse } from "yaml";
-import { MOCK_PASSWORD, countByType, runStage } from "../lib/mockRun";
+import { MOCK_PASSWORD, countByType, runStage } from "../tools/mockRun";
 import { DOCKER, K8S, find } from "./helpers";
 
 test.serial("staging registers the Kubernetes stack with quick wins 1-3", async (t) => {

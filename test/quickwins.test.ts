@@ -5,8 +5,9 @@
  */
 import * as fs from "fs";
 import test from "ava";
-import { diffResources } from "../lib/diff";
-import { PROJECT_DIR, RawConfig, readStageConfig, runStage } from "../lib/mockRun";
+import { diffResources } from "../tools/diff";
+import { PROJECT_DIR, RawConfig, readStageConfig } from "../config/stages";
+import { runStage } from "../tools/mockRun";
 
 const dev = readStageConfig("dev");
 

@@ -1,8 +1,8 @@
 /** The pull-request summary of a stage-file change (npm run summary). */
 import { execFileSync } from "child_process";
 import test from "ava";
-import { PROJECT_DIR } from "../lib/mockRun";
-import { summarize } from "../scripts/summary";
+import { PROJECT_DIR } from "../config/stages";
+import { summarize } from "../tools/summary";
 
 /** The stage file as committed at HEAD (the test does not depend on the working tree). */
 const committed = (file: string) => execFileSync("git", ["show", `HEAD:${file}`], { cwd: PROJECT_DIR }).toString();

@@ -1,64 +1,93 @@
 /**
- * The real engine: pulumi CLI v3.248.0, our Node.js language host and the Kubernetes
- * provider, all built by scripts/toolchain.sh, with a file backend in a temp folder.
- * Kubernetes stages only: their provider renders YAML instead of needing a cluster.
+ * The real engine (pulumi CLI v3.248.0, our Node.js language host and the Kubernetes
+ * provider, built by scripts/toolchain.sh) driven through tools/engine.ts, the
+ * Automation API driver behind `npm run preview|up|render`. Assertions are on typed
+ * results: change summaries, step events and policy events. Kubernetes stages, in
+ * render mode or preview (no cluster here).
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import test from "ava";
-import { parse, stringify } from "yaml";
-import { changedFiles, engine, snapshot, tempDir } from "../../lib/engine";
-import { PROJECT_DIR } from "../../lib/mockRun";
+import { CommandError } from "@pulumi/pulumi/automation";
+import { parse } from "yaml";
+import { PROJECT_DIR, readStageConfig } from "../../config/stages";
+import { ConfigError } from "../../config/validate";
+import { preview, up } from "../../tools/engine";
+import { runStage } from "../../tools/mockRun";
+import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
+import { changedFiles, snapshot, tempDir } from "../fixtures/files";
 
 const K8S_STAGES = ["staging", "prod"];
 
-function variant(stage: string, edit: (config: Record<string, any>) => void): string {
-  const doc = parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stage}.yaml`), "utf8"));
-  edit(doc.config);
-  const file = path.join(tempDir("stage"), `Pulumi.${stage}.yaml`);
-  fs.writeFileSync(file, stringify(doc));
-  return file;
+/** What the engine must create: every resource the program registers, plus the stack itself. */
+async function expectedCount(stage: string): Promise<number> {
+  const run = await runStage(stage);
+  if (run.error) throw run.error;
+  return run.resources.length + 1;
 }
 
 for (const stage of K8S_STAGES) {
-  test.serial(`pulumi preview --policy-pack policies on ${stage}: passes, with the pack run`, (t) => {
-    const run = engine(["preview", "--stack", stage], { stateDir: tempDir("state") });
-    t.is(run.status, 0, run.output.slice(-3000));
-    t.regex(run.output, /Policy Packs run:[\s\S]*hotel-quick-wins/);
-    t.regex(run.output, /\+ 22 to create|\+ 21 to create|to create/);
-    t.notRegex(run.output, /mandatory/);
+  test.serial(`preview of ${stage} with the policy pack: exactly the program's resources to create, no policy event`, async (t) => {
+    const { observed, options } = observe();
+    const result = await preview({ ...freshState(stage), ...options });
+    t.deepEqual(result.changeSummary, { create: await expectedCount(stage) });
+    t.deepEqual(observed.policies.filter((p) => p.level === "mandatory"), []);
+    t.regex(observed.output.join(""), /Policy Packs run:[\s\S]*hotel-quick-wins/);
   });
 }
 
-test.serial("a mandatory violation stops the real preview, with the policy's message", (t) => {
-  const stageFile = variant("prod", (c) => (c["hotel:kubernetes"].protectStateful = false));
-  const run = engine(["preview", "--stack", "prod"], { stateDir: tempDir("state"), stageFile });
-  t.not(run.status, 0);
-  t.regex(run.output, /stateful-protected/);
-  t.regex(run.output, /is not protected in prod/);
-  t.regex(run.output, /mandatory/);
+test.serial("a mandatory violation stops the real preview: one policy event per unprotected StatefulSet", async (t) => {
+  const { observed, options } = observe();
+  const stageFile = stageVariant("prod", (c) => (c["hotel:kubernetes"].protectStateful = false));
+  await t.throwsAsync(preview({ ...freshState("prod", { stageFile }), ...options }), { instanceOf: CommandError });
+  const mandatory = observed.policies.filter((p) => p.level === "mandatory");
+  t.deepEqual(mandatory.map((p) => p.policy), ["stateful-protected", "stateful-protected"]);
+  t.deepEqual(mandatory.map((p) => p.urn!.split("::").pop()).sort(), ["postgres", "redis"]);
+  t.true(mandatory.every((p) => /is not protected in prod/.test(p.message)));
 });
 
-test.serial("a bad config fails the real preview before any resource, naming key and allowed values", (t) => {
-  const stageFile = variant("staging", (c) => (c["hotel:redis"].maxmemoryPolicy = "lfu"));
-  const run = engine(["preview", "--stack", "staging"], { stateDir: tempDir("state"), stageFile });
-  t.not(run.status, 0);
-  t.regex(run.output, /hotel:redis\.maxmemoryPolicy: "lfu" is not allowed; allowed values: noeviction, allkeys-lru, allkeys-lfu/);
-  t.notRegex(run.output, /kubernetes:apps\/v1:StatefulSet/);
+test.serial("a bad config stops the driver before the engine starts, naming key, value and allowed values", async (t) => {
+  const stageFile = stageVariant("staging", (c) => (c["hotel:redis"].maxmemoryPolicy = "lfu"));
+  const { observed, options } = observe();
+  const err = await t.throwsAsync(preview({ ...freshState("staging", { stageFile }), ...options }), { instanceOf: ConfigError });
+  t.regex(err!.message, /hotel:redis\.maxmemoryPolicy: "lfu" is not allowed; allowed values: noeviction, allkeys-lru, allkeys-lfu/);
+  t.deepEqual(observed.output, [], "the engine never ran");
+});
+
+test.serial("the program's own check under the real engine: the clean message, no stack trace, no resource", async (t) => {
+  const stageFile = stageVariant("staging", (c) => (c["hotel:redis"].maxmemoryPolicy = "lfu"));
+  const { observed, options } = observe();
+  await t.throwsAsync(preview({ ...freshState("staging", { stageFile }), ...options, preflight: false }), { instanceOf: CommandError });
+  const text = observed.output.join("");
+  t.regex(text, /Invalid stack configuration \(1 problem\); no resource was registered:\n\s+- hotel:redis\.maxmemoryPolicy: "lfu" is not allowed/);
+  t.notRegex(text, /\n\s+at \S+ \(/, "no stack trace");
+  t.notRegex(text, /problems: \[|\u001b\[/, "no object dump, no colour codes");
+  t.deepEqual([...observed.steps.values()].filter((op) => op === "create"), []);
+});
+
+test.serial("npm run preview with a bad stage file: exit 2 and the same clean message", (t) => {
+  const stageFile = stageVariant("staging", (c) => (c["hotle:redis"] = c["hotel:redis"]));
+  const res = spawnSync("npx", ["tsx", "tools/engine.ts", "preview", "--stack", "staging"], {
+    cwd: PROJECT_DIR,
+    encoding: "utf8",
+    env: { ...process.env, HOTEL_STAGE_FILE: stageFile, HOTEL_STATE_DIR: tempDir("state") },
+  });
+  t.is(res.status, 2, res.stderr);
+  t.regex(res.stderr, /hotle:redis: unknown namespace "hotle"; the stack's keys are "hotel:<key>"/);
+  t.notRegex(res.stderr, /\n\s+at /);
 });
 
 for (const stage of K8S_STAGES) {
-  test.serial(`the committed rendered/${stage}/manifests is what the engine renders now (not stale); a second up changes nothing`, (t) => {
-    const stateDir = tempDir("state");
-    const renderDir = tempDir("render");
-    const first = engine(["render", "--stack", stage], { stateDir, renderDir });
-    t.is(first.status, 0, first.output.slice(-3000));
+  test.serial(`render of ${stage}: the committed rendered/${stage}/manifests is current; a second up changes nothing`, async (t) => {
+    const opts = freshState(stage, { renderDir: tempDir("render") });
+    const first = await up(opts);
+    t.deepEqual(first.summary.resourceChanges, { create: await expectedCount(stage) });
     const committed = snapshot(path.join(PROJECT_DIR, "rendered", stage, "manifests"));
     t.true(Object.keys(committed).length > 10);
-    t.deepEqual(changedFiles(committed, snapshot(renderDir)), [], `rendered/${stage}/manifests is stale: run npm run render -- --stack ${stage}`);
-    const second = engine(["render", "--stack", stage, "--expect-no-changes"], { stateDir, renderDir });
-    t.is(second.status, 0, second.output.slice(-3000));
-    t.regex(second.output, /\d+ unchanged/);
+    t.deepEqual(changedFiles(committed, snapshot(opts.renderDir!)), [], `rendered/${stage}/manifests is stale: run npm run render -- --stack ${stage}`);
+    const second = await up(opts, { expectNoChanges: true });
+    t.deepEqual(second.summary.resourceChanges, { same: await expectedCount(stage) });
   });
 }
 
@@ -70,19 +99,16 @@ const leaks = (dir: string, secret: string) => {
   });
 };
 
-test.serial("no secret value reaches a rendered file, even when the update fails", (t) => {
+test.serial("no secret value reaches a rendered file, even when the update fails", async (t) => {
   const password = "engine-test-secret-3b1f9e";
-  const renderDir = tempDir("render");
-  const stateDir = tempDir("state");
-  const run = engine(["render", "--stack", "staging"], { stateDir, renderDir, password });
-  t.is(run.status, 0, run.output.slice(-3000));
-  const files = Object.keys(snapshot(renderDir));
-  t.deepEqual(leaks(renderDir, password), []);
+  const opts = freshState("staging", { renderDir: tempDir("render") });
+  await up({ ...opts, password });
+  const files = Object.keys(snapshot(opts.renderDir!));
+  t.deepEqual(leaks(opts.renderDir!, password), []);
   // A changed password with --expect-no-changes fails after the provider has written files.
-  const failed = engine(["render", "--stack", "staging", "--expect-no-changes"], { stateDir, renderDir, password: "engine-test-other-9c2d" });
-  t.not(failed.status, 0);
-  t.deepEqual(leaks(renderDir, "engine-test-other-9c2d"), []);
-  const secret = parse(fs.readFileSync(path.join(renderDir, files.find((f) => f.includes("secret"))!), "utf8"));
+  await t.throwsAsync(up({ ...opts, password: "engine-test-other-9c2d" }, { expectNoChanges: true }), { instanceOf: CommandError });
+  t.deepEqual(leaks(opts.renderDir!, "engine-test-other-9c2d"), []);
+  const secret = parse(fs.readFileSync(path.join(opts.renderDir!, files.find((f) => f.includes("secret"))!), "utf8"));
   t.is(secret.kind, "Secret");
   t.is(secret.data, undefined);
   t.is(secret.metadata.annotations["hotel-reservation/redacted-keys"], "database,password,username");
@@ -98,27 +124,30 @@ test.serial("no secret value reaches a rendered file, even when the update fails
   }
 });
 
-test.serial("round trip: turning quick win 4 on renders exactly its resources; reverting restores the tree byte for byte", (t) => {
-  const stateDir = tempDir("state");
-  const renderDir = tempDir("render");
-  const base = engine(["render", "--stack", "staging"], { stateDir, renderDir });
-  t.is(base.status, 0, base.output.slice(-3000));
-  const before = snapshot(renderDir);
+test.serial("round trip: quick win 4 in staging updates the database and replaces the reconcile script and Job; reverting restores the tree", async (t) => {
+  const opts = freshState("staging", { renderDir: tempDir("render") });
+  await up(opts);
+  const before = snapshot(opts.renderDir!);
 
-  const dev = parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")).config;
-  const stageFile = variant("staging", (c) => (c["hotel:postgres"] = dev["hotel:postgres"]));
-  const on = engine(["render", "--stack", "staging"], { stateDir, renderDir, stageFile });
-  t.is(on.status, 0, on.output.slice(-3000));
-  const changed = changedFiles(before, snapshot(renderDir));
-  t.is(changed.length, 5, changed.join("\n"));
+  const dev = readStageConfig("dev");
+  const stageFile = stageVariant("staging", (c) => (c["hotel:postgres"] = dev["hotel:postgres"]));
+  const { observed, options } = observe();
+  const on = await up({ ...opts, stageFile, ...options });
+  t.deepEqual(changedSteps(observed.steps), {
+    update: ["hotel:index:HotelStack$hotel:index:PostgresDatabase$kubernetes:apps/v1:StatefulSet::postgres"],
+    replace: [
+      "hotel:index:HotelStack$hotel:index:PostgresDatabase$kubernetes:batch/v1:Job::postgres-reconcile",
+      "hotel:index:HotelStack$hotel:index:PostgresDatabase$kubernetes:core/v1:ConfigMap::postgres-reconcile",
+    ],
+  });
+  t.is(on.summary.resourceChanges?.update, 1);
+  t.is(on.summary.resourceChanges?.replace, 2);
+  const changed = changedFiles(before, snapshot(opts.renderDir!));
   t.true(changed.includes("1-manifest/apps_v1-statefulset-hotel-staging-postgres.yaml"));
-  // The reconcile script and its Job are renamed by checksum: old files go, new ones come.
-  t.is(changed.filter((f) => /v1-configmap-hotel-staging-postgres-reconcile-[0-9a-f]{16}\.yaml$/.test(f)).length, 2);
-  t.is(changed.filter((f) => /batch_v1-job-hotel-staging-postgres-reconcile-[0-9a-f]{16}\.yaml$/.test(f)).length, 2);
-  const sts = fs.readFileSync(path.join(renderDir, "1-manifest/apps_v1-statefulset-hotel-staging-postgres.yaml"), "utf8");
+  t.is(changed.length, 5, changed.join("\n"));
+  const sts = fs.readFileSync(path.join(opts.renderDir!, "1-manifest/apps_v1-statefulset-hotel-staging-postgres.yaml"), "utf8");
   t.regex(sts, /shared_preload_libraries=pg_stat_statements/);
 
-  const off = engine(["render", "--stack", "staging"], { stateDir, renderDir });
-  t.is(off.status, 0, off.output.slice(-3000));
-  t.deepEqual(snapshot(renderDir), before);
+  await up(opts);
+  t.deepEqual(snapshot(opts.renderDir!), before);
 });

@@ -5,9 +5,9 @@
  */
 import test from "ava";
 import { Client } from "pg";
-import { RawConfig } from "../../lib/mockRun";
-import { ROADMAP_QUERIES, plan as planOf, seed, writerDuring } from "../../lib/pgWorkload";
-import { PostgresServer, startPostgres } from "../../lib/servers";
+import { RawConfig } from "../../config/stages";
+import { ROADMAP_QUERIES, plan as planOf, seed, writerDuring } from "../fixtures/pgWorkload";
+import { PostgresServer, startPostgres } from "../fixtures/servers";
 import { renderReconcileSql } from "../../render/indexDdl";
 import { renderPostgresConf } from "../../render/postgresSettings";
 import { stageConfig } from "../helpers";

@@ -6,8 +6,8 @@
  */
 import test from "ava";
 import { stringify } from "yaml";
-import { STAGES } from "../../lib/mockRun";
-import { AlertExpectation, Series, amtool, checkRules, counter, histogram, testRules } from "../../lib/promtool";
+import { STAGES } from "../../config/stages";
+import { AlertExpectation, Series, amtool, checkRules, counter, histogram, testRules } from "../fixtures/promtool";
 import { renderAlertmanagerConfigYaml } from "../../render/alertmanagerConfig";
 import { renderAlertRules, renderAlertRulesYaml } from "../../render/alertRules";
 import { renderAppEnv } from "../../render/appEnv";

@@ -5,8 +5,8 @@
  */
 import test from "ava";
 import Redis from "ioredis";
-import { RawConfig } from "../../lib/mockRun";
-import { startRedis } from "../../lib/servers";
+import { RawConfig } from "../../config/stages";
+import { startRedis } from "../fixtures/servers";
 import { renderRedisConf } from "../../render/redisConf";
 import { stageConfig } from "../helpers";
 

@@ -3,14 +3,10 @@
  * every resource it registered, with its inputs and options. Used by the program
  * tests and by the offline policy runner (`npm run policy`). Nothing is deployed.
  */
-import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
+import { PROJECT, PROJECT_DIR, RawConfig, readStageConfig } from "../config/stages";
 
-export const PROJECT_DIR = path.resolve(__dirname, "..");
-export const PROJECT = "hotel";
-export const STAGES = ["dev", "staging", "prod"] as const;
 /** Stand-in secret for mock runs; tests assert it never reaches a rendered file. */
 export const MOCK_PASSWORD = "mock-pg-password-7f3a9c";
 
@@ -34,15 +30,6 @@ export interface StageRun {
   resources: Registered[];
   outputs: Record<string, unknown>;
   error?: Error;
-}
-
-/** A stage file's config: "hotel:key" -> value, as YAML parsed it. */
-export type RawConfig = Record<string, any>;
-
-export function readStageConfig(stage: string, dir = PROJECT_DIR): RawConfig {
-  const file = path.join(dir, `Pulumi.${stage}.yaml`);
-  const doc = parse(fs.readFileSync(file, "utf8")) ?? {};
-  return structuredClone(doc.config ?? {});
 }
 
 export interface RunOptions {
@@ -108,15 +95,15 @@ function toRuntimeConfig(raw: RawConfig): Record<string, string> {
   return out;
 }
 
-async function settle(count: () => number): Promise<void> {
-  let last = -1;
-  let stable = 0;
-  while (stable < 3) {
-    await new Promise((r) => setTimeout(r, 15));
-    const n = count();
-    stable = n === last ? stable + 1 : 0;
-    last = n;
-  }
+/**
+ * Waits until every resource registration the program started has completed: the
+ * SDK's own queue of outstanding RPCs (what `pulumi up` waits on before it exits),
+ * not a guess at quiet time.
+ */
+async function programDone(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+  await waitForRPCs();
 }
 
 export async function runStage(stage: string, opts: RunOptions = {}): Promise<StageRun> {
@@ -175,7 +162,7 @@ export async function runStage(stage: string, opts: RunOptions = {}): Promise<St
   } catch (e) {
     error = e as Error;
   }
-  await settle(() => resources.length);
+  await programDone();
   for (const r of resources) Object.assign(r, captured.get(`${r.type}::${r.name}`) ?? {});
   return { stage, resources, outputs, error };
 }

@@ -6,7 +6,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { PROJECT_DIR, STAGES, runStage } from "../lib/mockRun";
+import { PROJECT_DIR, STAGES } from "../config/stages";
+import { runStage } from "./mockRun";
 
 export async function writeArtifacts(stage: string, root = path.join(PROJECT_DIR, "rendered")): Promise<string[]> {
   const run = await runStage(stage);

@@ -8,9 +8,10 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { parse } from "yaml";
-import { diffResources } from "../lib/diff";
-import { PROJECT_DIR, STAGES, runStage } from "../lib/mockRun";
-import { mandatory, runPolicies } from "../lib/policyRunner";
+import { diffResources } from "./diff";
+import { PROJECT_DIR, STAGES } from "../config/stages";
+import { runStage } from "./mockRun";
+import { mandatory, runPolicies } from "./policyRunner";
 import { policies } from "../policies/all";
 
 const QUICK_WINS: Record<string, string> = {

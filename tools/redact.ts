@@ -39,8 +39,9 @@ function walk(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
-if (require.main === module) {
-  for (const file of walk(process.argv[2]).filter((f) => /\.ya?ml$/.test(f))) {
+/** Redacts every Secret manifest under a render directory, in place. */
+export function redactTree(dir: string): void {
+  for (const file of walk(dir).filter((f) => /\.ya?ml$/.test(f))) {
     const text = fs.readFileSync(file, "utf8");
     const redacted = redactSecrets(text);
     if (redacted !== text) fs.writeFileSync(file, redacted);

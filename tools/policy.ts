@@ -6,8 +6,8 @@
  */
 import * as fs from "fs";
 import { policies } from "../policies/all";
-import { mandatory, formatViolations, runPolicies } from "../lib/policyRunner";
-import { runStage } from "../lib/mockRun";
+import { mandatory, formatViolations, runPolicies } from "./policyRunner";
+import { runStage } from "./mockRun";
 
 async function main() {
   const argv = process.argv.slice(2);

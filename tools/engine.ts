@@ -1,0 +1,291 @@
+/**
+ * The engine driver: runs the real Pulumi engine (built by scripts/toolchain.sh) on one
+ * stage through the Automation API, offline, with the policy pack.
+ *
+ *   npm run preview|up|render|refresh|destroy|cancel -- --stack <stage> [--expect-no-changes] [--refresh]
+ *
+ * State lives in .pulumi-state/ (git-ignored), plugins in .pulumi-home/; no Pulumi Cloud,
+ * no update checks, no plugin downloads. The committed stage file is never written: the
+ * engine runs with a work copy (`--config-file`) that adds what must not be committed
+ * (the encrypted password, the passphrase salt, the render directory).
+ * For tests and what-ifs, EngineOptions (or HOTEL_STATE_DIR, HOTEL_STAGE_FILE,
+ * HOTEL_RENDER_DIR, HOTEL_POSTGRES_PASSWORD on the command line) move each of them.
+ */
+import { spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import {
+  CommandError,
+  DestroyResult,
+  EngineEvent,
+  LocalWorkspace,
+  PreviewResult,
+  PulumiCommand,
+  RefreshResult,
+  Stack,
+  UpResult,
+} from "@pulumi/pulumi/automation";
+import { parse, stringify } from "yaml";
+import { ConfigError, NAMESPACE } from "../config/validate";
+import { PROJECT_DIR, checkStageFile, readStageFile, stageFilePath } from "../config/stages";
+import { redactTree } from "./redact";
+
+export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policies");
+const PASSWORD_KEY = `${NAMESPACE}:postgresPassword`;
+
+export interface EngineOptions {
+  stage: string;
+  /** File backend folder (default .pulumi-state). */
+  stateDir?: string;
+  /** The stage file to run (default Pulumi.<stage>.yaml). */
+  stageFile?: string;
+  /** Render mode: the Kubernetes provider writes YAML here instead of applying it. */
+  renderDir?: string;
+  /** The PostgreSQL password; else the stack's, else one generated once. */
+  password?: string;
+  /** The engine's display text, as it comes. */
+  onOutput?: (text: string) => void;
+  onEvent?: (event: EngineEvent) => void;
+  /**
+   * Validate the stage file before the engine starts (default). Tests turn it off to
+   * show the program's own check under the engine.
+   */
+  preflight?: boolean;
+}
+
+export interface RunFlags {
+  expectNoChanges?: boolean;
+  refresh?: boolean;
+}
+
+/** A platform the engine cannot run here: the driver says so and stops. */
+export class EngineUnavailable extends Error {}
+
+let binDir: string | undefined;
+
+/** The engine's bin folder (pulumi, the language host, the policy analyzer), built once. */
+export function toolchainBin(): string {
+  if (binDir) return binDir;
+  const res = spawnSync("bash", [path.join(PROJECT_DIR, "scripts", "toolchain.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (res.status !== 0) throw new Error(`scripts/toolchain.sh failed (exit ${res.status})`);
+  binDir = res.stdout.trim().split("\n").pop()!;
+  return binDir;
+}
+
+function engineEnv(stateDir: string, bin: string): Record<string, string> {
+  return {
+    PULUMI_HOME: path.join(PROJECT_DIR, ".pulumi-home"),
+    PULUMI_BACKEND_URL: `file://${stateDir}`,
+    PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_SKIP_CONFIRMATIONS: "true",
+    PATH: `${bin}:${process.env.PATH}`,
+  };
+}
+
+/** The pulumi CLI with the driver's environment, for the steps the Automation API lacks. */
+function cli(bin: string, env: Record<string, string>, args: string[], input?: string): string {
+  const res = spawnSync(path.join(bin, "pulumi"), args, { cwd: PROJECT_DIR, env: { ...process.env, ...env }, input, encoding: "utf8" });
+  if (res.status !== 0) throw new Error(`pulumi ${args[0]} ${args[1] ?? ""} failed: ${res.stderr || res.stdout}`);
+  return res.stdout;
+}
+
+/** Installs the locally built Kubernetes provider into PULUMI_HOME (no download). */
+async function ensureKubernetesPlugin(ws: LocalWorkspace, bin: string, env: Record<string, string>): Promise<void> {
+  const version = require("@pulumi/kubernetes/package.json").pulumi.version as string;
+  const installed = await ws.listPlugins();
+  if (installed.some((p) => p.name === "kubernetes" && p.kind === "resource" && p.version === version)) return;
+  cli(bin, env, ["plugin", "install", "resource", "kubernetes", version, "--file", path.join(bin, "plugins", "pulumi-resource-kubernetes")]);
+}
+
+/**
+ * Creating a stack writes its passphrase salt into Pulumi.<stage>.yaml. The committed
+ * file stays as it is: the salt moves to the work config.
+ */
+async function selectOrCreate(stage: string, ws: LocalWorkspace): Promise<{ stack: Stack; salt?: string }> {
+  const stacks = await ws.listStacks();
+  if (stacks.some((s) => s.name === stage)) return { stack: await Stack.select(stage, ws) };
+  const file = stageFilePath(stage);
+  const committed = fs.readFileSync(file, "utf8");
+  try {
+    const stack = await Stack.create(stage, ws);
+    const salt = parse(fs.readFileSync(file, "utf8"))?.encryptionsalt as string | undefined;
+    return { stack, salt };
+  } finally {
+    fs.writeFileSync(file, committed);
+  }
+}
+
+interface WorkConfig {
+  file: string;
+  hasPassword: boolean;
+}
+
+/**
+ * The config file the engine runs with: the stage file's config, plus the encrypted
+ * password and the salt kept from earlier runs, plus the render directory.
+ */
+function writeWorkConfig(o: EngineOptions, stateDir: string, salt?: string): WorkConfig {
+  const file = path.join(stateDir, "config", `Pulumi.${o.stage}.yaml`);
+  const previous = fs.existsSync(file) ? parse(fs.readFileSync(file, "utf8")) ?? {} : {};
+  const config: Record<string, any> = readStageFile(o.stageFile ?? stageFilePath(o.stage));
+  const secret = previous.config?.[PASSWORD_KEY];
+  if (secret) config[PASSWORD_KEY] = secret;
+  if (o.renderDir) {
+    const k8sKey = `${NAMESPACE}:kubernetes`;
+    config[k8sKey] = { ...(config[k8sKey] ?? {}), renderYamlToDirectory: path.resolve(o.renderDir) };
+  }
+  const doc: Record<string, any> = {};
+  const keptSalt = previous.encryptionsalt ?? salt;
+  if (keptSalt) doc.encryptionsalt = keptSalt;
+  doc.config = config;
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(file, stringify(doc), { mode: 0o600 });
+  return { file, hasPassword: Boolean(secret) };
+}
+
+/** The password: given, else the stack's own, else generated once into the state folder. */
+function passwordToSet(o: EngineOptions, stateDir: string, work: WorkConfig): string | undefined {
+  if (o.password) return o.password;
+  if (work.hasPassword) return undefined;
+  const file = path.join(stateDir, `${o.stage}.pgpass`);
+  if (!fs.existsSync(file) || fs.statSync(file).size === 0) {
+    fs.writeFileSync(file, crypto.randomBytes(24).toString("hex"), { mode: 0o600 });
+  }
+  return fs.readFileSync(file, "utf8").trim();
+}
+
+export interface OpenStage {
+  stack: Stack;
+  configFile: string;
+  options: EngineOptions;
+}
+
+/** Checks the stage file, prepares the toolchain, the stack and its work config. */
+export async function openStage(o: EngineOptions): Promise<OpenStage> {
+  const stageFile = o.stageFile ?? stageFilePath(o.stage);
+  const raw = o.preflight === false ? readStageFile(stageFile) : checkStageFile(o.stage, stageFile);
+  if (raw[`${NAMESPACE}:platform`] === "docker") {
+    throw new EngineUnavailable(
+      `stage ${o.stage} runs on Docker: its providers (docker, postgresql) and a Docker daemon are not part of this toolchain yet. ` +
+        `Use 'npm run policy -- --stack ${o.stage}' (the program under mocks + the policy pack). See docs/ENGINE.md.`,
+    );
+  }
+  const stateDir = path.resolve(o.stateDir ?? path.join(PROJECT_DIR, ".pulumi-state"));
+  fs.mkdirSync(stateDir, { recursive: true });
+  const bin = toolchainBin();
+  const env = engineEnv(stateDir, bin);
+  const pulumiCommand = await PulumiCommand.get({ root: bin, skipVersionCheck: true });
+  const ws = await LocalWorkspace.create({ workDir: PROJECT_DIR, pulumiHome: env.PULUMI_HOME, pulumiCommand, envVars: env });
+  await ensureKubernetesPlugin(ws, bin, env);
+  const { stack, salt } = await selectOrCreate(o.stage, ws);
+  const work = writeWorkConfig({ ...o, stageFile }, stateDir, salt);
+  const password = passwordToSet(o, stateDir, work);
+  if (password !== undefined) {
+    // On stdin, never on a command line (where the process list would show it).
+    cli(bin, env, ["config", "set", "--secret", PASSWORD_KEY, "--stack", o.stage, "--config-file", work.file], password);
+  }
+  return { stack, configFile: work.file, options: o };
+}
+
+const streams = (s: OpenStage) => ({ configFile: s.configFile, onOutput: s.options.onOutput, onEvent: s.options.onEvent, color: "never" as const });
+const policyPacks = [POLICY_PACK_DIR];
+
+export async function preview(o: EngineOptions, flags: RunFlags = {}): Promise<PreviewResult> {
+  const s = await openStage(o);
+  return s.stack.preview({ ...streams(s), policyPacks, diff: true, ...flags });
+}
+
+export async function up(o: EngineOptions, flags: RunFlags = {}): Promise<UpResult> {
+  const s = await openStage(o);
+  try {
+    return await s.stack.up({ ...streams(s), policyPacks, ...flags });
+  } finally {
+    // Render mode writes Secrets in plain text: redact whatever was written, even on failure.
+    if (o.renderDir) redactTree(o.renderDir);
+  }
+}
+
+export async function refresh(o: EngineOptions, flags: Pick<RunFlags, "expectNoChanges"> = {}): Promise<RefreshResult> {
+  const s = await openStage(o);
+  return s.stack.refresh({ ...streams(s), ...flags });
+}
+
+export async function destroy(o: EngineOptions): Promise<DestroyResult> {
+  const s = await openStage(o);
+  return s.stack.destroy({ configFile: s.configFile, onOutput: o.onOutput, color: "never" });
+}
+
+/** Ends an update that was killed (a stale lock); see docs/ENGINE.md. */
+export async function cancel(o: EngineOptions): Promise<void> {
+  const s = await openStage(o);
+  await s.stack.cancel();
+}
+
+// ---------------------------------------------------------------------------------
+// Command line: npm run <command> -- --stack <stage> [flags]
+
+const COMMANDS = ["preview", "up", "render", "refresh", "destroy", "cancel"] as const;
+type Command = (typeof COMMANDS)[number];
+const FLAGS: Record<string, keyof RunFlags> = { "--expect-no-changes": "expectNoChanges", "--refresh": "refresh" };
+
+export interface CommandLine {
+  command: Command;
+  options: EngineOptions;
+  flags: RunFlags;
+}
+
+export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env): CommandLine {
+  const [command, ...rest] = argv;
+  if (!COMMANDS.includes(command as Command)) {
+    throw new UsageError(`unknown command ${JSON.stringify(command)}; commands: ${COMMANDS.join(", ")}`);
+  }
+  let stage = env.PULUMI_STACK ?? "staging";
+  const flags: RunFlags = {};
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === "--stack" || arg === "-s") stage = rest[++i];
+    else if (arg.startsWith("--stack=")) stage = arg.slice("--stack=".length);
+    else if (arg in FLAGS) flags[FLAGS[arg]] = true;
+    else throw new UsageError(`unknown flag ${arg}; flags: --stack <stage>, ${Object.keys(FLAGS).join(", ")}`);
+  }
+  const options: EngineOptions = {
+    stage,
+    stateDir: env.HOTEL_STATE_DIR,
+    stageFile: env.HOTEL_STAGE_FILE,
+    password: env.HOTEL_POSTGRES_PASSWORD || undefined,
+    renderDir: command === "render" ? env.HOTEL_RENDER_DIR ?? path.join(PROJECT_DIR, "rendered", stage, "manifests") : undefined,
+  };
+  return { command: command as Command, options, flags };
+}
+
+export class UsageError extends Error {}
+
+async function runCommand({ command, options, flags }: CommandLine): Promise<void> {
+  const o = { ...options, onOutput: (t: string) => process.stdout.write(t) };
+  if (command === "preview") await preview(o, flags);
+  else if (command === "up" || command === "render") await up(o, flags);
+  else if (command === "refresh") await refresh(o, flags);
+  else if (command === "destroy") await destroy(o);
+  else await cancel(o);
+}
+
+/** Exit codes: 1 the engine failed (its output says why), 2 bad config or usage, 3 platform unavailable. */
+export function exitCodeOf(e: unknown): number {
+  if (e instanceof ConfigError || e instanceof UsageError) return 2;
+  if (e instanceof EngineUnavailable) return 3;
+  return 1;
+}
+
+if (require.main === module) {
+  Promise.resolve()
+    .then(() => runCommand(parseCommandLine(process.argv.slice(2))))
+    .catch((e: unknown) => {
+      const code = exitCodeOf(e);
+      // The engine has already printed its own account of a failed run (onOutput).
+      if (code !== 1 || !(e instanceof CommandError)) console.error(e instanceof Error ? e.message : String(e));
+      process.exit(code);
+    });
+}
