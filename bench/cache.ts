@@ -27,7 +27,7 @@ export interface ReplayResult extends MissBreakdown {
 
 /** Memory one key of each class takes in Redis (value, key, expire entry). */
 export async function measureCosts(trace: Trace, redis: RedisConfig): Promise<{ cost: Record<CacheKeyClass, number>; baseline: number }> {
-  const srv = await startRedis(renderRedisConf({ ...redis, maxmemory: "0", maxmemoryPolicy: "noeviction" }));
+  const srv = await startRedis(renderRedisConf({ ...redis, maxmemory: { text: "0", bytes: 0 }, maxmemoryPolicy: "noeviction" }));
   try {
     const c = srv.client();
     const info = async () => Number(/used_memory:(\d+)/.exec(await c.info("memory"))![1]);

@@ -10,6 +10,7 @@ import * as path from "path";
 import { PROJECT_DIR } from "../config/stages";
 import { PG_BIN } from "../test/fixtures/servers";
 import { stageConfig } from "../config/stages";
+import { byteSize } from "../config/units";
 import { measureCosts, replay } from "./cache";
 import { indexBench } from "./indexes";
 import { MissBreakdown, belady } from "./opt";
@@ -51,14 +52,14 @@ async function main() {
     let workingSet = 0;
     for (const k of new Set(trace.requests)) workingSet += cost[trace.keyClass[k]];
     const capacity = Math.round(workingSet * params.memoryFraction);
-    const maxmemory = `${Math.round((baseline + capacity) / 1024)}kb`;
-    const run = async (redis: typeof after.redis, ttl = after.redis.ttlMs) => replay(trace, { ...redis, maxmemory }, ttl);
+    const maxmemory = byteSize(`${Math.round((baseline + capacity) / 1024)}kb`);
+    const run = async (redis: typeof after.redis, ttl = after.redis.ttl) => replay(trace, { ...redis, maxmemory }, ttl);
     const raw: Record<string, MissBreakdown> = {
-      before: await run(before.redis, before.redis.ttlMs),
+      before: await run(before.redis, before.redis.ttl),
       "allkeys-lru": await run({ ...after.redis, maxmemoryPolicy: "allkeys-lru" }),
       "allkeys-lfu": await run(after.redis),
       "volatile-lfu": await run({ ...after.redis, maxmemoryPolicy: "volatile-lfu" }),
-      opt: belady(trace, after.redis.ttlMs, capacity, cost),
+      opt: belady(trace, after.redis.ttl, capacity, cost),
     };
     const optHits = raw.opt.hits;
     const policies = Object.fromEntries(

@@ -32,7 +32,7 @@ export async function warmingBench(trace: Trace, redis: RedisConfig, warming: Ca
   const stackSet = topKeys(yesterday, yesterday.requests.length, size, (k) => warmed.has(yesterday.keyClass[k]));
   const oracleSet = topKeys(trace, window, size, () => true);
   const ratio = async (warm: number[]) => {
-    const r = await replay(trace, redis, redis.ttlMs, { requests: window, warm });
+    const r = await replay(trace, redis, redis.ttl, { requests: window, warm });
     return r.hits / r.requests;
   };
   const cold = await ratio([]);

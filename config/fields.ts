@@ -3,10 +3,13 @@
  * (key, value, what is allowed) and return a typed value. Validation never stops at
  * the first problem: a stage author sees all of them at once.
  */
-import { BYTE_UNIT_NAMES, DURATION_UNITS, parseBytes, parseDurationMs } from "./units";
+import { parseCron } from "./cron";
+import { BYTE_UNIT_NAMES, ByteSize, DURATION_UNITS, QUANTITY_UNIT_NAMES, parseBytes, parseDurationMs, parseQuantity } from "./units";
 
 export class Problems {
   readonly list: string[] = [];
+  /** The stage being validated (some defaults depend on it). */
+  constructor(readonly stage = "") {}
   add(path: string, value: unknown, allowed: string): void {
     this.list.push(`${path}: ${show(value)} is not allowed; ${allowed}`);
   }
@@ -29,12 +32,16 @@ export function integer(min: number, max: number): Field<number> {
   };
 }
 
-/** A fraction in the open interval (0, max]. */
-export function ratio(max = 1): Field<number> {
+/**
+ * A ratio in (0, max], or (0, max) when `inclusive` is false: an alert compares
+ * `ratio > threshold`, so a threshold of 1 could never fire.
+ */
+export function ratio(max = 1, inclusive = true): Field<number> {
   return (v, path, p) => {
-    if (typeof v !== "number" || !(v > 0) || v > max) {
-      p.add(path, v, `expected a number greater than 0 and at most ${max} (a ratio: 0.005 means 0.5 %)`);
-      return max;
+    if (typeof v !== "number" || !(v > 0) || v > max || (!inclusive && v === max)) {
+      const bound = inclusive ? `at most ${max}` : `less than ${max} (a threshold of ${max} can never be crossed)`;
+      p.add(path, v, `expected a number greater than 0 and ${bound} (a ratio: 0.005 means 0.5 %)`);
+      return max / 2;
     }
     return v;
   };
@@ -78,16 +85,23 @@ export function text(pattern: RegExp, describe: string): Field<string> {
   };
 }
 
-export function duration(minMs: number, maxMs: number): Field<number> {
+const DURATION_EXAMPLES = `such as "50ms", "30s", "5m", "24h" (units: ${DURATION_UNITS.join(", ")})`;
+
+export function duration(minMs: number, maxMs: number, orOff = false): Field<number> {
+  const off = orOff ? ', or "off"' : "";
   return (v, path, p) => {
+    if (typeof v === "string" && /^\s*-/.test(v)) {
+      p.add(path, v, `a duration cannot be negative; expected one from ${minMs} ms to ${maxMs} ms${off}`);
+      return minMs;
+    }
     const ms = typeof v === "string" ? parseDurationMs(v) : undefined;
     if (ms === undefined) {
       const hint = typeof v === "number" || /^\d+(\.\d+)?$/.test(String(v)) ? " (a number needs a unit)" : "";
-      p.add(path, v, `expected a duration with a unit${hint}, such as "50ms", "30s", "5m", "24h" (units: ${DURATION_UNITS.join(", ")})`);
+      p.add(path, v, `expected a duration with a unit${hint}${off}, ${DURATION_EXAMPLES}`);
       return minMs;
     }
     if (ms < minMs || ms > maxMs) {
-      p.add(path, v, `expected a duration from ${minMs} ms to ${maxMs} ms`);
+      p.add(path, v, `expected a duration from ${minMs} ms to ${maxMs} ms${off}`);
       return minMs;
     }
     return ms;
@@ -96,18 +110,33 @@ export function duration(minMs: number, maxMs: number): Field<number> {
 
 /** A duration, or the word "off" (returned as undefined). */
 export function durationOrOff(minMs: number, maxMs: number): Field<number | undefined> {
-  const d = duration(minMs, maxMs);
+  const d = duration(minMs, maxMs, true);
   return (v, path, p) => (v === "off" ? undefined : d(v, path, p));
 }
 
-export function bytes(minBytes: number): Field<number> {
+/** The largest size any size field takes: Redis reads larger values as 0 (no limit at all). */
+export const MAX_SIZE_BYTES = 1024 ** 4;
+
+export function bytes(minBytes: number, maxBytes = MAX_SIZE_BYTES): Field<ByteSize> {
   return (v, path, p) => {
     const n = typeof v === "string" ? parseBytes(v) : undefined;
-    if (n === undefined || n < minBytes) {
-      p.add(path, v, `expected a size of at least ${minBytes} bytes with a unit, such as "512mb" or "1gb" (units: ${BYTE_UNIT_NAMES.join(", ")})`);
-      return minBytes;
+    if (n === undefined || n < minBytes || n > maxBytes) {
+      p.add(path, v, `expected a size from ${minBytes} bytes to ${maxBytes / 1024 ** 3}gb with a unit, such as "512mb" or "1gb" (units: ${BYTE_UNIT_NAMES.join(", ")})`);
+      return { text: `${minBytes}b`, bytes: minBytes };
     }
-    return n;
+    return { text: String(v).trim().toLowerCase(), bytes: n };
+  };
+}
+
+/** A Kubernetes storage quantity with a binary suffix, at most 1Ti. */
+export function storageSize(): Field<string> {
+  return (v, path, p) => {
+    const n = typeof v === "string" ? parseQuantity(v) : undefined;
+    if (n === undefined || n === 0 || n > MAX_SIZE_BYTES) {
+      p.add(path, v, `expected a storage size from 1Ki to 1Ti, such as "20Gi" (units: ${QUANTITY_UNIT_NAMES.join(", ")})`);
+      return "1Gi";
+    }
+    return v as string;
   };
 }
 
@@ -121,37 +150,17 @@ export function list<T>(item: Field<T>, minLength = 0): Field<T[]> {
   };
 }
 
-type Shape = Record<string, Field<any>>;
-type Parsed<S extends Shape> = { [K in keyof S]: S[K] extends Field<infer U> ? U : never };
-
-/**
- * An object with known keys. Missing keys take their value from `defaults` (which
- * are in the stage files' notation and go through the same field); unknown keys are
- * problems, so a typo never silently falls back to a default.
- */
-export function object<S extends Shape>(shape: S, defaults: Partial<Record<keyof S, unknown>>): Field<Parsed<S>> {
-  const read: Field<Parsed<S>> = (v, path, p) => {
-    const raw = v === undefined ? {} : v;
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-      p.add(path, v, `expected an object with keys: ${Object.keys(shape).join(", ")}`);
-      return read({}, path, new Problems());
-    }
-    const rec = raw as Record<string, unknown>;
-    for (const key of Object.keys(rec)) {
-      if (!(key in shape)) p.add(`${path}.${key}`, rec[key], `unknown key; known keys: ${Object.keys(shape).join(", ")}`);
-    }
-    const out = {} as Parsed<S>;
-    for (const key of Object.keys(shape) as (keyof S & string)[]) {
-      const given = rec[key];
-      const value = given === undefined ? defaults[key] : given;
-      out[key] = shape[key](value, `${path}.${key}`, p);
-    }
-    return out;
-  };
-  return read;
-}
-
 /** Marks a key that may be absent: undefined passes through without a problem. */
 export function optional<T>(field: Field<T>): Field<T | undefined> {
   return (v, path, p) => (v === undefined ? undefined : field(v, path, p));
 }
+
+/** A 5-field cron expression with every field in range. */
+export const cronSchedule: Field<string> = (v, path, p) => {
+  const problem = typeof v === "string" ? parseCron(v) : "it is not text";
+  if (typeof problem === "string") {
+    p.add(path, v, `expected a cron expression with 5 fields in range (minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-7), such as "30 3 * * *": ${problem}`);
+    return "";
+  }
+  return v as string;
+};

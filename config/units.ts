@@ -44,3 +44,35 @@ export function parseBytes(text: string): number | undefined {
   if (!m) return undefined;
   return Number(m[1]) * BYTE_UNITS[m[2]];
 }
+
+/** Kubernetes quantities with binary suffixes ("20Gi"), in bytes. */
+const QUANTITY_UNITS: Record<string, number> = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
+export const QUANTITY_UNIT_NAMES = Object.keys(QUANTITY_UNITS);
+
+export function parseQuantity(text: string): number | undefined {
+  const m = /^(\d+)(Ki|Mi|Gi|Ti)$/.exec(text.trim());
+  return m ? Number(m[1]) * QUANTITY_UNITS[m[2]] : undefined;
+}
+
+/** Bytes as a Kubernetes quantity in whole MiB, rounded up. */
+export function formatMi(bytes: number): string {
+  return `${Math.ceil(bytes / 1024 ** 2)}Mi`;
+}
+
+/** "50ms", "2.5s": a duration as the stage files write it. */
+export function formatDurationMs(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${ms / 1000}s`;
+}
+
+/** A memory size as written ("1gb", trimmed and lower-cased) and in bytes. */
+export interface ByteSize {
+  text: string;
+  bytes: number;
+}
+
+/** A ByteSize from its text; throws on text that is not a size (for tools and tests). */
+export function byteSize(text: string): ByteSize {
+  const bytes = parseBytes(text);
+  if (bytes === undefined) throw new Error(`not a size: ${JSON.stringify(text)}`);
+  return { text: text.trim().toLowerCase(), bytes };
+}

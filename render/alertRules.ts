@@ -49,19 +49,19 @@ export function cacheMissRatioExpr(a: AlertsConfig): string {
 
 export function renderAlertRules(a: AlertsConfig): RuleGroups {
   const runbook = (anchor: string) => `${a.runbookBaseUrl}#${anchor}`;
-  const forDur = formatPromDuration(a.forMs);
+  const forDur = formatPromDuration(a.for);
   const rules: AlertRule[] = [
     {
       alert: "HotelApiP95LatencyHigh",
-      expr: `${latencyP95Expr(a)} > ${num(msToSeconds(a.p95LatencyMs))}`,
+      expr: `${latencyP95Expr(a)} > ${num(msToSeconds(a.p95Latency))}`,
       for: forDur,
       labels: { severity: "warning", quickwin: "alert-thresholds" },
       annotations: {
-        summary: `Hotel API P95 latency above ${num(a.p95LatencyMs)} ms`,
-        description: `P95 over ${RATE_WINDOW} is {{ $value | humanizeDuration }} (baseline ${num(a.baselineP95Ms)} ms).`,
+        summary: `Hotel API P95 latency above ${num(a.p95Latency)} ms`,
+        description: `P95 over ${RATE_WINDOW} is {{ $value | humanizeDuration }} (baseline ${num(a.baselineP95)} ms).`,
         runbook_url: runbook("p95-latency"),
         // Read by the policy pack, which keeps the threshold well above the measured baseline.
-        baseline_p95_seconds: num(msToSeconds(a.baselineP95Ms)),
+        baseline_p95_seconds: num(msToSeconds(a.baselineP95)),
       },
     },
     {
@@ -78,7 +78,7 @@ export function renderAlertRules(a: AlertsConfig): RuleGroups {
     {
       alert: "HotelCacheMissRatioHigh",
       expr: `${cacheMissRatioExpr(a)} > ${num(a.cacheMissRatio)}`,
-      for: formatPromDuration(a.cacheMissForMs),
+      for: formatPromDuration(a.cacheMissFor),
       labels: { severity: "warning", quickwin: "alert-thresholds" },
       annotations: {
         summary: `Redis keyspace miss ratio above ${pct(a.cacheMissRatio)}`,

@@ -26,14 +26,14 @@ export function renderAppEnv(c: StackConfig): Record<string, string> {
     WEB_CONCURRENCY: String(c.app.workers),
     DB_POOL_SIZE: String(pool.poolSize),
     DB_MAX_OVERFLOW: String(pool.maxOverflow),
-    DB_POOL_TIMEOUT_SECONDS: String(msToSeconds(pool.poolTimeoutMs)),
+    DB_POOL_TIMEOUT_SECONDS: String(msToSeconds(pool.poolTimeout)),
     // SQLAlchemy's pool_recycle=-1 means "never".
-    DB_POOL_RECYCLE_SECONDS: pool.poolRecycleMs === undefined ? "-1" : String(msToSeconds(pool.poolRecycleMs)),
+    DB_POOL_RECYCLE_SECONDS: pool.poolRecycle === undefined ? "-1" : String(msToSeconds(pool.poolRecycle)),
     DB_POOL_PRE_PING: String(pool.poolPrePing),
     DB_POOL_USE_LIFO: String(pool.poolUseLifo),
     // "shared": the app may keep locks and sessions in Redis, without a TTL.
     REDIS_KEYSPACE: c.redis.keyspace,
-    METRICS_LATENCY_BUCKETS: c.alerts.latencyBucketsMs.map((ms) => String(msToSeconds(ms))).join(","),
+    METRICS_LATENCY_BUCKETS: c.alerts.latencyBuckets.map((ms) => String(msToSeconds(ms))).join(","),
     CACHE_WARM_ON_STARTUP: String(warm.enabled && warm.onStartup),
     CACHE_WARM_KEY_CLASSES: warm.keyClasses.join(","),
     CACHE_WARM_HORIZON_DAYS: String(warm.horizonDays),
@@ -41,7 +41,7 @@ export function renderAppEnv(c: StackConfig): Record<string, string> {
     CACHE_TTL_JITTER: String(warm.enabled ? warm.ttlJitter : 0),
   };
   for (const k of Object.keys(TTL_ENV) as CacheKeyClass[]) {
-    env[TTL_ENV[k]] = String(Math.round(msToSeconds(c.redis.ttlMs[k])));
+    env[TTL_ENV[k]] = String(Math.round(msToSeconds(c.redis.ttl[k])));
   }
   return env;
 }

@@ -12,7 +12,7 @@ export function postgresSettings(pg: PostgresConfig): Record<string, string> {
     max_connections: String(pg.maxConnections),
     superuser_reserved_connections: String(pg.superuserReservedConnections),
     shared_preload_libraries: pg.pgStatStatements ? "pg_stat_statements" : "",
-    log_min_duration_statement: pg.logMinDurationStatementMs === undefined ? "-1" : String(Math.round(pg.logMinDurationStatementMs)),
+    log_min_duration_statement: pg.logMinDurationStatement === undefined ? "-1" : String(Math.round(pg.logMinDurationStatement)),
   };
   if (pg.pgStatStatements) {
     // "auto" would also compute query ids once the module is loaded; explicit is reviewable.

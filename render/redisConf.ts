@@ -13,11 +13,11 @@ export function redisDirectives(redis: RedisConfig): [string, string][] {
     // A cache: nothing to persist, and no fork for RDB snapshots under load.
     ["save", '""'],
     ["appendonly", "no"],
-    ["maxmemory", redis.maxmemory],
+    ["maxmemory", redis.maxmemory.text],
     ["maxmemory-policy", redis.maxmemoryPolicy],
     ["maxmemory-samples", String(redis.maxmemorySamples)],
     ["lfu-log-factor", String(redis.lfuLogFactor)],
-    ["lfu-decay-time", String(redis.lfuDecayTimeMinutes)],
+    ["lfu-decay-time", String(redis.lfuDecayTime)],
   ];
 }
 

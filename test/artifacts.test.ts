@@ -4,7 +4,7 @@ import * as path from "path";
 import test from "ava";
 import { changedFiles, snapshot, tempDir } from "./fixtures/files";
 import { PROJECT_DIR, STAGES } from "../config/stages";
-import { writeArtifacts } from "../tools/artifacts";
+import { projectFileWithSchema, writeArtifacts } from "../tools/artifacts";
 
 for (const stage of STAGES) {
   test.serial(`rendered/${stage}/artifacts is up to date`, async (t) => {
@@ -17,3 +17,9 @@ for (const stage of STAGES) {
     t.notRegex(fs.readFileSync(path.join(root, stage, "artifacts", "app.env"), "utf8"), /PASSWORD/);
   });
 }
+
+test("Pulumi.yaml declares exactly the schema's keys, types, defaults and descriptions", (t) => {
+  const text = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8");
+  t.is(text, projectFileWithSchema(text), "Pulumi.yaml is out of step with config/schema.ts: run npm run artifacts");
+  t.true(/^ {2}postgresPassword:\n(?: {4}.*\n)*? {4}secret: true$/m.test(text));
+});

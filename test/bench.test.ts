@@ -3,6 +3,7 @@ import test from "ava";
 import { replay } from "../bench/cache";
 import { belady, classifyMiss } from "../bench/opt";
 import { Trace, makeTrace, prng, zipf } from "../bench/trace";
+import { byteSize } from "../config/units";
 import { stageConfig } from "./helpers";
 
 const dev = stageConfig("dev");
@@ -39,7 +40,7 @@ function tinyTrace(keys: number[], stepMs = 1000): Trace {
 
 test("Belady on a hand-checked trace: two slots, a b c a b d a b", (t) => {
   // Optimal: keep a and b (next used soonest); c and d are never read again, so not admitted.
-  const ttl = { ...dev.redis.ttlMs, rates: 3_600_000 };
+  const ttl = { ...dev.redis.ttl, rates: 3_600_000 };
   const cost = { availability: 1, roomDetails: 1, guest: 1, reservations: 1, rates: 1 };
   t.deepEqual(belady(tinyTrace([0, 1, 2, 0, 1, 3, 0, 1]), ttl, 2, cost), { hits: 4, compulsory: 4, expiry: 0, eviction: 0 });
   // A TTL shorter than the reuse distance turns hits into expiry misses, even for OPT.
@@ -51,11 +52,11 @@ test.serial("on real Redis, every request is a hit or a classified miss; OPT bou
   const trace = makeTrace(30_000, 1.0, 3);
   const cost = { availability: 2800, roomDetails: 5300, guest: 1400, reservations: 1950, rates: 780 };
   const capacity = 6 * 1024 * 1024;
-  const maxmemory = `${Math.round((1024 * 1024 + capacity) / 1024)}kb`;
+  const maxmemory = byteSize(`${Math.round((1024 * 1024 + capacity) / 1024)}kb`);
   const distinct = new Set(trace.requests).size;
-  const opt = belady(trace, dev.redis.ttlMs, capacity, cost);
+  const opt = belady(trace, dev.redis.ttl, capacity, cost);
   for (const policy of ["allkeys-lru", "allkeys-lfu"] as const) {
-    const r = await replay(trace, { ...dev.redis, maxmemory, maxmemoryPolicy: policy }, dev.redis.ttlMs);
+    const r = await replay(trace, { ...dev.redis, maxmemory, maxmemoryPolicy: policy }, dev.redis.ttl);
     t.is(r.hits + r.compulsory + r.expiry + r.eviction, r.requests, policy);
     t.is(r.compulsory, distinct, policy);
     t.true(r.evictedKeys > 0, `${policy} evicted nothing: the memory is not under pressure`);
@@ -63,7 +64,7 @@ test.serial("on real Redis, every request is a hit or a classified miss; OPT bou
   }
   t.is(opt.compulsory, distinct);
   // With room for everything, only compulsory and expiry misses remain.
-  const roomy = await replay(trace, dev.redis, dev.redis.ttlMs);
+  const roomy = await replay(trace, dev.redis, dev.redis.ttl);
   t.is(roomy.eviction, 0);
   t.is(roomy.evictedKeys, 0);
 });

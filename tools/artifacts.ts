@@ -7,6 +7,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR, STAGES } from "../config/stages";
+import { parseDocument } from "yaml";
+import { pulumiDeclarations } from "../config/knobs";
+import { SCHEMA } from "../config/schema";
 import { runStage } from "./mockRun";
 
 export async function writeArtifacts(stage: string, root = path.join(PROJECT_DIR, "rendered")): Promise<string[]> {
@@ -27,8 +30,21 @@ export async function writeArtifacts(stage: string, root = path.join(PROJECT_DIR
   return Object.keys(files).map((f) => path.join(dir, f));
 }
 
+/**
+ * Pulumi.yaml with its `config:` block as the schema declares it (config/schema.ts):
+ * the keys, their types, defaults and descriptions are never written by hand.
+ */
+export function projectFileWithSchema(text: string): string {
+  const doc = parseDocument(text);
+  doc.set("config", doc.createNode(pulumiDeclarations(SCHEMA)));
+  return doc.toString({ lineWidth: 0 });
+}
+
 if (require.main === module) {
   (async () => {
+    const projectFile = path.join(PROJECT_DIR, "Pulumi.yaml");
+    fs.writeFileSync(projectFile, projectFileWithSchema(fs.readFileSync(projectFile, "utf8")));
+    console.log("Pulumi.yaml");
     for (const stage of STAGES) for (const f of await writeArtifacts(stage)) console.log(path.relative(PROJECT_DIR, f));
   })().catch((e) => {
     console.error(e.message);

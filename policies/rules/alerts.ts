@@ -66,7 +66,7 @@ export const alertThresholds: ResourceValidationPolicy = {
   configSchema: {
     properties: {
       // Default: the baseline the stage config records on the rule (annotation baseline_p95_seconds).
-      baselineP95Ms: { type: "number" },
+      baselineP95: { type: "number" },
       minMultipleOfBaseline: { type: "number", default: 10 },
       maxErrorRatio: { type: "number", default: 0.05 },
     },
@@ -78,9 +78,9 @@ export const alertThresholds: ResourceValidationPolicy = {
       if (t === undefined) return;
       if (/histogram_quantile/.test(r.expr)) {
         const annotated = Number(r.annotations?.baseline_p95_seconds) * 1000;
-        const baselineMs: number = cfg.baselineP95Ms ?? +annotated.toFixed(6);
+        const baselineMs: number = cfg.baselineP95 ?? +annotated.toFixed(6);
         if (!(baselineMs > 0)) {
-          report(`alert ${r.alert}: no measured baseline to check the threshold against: set the policy's baselineP95Ms or the rule's baseline_p95_seconds annotation (hotel:alerts.baselineP95).`);
+          report(`alert ${r.alert}: no measured baseline to check the threshold against: set the policy's baselineP95 or the rule's baseline_p95_seconds annotation (hotel:alerts.baselineP95).`);
           return;
         }
         const floorMs = baselineMs * cfg.minMultipleOfBaseline;
