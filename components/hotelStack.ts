@@ -1,22 +1,67 @@
 /**
- * The whole backend for one stage: picks the target (Kubernetes or Docker) and
+ * The whole backend for one stage: picks the platform (Kubernetes or Docker) and
  * places every quick win's artifacts on it through the components.
  */
-import * as docker from "@pulumi/docker";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config/types";
 import { renderAppEnv } from "../render/appEnv";
-import { ALERTMANAGER_PORT, AlertRules } from "./alertRules";
-import { CacheWarming } from "./cacheWarming";
-import { HotelApi } from "./hotelApi";
-import { PostgresDatabase, POSTGRES_EXPORTER_PORT } from "./postgresDatabase";
-import { RedisCache, REDIS_EXPORTER_PORT } from "./redisCache";
-import { Target } from "./target";
+import { renderPrometheusConfig } from "../render/prometheusConfig";
+import { SERVICES } from "../render/services";
+import { AlertRules, AlertRulesPlacement } from "./alertRules";
+import { CacheWarming, CacheWarmingPlacement } from "./cacheWarming";
+import { dockerTarget } from "./docker/containers";
+import { HotelApi, HotelApiPlacement } from "./hotelApi";
+import { dockerAppEnv } from "./hotelApi/docker";
+import { Connection, connectionEnv } from "./hotelApi/env";
+import { kubernetesTarget } from "./kubernetes/cluster";
+import { Target } from "./platform";
+import { PostgresDatabase } from "./postgresDatabase";
+import { RedisCache } from "./redisCache";
 
 export interface HotelStackArgs {
   config: StackConfig;
   postgresPassword: pulumi.Input<string>;
+}
+
+/** The data stores' placement: volumes on Kubernetes, a host port for @pulumi/postgresql on Docker. */
+function storePlacement(target: Target, c: StackConfig) {
+  return target.kind === "kubernetes"
+    ? { redis: { target, storage: c.kubernetes.redisStorage }, postgres: { target, storage: c.kubernetes.postgresStorage } }
+    : { redis: { target }, postgres: { target, hostPort: c.docker.postgresHostPort } };
+}
+
+/** The platform-specific parts of the placements disagree: a bug in a component, not a config problem. */
+const mismatch = (what: string) => new Error(`${what} was placed on another platform than the stack's target`);
+
+function apiPlacement(target: Target, c: StackConfig, db: PostgresDatabase): HotelApiPlacement {
+  const cred = db.credentials;
+  if (target.kind === "kubernetes" && cred.kind === "kubernetes") return { target, credentialsSecretName: cred.secretName };
+  if (target.kind === "docker" && cred.kind === "docker") return { target, password: cred.password, hostPort: c.docker.appHostPort };
+  throw mismatch("the database");
+}
+
+/** The warmer runs the app's image with the app's settings, connection and password. */
+function warmerPlacement(target: Target, api: HotelApi, db: PostgresDatabase, connection: Connection): CacheWarmingPlacement {
+  const cred = db.credentials;
+  const settings = api.settingsSource;
+  if (target.kind === "kubernetes" && cred.kind === "kubernetes" && settings.kind === "kubernetes") {
+    return { target, settingsConfigMapName: settings.configMapName, connectionEnv: connectionEnv(connection), credentialsSecretName: cred.secretName };
+  }
+  if (target.kind === "docker" && cred.kind === "docker") return { target, env: dockerAppEnv(api.settings, connection, cred.password) };
+  throw mismatch("the database or the app");
+}
+
+/** Docker runs its own Prometheus and Alertmanager, scraping the stack's containers. */
+function alertingPlacement(target: Target, c: StackConfig): AlertRulesPlacement {
+  if (target.kind === "kubernetes") return { target };
+  const at = (s: { name: string; port: number }) => `${s.name}:${s.port}`;
+  const prometheusConfig = renderPrometheusConfig(c.alerts.metrics, {
+    app: `${SERVICES.app.name}:${c.app.port}`,
+    redisExporter: at(SERVICES.redisExporter),
+    postgresExporter: at(SERVICES.postgresExporter),
+    alertmanager: at(SERVICES.alertmanager),
+  });
+  return { target, prometheusImage: c.images.prometheus, alertmanagerImage: c.images.alertmanager, prometheusConfig, hostPort: c.docker.prometheusHostPort };
 }
 
 export class HotelStack extends pulumi.ComponentResource {
@@ -30,81 +75,25 @@ export class HotelStack extends pulumi.ComponentResource {
   constructor(name: string, args: HotelStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hotel:index:HotelStack", name, {}, opts);
     const c = args.config;
-    const target = this.makeTarget(c);
+    const target = c.platform === "kubernetes" ? kubernetesTarget(this, c) : dockerTarget(this, c.stage);
     if (target.kind === "kubernetes") this.namespace = pulumi.output(target.namespace);
+    const placed = storePlacement(target, c);
 
-    const redis = new RedisCache(
-      "redis",
-      { target, redis: c.redis, image: c.images.redis, exporterImage: c.images.redisExporter, storage: c.kubernetes.redisStorage },
-      { parent: this },
-    );
+    const redis = new RedisCache(SERVICES.redis.name, { ...placed.redis, redis: c.redis, image: c.images.redis, exporterImage: c.images.redisExporter }, { parent: this });
     const db = new PostgresDatabase(
-      "postgres",
-      {
-        target,
-        postgres: c.postgres,
-        image: c.images.postgres,
-        exporterImage: c.images.postgresExporter,
-        password: args.postgresPassword,
-        storage: c.kubernetes.postgresStorage,
-        hostPort: c.docker.postgresHostPort,
-      },
+      SERVICES.postgres.name,
+      { ...placed.postgres, postgres: c.postgres, image: c.images.postgres, exporterImage: c.images.postgresExporter, password: args.postgresPassword },
       { parent: this },
     );
-    const appSettings = renderAppEnv(c);
-    const api = new HotelApi(
-      c.alerts.metrics.appJob,
-      {
-        target,
-        image: c.app.image,
-        replicas: c.app.replicas,
-        port: c.app.port,
-        settings: appSettings,
-        redisHost: redis.host,
-        redisPort: redis.port,
-        postgresHost: db.host,
-        postgresPort: db.port,
-        database: c.postgres.database,
-        user: c.postgres.user,
-        password: args.postgresPassword,
-        credentialsSecretName: db.credentialsSecretName,
-        hostPort: c.docker.appHostPort,
-      },
-      { parent: this },
-    );
-    const rules = new AlertRules(
-      "alert-rules",
-      {
-        target,
-        alerts: c.alerts,
-        prometheusImage: c.images.prometheus,
-        alertmanagerImage: c.images.alertmanager,
-        scrapeTargets: {
-          app: `${c.alerts.metrics.appJob}:${c.app.port}`,
-          redisExporter: `redis-exporter:${REDIS_EXPORTER_PORT}`,
-          postgresExporter: `postgres-exporter:${POSTGRES_EXPORTER_PORT}`,
-          alertmanager: `alertmanager:${ALERTMANAGER_PORT}`,
-        },
-        hostPort: c.docker.prometheusHostPort,
-      },
-      { parent: this },
-    );
+    this.appSettings = renderAppEnv(c);
+    const connection: Connection = { redisHost: redis.host, redisPort: redis.port, postgresHost: db.host, postgresPort: db.port, database: c.postgres.database, user: c.postgres.user };
+    const app = { image: c.app.image, replicas: c.app.replicas, port: c.app.port, settings: this.appSettings, connection };
+    const api = new HotelApi(SERVICES.app.name, { ...app, ...apiPlacement(target, c, db) }, { parent: this });
+    const rules = new AlertRules(SERVICES.alertRules.name, { alerts: c.alerts, ...alertingPlacement(target, c) }, { parent: this });
     if (c.cacheWarming.enabled) {
-      new CacheWarming(
-        "cache-warmer",
-        {
-          target,
-          warming: c.cacheWarming,
-          image: c.app.image,
-          settingsConfigMapName: api.settingsConfigMapName,
-          credentialsSecretName: db.credentialsSecretName,
-          env: api.env,
-        },
-        { parent: this },
-      );
+      new CacheWarming(SERVICES.cacheWarmer.name, { warming: c.cacheWarming, image: c.app.image, ...warmerPlacement(target, api, db, connection) }, { parent: this });
     }
 
-    this.appSettings = appSettings;
     this.redisConf = redis.conf;
     this.reconcileSql = db.reconcileSql;
     this.alertRulesYaml = rules.rulesYaml;
@@ -117,27 +106,5 @@ export class HotelStack extends pulumi.ComponentResource {
       alertRulesYaml: this.alertRulesYaml,
       alertmanagerYaml: this.alertmanagerYaml,
     });
-  }
-
-  private makeTarget(c: StackConfig): Target {
-    if (c.platform === "docker") {
-      const network = new docker.Network("hotel", { name: `hotel-${c.stage}`, internal: false }, { parent: this });
-      return { kind: "docker", network };
-    }
-    const k = c.kubernetes;
-    const provider = new k8s.Provider("k8s", { renderYamlToDirectory: k.renderYamlToDirectory }, { parent: this });
-    const ns = new k8s.core.v1.Namespace(
-      "namespace",
-      { metadata: { name: k.namespace, labels: { "app.kubernetes.io/part-of": "hotel-reservation", stage: c.stage } } },
-      { parent: this, provider },
-    );
-    return {
-      kind: "kubernetes",
-      provider,
-      namespace: ns.metadata.name,
-      storageClass: k.storageClass,
-      prometheusOperator: k.prometheusOperator,
-      protectStateful: k.protectStateful,
-    };
   }
 }

@@ -54,11 +54,6 @@ export function parseQuantity(text: string): number | undefined {
   return m ? Number(m[1]) * QUANTITY_UNITS[m[2]] : undefined;
 }
 
-/** Bytes as a Kubernetes quantity in whole MiB, rounded up. */
-export function formatMi(bytes: number): string {
-  return `${Math.ceil(bytes / 1024 ** 2)}Mi`;
-}
-
 /** "50ms", "2.5s": a duration as the stage files write it. */
 export function formatDurationMs(ms: number): string {
   return ms < 1000 ? `${ms}ms` : `${ms / 1000}s`;

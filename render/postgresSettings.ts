@@ -1,7 +1,8 @@
 /** Quick win 4 (server side): the PostgreSQL settings, as `-c` flags and as postgresql.conf lines. */
 import { PostgresConfig } from "../config/types";
+import { SERVICES } from "./services";
 
-export const POSTGRES_PORT = 5432;
+export const POSTGRES_PORT = SERVICES.postgres.port;
 
 /**
  * Settings that need a restart (shared_preload_libraries, max_connections) are

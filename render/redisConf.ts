@@ -1,7 +1,10 @@
 /** Quick win 3 as redis.conf: the file the server starts with, so a restart keeps it. */
 import { RedisConfig } from "../config/types";
+import { SERVICES } from "./services";
 
-export const REDIS_PORT = 6379;
+export const REDIS_PORT = SERVICES.redis.port;
+/** Where the server reads redis.conf (the file is mounted or uploaded there). */
+export const REDIS_CONF_DIR = "/usr/local/etc/redis";
 
 /** Ordered key/value directives; the eviction ones come from the quick-win block. */
 export function redisDirectives(redis: RedisConfig): [string, string][] {
@@ -31,4 +34,14 @@ export function renderRedisConf(redis: RedisConfig): string {
 
 export function isLfu(policy: string): boolean {
   return policy.endsWith("-lfu");
+}
+
+/**
+ * The Redis container's memory, derived from maxmemory so that the limit always holds
+ * it: maxmemory counts the dataset only; replication and client buffers, fragmentation
+ * and the process itself need headroom (x1.25 requested, x1.5 as the limit).
+ */
+export function redisContainerMemory(redis: RedisConfig): { requestMi: number; limitMi: number } {
+  const mi = (bytes: number) => Math.ceil(bytes / 1024 ** 2);
+  return { requestMi: mi(redis.maxmemory.bytes * 1.25), limitMi: mi(redis.maxmemory.bytes * 1.5) };
 }

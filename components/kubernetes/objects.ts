@@ -1,12 +1,14 @@
-/** Kubernetes building blocks shared by the components: labels, security, resources. */
+/** Kubernetes building blocks shared by the components: target, labels, security, sizing. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
 
 export const PART_OF = "hotel-reservation";
 /** Pods with this label may reach Redis and PostgreSQL (see the NetworkPolicies). */
 export const DATA_ACCESS_LABEL = "hotel-reservation/data-access";
+/** The uid the app's image runs as (the official redis and postgres images use 999). */
+export const APP_UID = 10001;
 
+/** Where the components place Kubernetes objects. */
 export interface KubeTarget {
   kind: "kubernetes";
   provider: k8s.Provider;
@@ -28,18 +30,16 @@ export function labels(name: string, extra: Record<string, string> = {}): Record
   return { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF, ...extra };
 }
 
-export function checksum(...parts: string[]): string {
-  return createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 16);
+/** Non-root pods; `fsGroup` only where the pod writes a volume. */
+export function podSecurity(uid: number, ownsVolume = true): k8s.types.input.core.v1.PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: uid,
+    ...(ownsVolume ? { fsGroup: uid } : {}),
+    seccompProfile: { type: "RuntimeDefault" },
+  };
 }
-
-/** Both official images (redis, postgres) run as uid 999. */
-export const podSecurity = (uid: number): k8s.types.input.core.v1.PodSecurityContext => ({
-  runAsNonRoot: true,
-  runAsUser: uid,
-  runAsGroup: uid,
-  fsGroup: uid,
-  seccompProfile: { type: "RuntimeDefault" },
-});
 
 export const containerSecurity: k8s.types.input.core.v1.SecurityContext = {
   allowPrivilegeEscalation: false,
@@ -49,13 +49,21 @@ export const containerSecurity: k8s.types.input.core.v1.SecurityContext = {
 
 export type Sizing = k8s.types.input.core.v1.ResourceRequirements;
 
-export const SIZING: Record<string, Sizing> = {
-  redis: { requests: { cpu: "250m", memory: "1280Mi" }, limits: { cpu: "1", memory: "1536Mi" } },
+/** Requests and limits of the fixed-size containers (Redis's follow its maxmemory). */
+export const SIZING = {
   postgres: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } },
   exporter: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
   app: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
   job: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-};
+} satisfies Record<string, Sizing>;
+
+/** A data volume claim template of the given size. */
+export function dataVolume(t: KubeTarget, storage: string): k8s.types.input.core.v1.PersistentVolumeClaim {
+  return {
+    metadata: { name: "data" },
+    spec: { accessModes: ["ReadWriteOnce"], storageClassName: t.storageClass, resources: { requests: { storage } } },
+  };
+}
 
 /** Ingress to `selector` pods only from data-access pods (and Prometheus to the metrics port). */
 export function dataStoreNetworkPolicy(

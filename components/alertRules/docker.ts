@@ -1,0 +1,43 @@
+/** Alerting on Docker: Prometheus with the rules and its scrape config, and Alertmanager with the routing. */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { RULES_PATH } from "../../render/prometheusConfig";
+import { SERVICES } from "../../render/services";
+import { DockerTarget, image, onNetwork } from "../docker/containers";
+
+interface Args {
+  target: DockerTarget;
+  prometheusImage: string;
+  alertmanagerImage: string;
+  prometheusConfig: string;
+  hostPort: number;
+}
+
+export function alertingOnDocker(parent: pulumi.Resource, name: string, args: Args, r: { rulesYaml: string; alertmanagerYaml: string }): void {
+  new docker.Container(
+    `${name}-alertmanager`,
+    {
+      image: image(`${name}-alertmanager-image`, args.alertmanagerImage, parent).imageId,
+      uploads: [{ file: "/etc/alertmanager/alertmanager.yml", content: r.alertmanagerYaml }],
+      networksAdvanced: onNetwork(args.target, SERVICES.alertmanager.name),
+      restart: "unless-stopped",
+      memory: 256,
+    },
+    { parent },
+  );
+  new docker.Container(
+    `${name}-prometheus`,
+    {
+      image: image(`${name}-prometheus-image`, args.prometheusImage, parent).imageId,
+      uploads: [
+        { file: "/etc/prometheus/prometheus.yml", content: args.prometheusConfig },
+        { file: RULES_PATH, content: r.rulesYaml },
+      ],
+      ports: [{ internal: SERVICES.prometheus.port, external: args.hostPort, ip: "127.0.0.1" }],
+      networksAdvanced: onNetwork(args.target, SERVICES.prometheus.name),
+      restart: "unless-stopped",
+      memory: 512,
+    },
+    { parent },
+  );
+}

@@ -1,0 +1,28 @@
+/** The warmer on Docker: no scheduler there, so it runs its own loop on the same cron schedule. */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { CacheWarmingConfig } from "../../config/types";
+import { DockerTarget, image, onNetwork } from "../docker/containers";
+import { OFF_PEAK_WINDOW_KEY, WARMER_COMMAND, offPeakWindowText } from "./warmer";
+
+interface Args {
+  target: DockerTarget;
+  warming: CacheWarmingConfig;
+  image: string;
+  env: pulumi.Input<string[]>;
+}
+
+export function warmerOnDocker(parent: pulumi.Resource, name: string, args: Args): void {
+  new docker.Container(
+    name,
+    {
+      image: image(`${name}-image`, args.image, parent).imageId,
+      command: [...WARMER_COMMAND, "--schedule", args.warming.schedule],
+      envs: args.env,
+      labels: [{ label: OFF_PEAK_WINDOW_KEY, value: offPeakWindowText(args.warming) }],
+      networksAdvanced: onNetwork(args.target, name),
+      restart: "unless-stopped",
+    },
+    { parent },
+  );
+}

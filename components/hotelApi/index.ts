@@ -1,0 +1,48 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Placement, onKubernetes } from "../platform";
+import { apiOnDocker } from "./docker";
+import { Connection } from "./env";
+import { apiOnKubernetes } from "./kubernetes";
+
+export type { Connection };
+
+/** Where the app runs, and how it gets the password there. */
+export type HotelApiPlacement = Placement<
+  { /** The Secret that holds the password. */ credentialsSecretName: pulumi.Input<string> },
+  { password: pulumi.Input<string>; hostPort: number }
+>;
+
+export type HotelApiArgs = {
+  image: string;
+  replicas: number;
+  port: number;
+  /** Quick-win settings rendered by renderAppEnv: pool, TTLs, warming flags. */
+  settings: Record<string, string>;
+  connection: Connection;
+} & HotelApiPlacement;
+
+/**
+ * The FastAPI app and its configuration. The quick-win settings live in one ConfigMap
+ * (Kubernetes) or the container's environment (Docker); a change rolls the pods. Its
+ * resource names are fixed (SERVICES.app), whatever Prometheus job scrapes it.
+ */
+export class HotelApi extends pulumi.ComponentResource {
+  public readonly settings: Record<string, string>;
+  public readonly serviceHost: pulumi.Output<string>;
+  /** Kubernetes: the settings ConfigMap, which processes beside the app (the warmer) load too. */
+  public readonly settingsSource: { kind: "kubernetes"; configMapName: pulumi.Output<string> } | { kind: "docker" };
+
+  constructor(name: string, args: HotelApiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hotel:index:HotelApi", name, {}, opts);
+    this.settings = args.settings;
+    if (onKubernetes(args)) {
+      const placed = apiOnKubernetes(this, name, args);
+      this.serviceHost = placed.serviceHost;
+      this.settingsSource = { kind: "kubernetes", configMapName: placed.settingsConfigMapName };
+    } else {
+      this.serviceHost = apiOnDocker(this, name, args);
+      this.settingsSource = { kind: "docker" };
+    }
+    this.registerOutputs({ settings: this.settings, serviceHost: this.serviceHost });
+  }
+}

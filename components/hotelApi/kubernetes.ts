@@ -1,0 +1,64 @@
+/** The app on Kubernetes: settings ConfigMap, Deployment, Service. */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { checksum } from "../../render/checksum";
+import { APP_UID, DATA_ACCESS_LABEL, KubeTarget, SIZING, containerSecurity, labels, meta, podSecurity } from "../kubernetes/objects";
+import { Connection, connectionEnv } from "./env";
+
+interface Args {
+  target: KubeTarget;
+  image: string;
+  replicas: number;
+  port: number;
+  settings: Record<string, string>;
+  connection: Connection;
+  credentialsSecretName: pulumi.Input<string>;
+}
+
+function apiContainer(args: Args, settingsName: pulumi.Input<string>): k8s.types.input.core.v1.Container {
+  return {
+    name: "api",
+    image: args.image,
+    ports: [{ name: "http", containerPort: args.port }],
+    envFrom: [{ configMapRef: { name: settingsName } }],
+    env: [
+      ...Object.entries(connectionEnv(args.connection)).map(([name, value]) => ({ name, value })),
+      { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: args.credentialsSecretName, key: "password" } } },
+    ],
+    resources: SIZING.app,
+    securityContext: { ...containerSecurity, readOnlyRootFilesystem: true },
+    readinessProbe: { httpGet: { path: "/health", port: "http" }, periodSeconds: 5 },
+    livenessProbe: { httpGet: { path: "/health", port: "http" }, periodSeconds: 10, failureThreshold: 6 },
+  };
+}
+
+export function apiOnKubernetes(parent: pulumi.Resource, name: string, args: Args) {
+  const t = args.target;
+  const opts = { parent, provider: t.provider };
+  const sel = labels(name, { "app.kubernetes.io/component": "api" });
+  const settings = new k8s.core.v1.ConfigMap(`${name}-settings`, { metadata: meta(`${name}-settings`, t.namespace, sel), data: args.settings }, opts);
+  new k8s.apps.v1.Deployment(
+    name,
+    {
+      metadata: meta(name, t.namespace, sel),
+      spec: {
+        replicas: args.replicas,
+        selector: { matchLabels: sel },
+        template: {
+          metadata: {
+            labels: { ...sel, [DATA_ACCESS_LABEL]: "true" },
+            annotations: { "hotel-reservation/settings-checksum": checksum(JSON.stringify(args.settings)) },
+          },
+          spec: { securityContext: podSecurity(APP_UID, false), containers: [apiContainer(args, settings.metadata.name)] },
+        },
+      },
+    },
+    opts,
+  );
+  const svc = new k8s.core.v1.Service(
+    name,
+    { metadata: meta(name, t.namespace, sel), spec: { selector: sel, ports: [{ name: "http", port: 80, targetPort: "http" }] } },
+    opts,
+  );
+  return { serviceHost: svc.metadata.name, settingsConfigMapName: settings.metadata.name };
+}

@@ -1,0 +1,23 @@
+/** The Kubernetes target of a stage: its provider and namespace. */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig } from "../../config/types";
+import { KubeTarget, PART_OF } from "./objects";
+
+export function kubernetesTarget(parent: pulumi.Resource, c: StackConfig): KubeTarget {
+  const k = c.kubernetes;
+  const provider = new k8s.Provider("k8s", { renderYamlToDirectory: k.renderYamlToDirectory }, { parent });
+  const ns = new k8s.core.v1.Namespace(
+    "namespace",
+    { metadata: { name: k.namespace, labels: { "app.kubernetes.io/part-of": PART_OF, stage: c.stage } } },
+    { parent, provider },
+  );
+  return {
+    kind: "kubernetes",
+    provider,
+    namespace: ns.metadata.name,
+    storageClass: k.storageClass,
+    prometheusOperator: k.prometheusOperator,
+    protectStateful: k.protectStateful,
+  };
+}

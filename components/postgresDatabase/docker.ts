@@ -1,0 +1,83 @@
+/**
+ * PostgreSQL on Docker: the server container, pg_stat_statements through
+ * @pulumi/postgresql (Pulumi reaches the published port), a one-shot psql container for
+ * the index part of the reconcile script, and the exporter.
+ */
+import * as docker from "@pulumi/docker";
+import * as postgresql from "@pulumi/postgresql";
+import * as pulumi from "@pulumi/pulumi";
+import { PostgresConfig } from "../../config/types";
+import { checksum } from "../../render/checksum";
+import { POSTGRES_PORT, postgresArgs } from "../../render/postgresSettings";
+import { DockerTarget, envWithSecret, image, onNetwork } from "../docker/containers";
+import { MIGRATIONS_DIR, RECONCILE_APP_NAME, psqlCommand } from "./reconcile";
+
+interface Args {
+  target: DockerTarget;
+  postgres: PostgresConfig;
+  image: string;
+  exporterImage: string;
+  password: pulumi.Input<string>;
+  hostPort: number;
+}
+
+function server(name: string, args: Args, img: docker.RemoteImage, parent: pulumi.Resource): docker.Container {
+  const pg = args.postgres;
+  return new docker.Container(
+    name,
+    {
+      image: img.imageId,
+      command: ["postgres", ...postgresArgs(pg)],
+      envs: envWithSecret({ POSTGRES_USER: pg.user, POSTGRES_DB: pg.database }, "POSTGRES_PASSWORD", args.password),
+      ports: [{ internal: POSTGRES_PORT, external: args.hostPort, ip: "127.0.0.1" }],
+      volumes: [{ volumeName: `${name}-data`, containerPath: "/var/lib/postgresql/data" }],
+      healthcheck: { tests: ["CMD-SHELL", `pg_isready -U ${pg.user} -d ${pg.database}`], interval: "2s", timeout: "2s", retries: 30 },
+      wait: true,
+      waitTimeout: 120,
+      networksAdvanced: onNetwork(args.target, name),
+      restart: "unless-stopped",
+    },
+    { parent },
+  );
+}
+
+export function postgresOnDocker(parent: pulumi.Resource, name: string, args: Args, sql: string): pulumi.Output<string> {
+  const pg = args.postgres;
+  const img = image(`${name}-image`, args.image, parent);
+  const db = server(name, args, img, parent);
+  const provider = new postgresql.Provider(
+    `${name}-sql`,
+    { host: "127.0.0.1", port: args.hostPort, username: pg.user, password: args.password, database: pg.database, sslmode: "disable", superuser: true },
+    { parent, dependsOn: [db] },
+  );
+  if (pg.pgStatStatements) {
+    new postgresql.Extension(`${name}-pg-stat-statements`, { name: "pg_stat_statements", database: pg.database }, { parent, provider });
+  }
+  new docker.Container(
+    `${name}-reconcile-${checksum(sql)}`,
+    {
+      image: img.imageId,
+      command: psqlCommand,
+      uploads: [{ file: `${MIGRATIONS_DIR}/reconcile.sql`, content: sql }],
+      envs: envWithSecret({ PGHOST: name, PGUSER: pg.user, PGDATABASE: pg.database, PGAPPNAME: RECONCILE_APP_NAME }, "PGPASSWORD", args.password),
+      networksAdvanced: onNetwork(args.target, `${name}-reconcile`),
+      // Wait for psql to finish: a failed reconcile fails the update.
+      attach: true,
+      logs: true,
+      mustRun: false,
+      restart: "no",
+    },
+    { parent, dependsOn: [db] },
+  );
+  new docker.Container(
+    `${name}-exporter`,
+    {
+      image: image(`${name}-exporter-image`, args.exporterImage, parent).imageId,
+      envs: envWithSecret({ DATA_SOURCE_URI: `${name}:${POSTGRES_PORT}/${pg.database}?sslmode=disable`, DATA_SOURCE_USER: pg.user }, "DATA_SOURCE_PASS", args.password),
+      networksAdvanced: onNetwork(args.target, `${name}-exporter`),
+      restart: "unless-stopped",
+    },
+    { parent, dependsOn: [db] },
+  );
+  return pulumi.output(name);
+}

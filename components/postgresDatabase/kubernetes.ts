@@ -1,0 +1,161 @@
+/**
+ * PostgreSQL on Kubernetes: credentials Secret, StatefulSet (server flags + exporter),
+ * Service, NetworkPolicy, and the reconcile script run by a Job inside the cluster.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { PostgresConfig } from "../../config/types";
+import { POSTGRES_PORT, postgresArgs } from "../../render/postgresSettings";
+import { checksum } from "../../render/checksum";
+import { SERVICES } from "../../render/services";
+import {
+  DATA_ACCESS_LABEL,
+  KubeTarget,
+  SIZING,
+  containerSecurity,
+  dataStoreNetworkPolicy,
+  dataVolume,
+  labels,
+  meta,
+  podSecurity,
+} from "../kubernetes/objects";
+import { MIGRATIONS_DIR, RECONCILE_APP_NAME, psqlCommand } from "./reconcile";
+
+const EXPORTER_PORT = SERVICES.postgresExporter.port;
+type EnvFrom = (key: string) => k8s.types.input.core.v1.EnvVarSource;
+
+interface Args {
+  target: KubeTarget;
+  postgres: PostgresConfig;
+  image: string;
+  exporterImage: string;
+  password: pulumi.Input<string>;
+  storage: string;
+}
+
+function serverContainers(args: Args, fromSecret: EnvFrom): k8s.types.input.core.v1.Container[] {
+  const pg = args.postgres;
+  return [
+    {
+      name: "postgres",
+      image: args.image,
+      args: ["postgres", ...postgresArgs(pg)],
+      env: [
+        { name: "POSTGRES_USER", valueFrom: fromSecret("username") },
+        { name: "POSTGRES_PASSWORD", valueFrom: fromSecret("password") },
+        { name: "POSTGRES_DB", valueFrom: fromSecret("database") },
+        { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+      ],
+      ports: [{ name: "postgres", containerPort: POSTGRES_PORT }],
+      resources: SIZING.postgres,
+      securityContext: containerSecurity,
+      readinessProbe: { exec: { command: ["pg_isready", "-U", pg.user, "-d", pg.database] }, periodSeconds: 5 },
+      volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }],
+    },
+    {
+      name: "exporter",
+      image: args.exporterImage,
+      env: [
+        { name: "DATA_SOURCE_URI", value: `localhost:${POSTGRES_PORT}/${pg.database}?sslmode=disable` },
+        { name: "DATA_SOURCE_USER", valueFrom: fromSecret("username") },
+        { name: "DATA_SOURCE_PASS", valueFrom: fromSecret("password") },
+      ],
+      ports: [{ name: "metrics", containerPort: EXPORTER_PORT }],
+      resources: SIZING.exporter,
+      securityContext: { ...containerSecurity, runAsUser: 65534, runAsGroup: 65534 },
+    },
+  ];
+}
+
+function statefulSet(name: string, args: Args, sel: Record<string, string>, serviceName: pulumi.Input<string>, fromSecret: EnvFrom, opts: pulumi.CustomResourceOptions) {
+  const t = args.target;
+  return new k8s.apps.v1.StatefulSet(
+    name,
+    {
+      metadata: meta(name, t.namespace, sel),
+      spec: {
+        serviceName,
+        replicas: 1,
+        selector: { matchLabels: sel },
+        template: {
+          metadata: { labels: sel, annotations: { "hotel-reservation/config-checksum": checksum(...postgresArgs(args.postgres)) } },
+          spec: { securityContext: podSecurity(999), containers: serverContainers(args, fromSecret) },
+        },
+        volumeClaimTemplates: [dataVolume(t, args.storage)],
+      },
+    },
+    { ...opts, protect: t.protectStateful, retainOnDelete: t.protectStateful },
+  );
+}
+
+/**
+ * The script's checksum is in the names: a changed script replaces the ConfigMap and
+ * the Job (whose template is immutable), so the new script runs once; an unchanged one
+ * runs nothing.
+ */
+function reconcileJob(name: string, args: Args, sql: string, host: pulumi.Input<string>, fromSecret: EnvFrom, server: pulumi.Resource, opts: pulumi.CustomResourceOptions) {
+  const t = args.target;
+  const sel = labels(name, { "app.kubernetes.io/component": "database" });
+  const reconcileName = `${name}-reconcile-${checksum(sql)}`;
+  const script = new k8s.core.v1.ConfigMap(`${name}-reconcile`, { metadata: meta(reconcileName, t.namespace, sel), data: { "reconcile.sql": sql } }, opts);
+  const jobLabels = labels(`${name}-reconcile`, { "app.kubernetes.io/component": "migration", [DATA_ACCESS_LABEL]: "true" });
+  const psql: k8s.types.input.core.v1.Container = {
+    name: "psql",
+    image: args.image,
+    command: psqlCommand,
+    env: [
+      { name: "PGHOST", value: host },
+      { name: "PGPORT", value: String(POSTGRES_PORT) },
+      { name: "PGUSER", valueFrom: fromSecret("username") },
+      { name: "PGPASSWORD", valueFrom: fromSecret("password") },
+      { name: "PGDATABASE", valueFrom: fromSecret("database") },
+      { name: "PGAPPNAME", value: RECONCILE_APP_NAME },
+    ],
+    resources: SIZING.job,
+    securityContext: containerSecurity,
+    volumeMounts: [{ name: "migrations", mountPath: MIGRATIONS_DIR }],
+  };
+  return new k8s.batch.v1.Job(
+    `${name}-reconcile`,
+    {
+      metadata: meta(reconcileName, t.namespace, jobLabels),
+      spec: {
+        // Retries cover the database still starting; the script is idempotent.
+        backoffLimit: 6,
+        template: {
+          metadata: { labels: jobLabels },
+          spec: {
+            restartPolicy: "OnFailure",
+            securityContext: podSecurity(999),
+            containers: [psql],
+            volumes: [{ name: "migrations", configMap: { name: script.metadata.name } }],
+          },
+        },
+      },
+    },
+    { ...opts, dependsOn: [server] },
+  );
+}
+
+export function postgresOnKubernetes(parent: pulumi.Resource, name: string, args: Args, sql: string) {
+  const t = args.target;
+  const pg = args.postgres;
+  const opts = { parent, provider: t.provider };
+  const sel = labels(name, { "app.kubernetes.io/component": "database" });
+  const secret = new k8s.core.v1.Secret(
+    `${name}-credentials`,
+    { metadata: meta(`${name}-credentials`, t.namespace, sel), type: "Opaque", stringData: { username: pg.user, password: args.password, database: pg.database } },
+    opts,
+  );
+  const fromSecret: EnvFrom = (key) => ({ secretKeyRef: { name: secret.metadata.name, key } });
+  const ports = [
+    { name: "postgres", port: POSTGRES_PORT, targetPort: POSTGRES_PORT },
+    { name: "metrics", port: EXPORTER_PORT, targetPort: EXPORTER_PORT },
+  ];
+  const svc = new k8s.core.v1.Service(name, { metadata: meta(name, t.namespace, sel), spec: { selector: sel, ports } }, opts);
+  const server = statefulSet(name, args, sel, svc.metadata.name, fromSecret, opts);
+  dataStoreNetworkPolicy(`${name}-ingress`, sel, POSTGRES_PORT, EXPORTER_PORT, t.namespace, opts);
+
+  reconcileJob(name, args, sql, svc.metadata.name, fromSecret, server, opts);
+  return { host: svc.metadata.name, secretName: secret.metadata.name };
+}

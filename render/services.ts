@@ -1,0 +1,16 @@
+/**
+ * The names and ports of the backend's services: one source for the components (object
+ * and container names, probes, NetworkPolicies), prometheus.yml and the app's env.
+ * Resource names never follow monitoring names (a Prometheus job may be renamed freely).
+ */
+export const SERVICES = {
+  redis: { name: "redis", port: 6379 },
+  redisExporter: { name: "redis-exporter", port: 9121 },
+  postgres: { name: "postgres", port: 5432 },
+  postgresExporter: { name: "postgres-exporter", port: 9187 },
+  app: { name: "hotel-api" },
+  prometheus: { name: "prometheus", port: 9090 },
+  alertmanager: { name: "alertmanager", port: 9093 },
+  alertRules: { name: "alert-rules" },
+  cacheWarmer: { name: "cache-warmer" },
+} as const;
