@@ -1,4 +1,4 @@
 import { PolicyPack } from "@pulumi/policy";
-import { POLICY_PACK_NAME, policies } from "./all";
+import { POLICY_PACK_NAME, policies } from "./pack";
 
 new PolicyPack(POLICY_PACK_NAME, { policies });

@@ -79,5 +79,8 @@ if [ ! -x "$BIN/plugins/pulumi-resource-kubernetes" ]; then
   rm -rf "$W"
 fi
 
+# The Automation API finds the CLI as <root>/bin/pulumi: make the bin folder its own root.
+ln -sfn . "$BIN/bin"
+
 log "ready in $(( $(date +%s) - started )) s: $BIN"
 echo "$BIN"

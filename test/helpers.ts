@@ -1,4 +1,8 @@
-/** Shared test helpers: lookups on mock runs, and the stage configs. */
+/** Shared test helpers: lookups on mock runs, the stage configs, and resource type tokens. */
+import * as docker from "@pulumi/docker";
+import * as k8s from "@pulumi/kubernetes";
+import * as postgresql from "@pulumi/postgresql";
+import { AlertmanagerConfig, PrometheusRule, typeToken } from "../policies/artifacts/types";
 import { Registered } from "../tools/mockRun";
 
 export { stageConfig, stripNamespace } from "../config/stages";
@@ -9,21 +13,23 @@ export function find(resources: Registered[], type: string, name?: string): Regi
   return hit[0];
 }
 
+/** Type tokens from the provider classes themselves, so a test never spells one out. */
 export const K8S = {
-  configMap: "kubernetes:core/v1:ConfigMap",
-  statefulSet: "kubernetes:apps/v1:StatefulSet",
-  deployment: "kubernetes:apps/v1:Deployment",
-  job: "kubernetes:batch/v1:Job",
-  cronJob: "kubernetes:batch/v1:CronJob",
-  service: "kubernetes:core/v1:Service",
-  secret: "kubernetes:core/v1:Secret",
-  networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-  prometheusRule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
-  alertmanagerConfig: "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig",
-  namespace: "kubernetes:core/v1:Namespace",
+  configMap: typeToken(k8s.core.v1.ConfigMap),
+  statefulSet: typeToken(k8s.apps.v1.StatefulSet),
+  deployment: typeToken(k8s.apps.v1.Deployment),
+  job: typeToken(k8s.batch.v1.Job),
+  cronJob: typeToken(k8s.batch.v1.CronJob),
+  service: typeToken(k8s.core.v1.Service),
+  secret: typeToken(k8s.core.v1.Secret),
+  networkPolicy: typeToken(k8s.networking.v1.NetworkPolicy),
+  prometheusRule: typeToken(PrometheusRule),
+  alertmanagerConfig: typeToken(AlertmanagerConfig),
+  namespace: typeToken(k8s.core.v1.Namespace),
 };
 export const DOCKER = {
-  container: "docker:index/container:Container",
-  image: "docker:index/remoteImage:RemoteImage",
-  network: "docker:index/network:Network",
+  container: typeToken(docker.Container),
+  image: typeToken(docker.RemoteImage),
+  network: typeToken(docker.Network),
 };
+export const POSTGRESQL = { extension: typeToken(postgresql.Extension) };

@@ -2,7 +2,7 @@
 import test from "ava";
 import { parse } from "yaml";
 import { MOCK_PASSWORD, countByType, runStage } from "../tools/mockRun";
-import { DOCKER, K8S, find } from "./helpers";
+import { DOCKER, K8S, POSTGRESQL, find } from "./helpers";
 
 test.serial("staging registers the Kubernetes stack with quick wins 1-3", async (t) => {
   const run = await runStage("staging");
@@ -49,8 +49,8 @@ test.serial("dev runs on Docker with all five quick wins, through @pulumi/postgr
   t.is(run.error, undefined);
   const r = run.resources;
   t.false(r.some((x) => x.type.startsWith("kubernetes:")));
-  t.like(countByType(r), { [DOCKER.network]: 1, [DOCKER.container]: 9, "postgresql:index/extension:Extension": 1 });
-  t.is(find(r, "postgresql:index/extension:Extension").inputs.name, "pg_stat_statements");
+  t.like(countByType(r), { [DOCKER.network]: 1, [DOCKER.container]: 9, [POSTGRESQL.extension]: 1 });
+  t.is(find(r, POSTGRESQL.extension).inputs.name, "pg_stat_statements");
   const redis = find(r, DOCKER.container, "redis");
   t.regex(redis.inputs.uploads[0].content, /^maxmemory-policy allkeys-lfu$/m);
   const pg = find(r, DOCKER.container, "postgres");

@@ -44,8 +44,10 @@ export interface EngineOptions {
   renderDir?: string;
   /** The PostgreSQL password; else the stack's, else one generated once. */
   password?: string;
-  /** The engine's display text, as it comes. */
+  /** The engine's display text (stdout), as it comes. */
   onOutput?: (text: string) => void;
+  /** The engine's errors (stderr): a failed program's message lands here. */
+  onError?: (text: string) => void;
   onEvent?: (event: EngineEvent) => void;
   /**
    * Validate the stage file before the engine starts (default). Tests turn it off to
@@ -190,7 +192,13 @@ export async function openStage(o: EngineOptions): Promise<OpenStage> {
   return { stack, configFile: work.file, options: o };
 }
 
-const streams = (s: OpenStage) => ({ configFile: s.configFile, onOutput: s.options.onOutput, onEvent: s.options.onEvent, color: "never" as const });
+const streams = (s: OpenStage) => ({
+  configFile: s.configFile,
+  onOutput: s.options.onOutput,
+  onError: s.options.onError,
+  onEvent: s.options.onEvent,
+  color: "never" as const,
+});
 const policyPacks = [POLICY_PACK_DIR];
 
 export async function preview(o: EngineOptions, flags: RunFlags = {}): Promise<PreviewResult> {
@@ -215,7 +223,7 @@ export async function refresh(o: EngineOptions, flags: Pick<RunFlags, "expectNoC
 
 export async function destroy(o: EngineOptions): Promise<DestroyResult> {
   const s = await openStage(o);
-  return s.stack.destroy({ configFile: s.configFile, onOutput: o.onOutput, color: "never" });
+  return s.stack.destroy({ configFile: s.configFile, onOutput: o.onOutput, onError: o.onError, color: "never" });
 }
 
 /** Ends an update that was killed (a stale lock); see docs/ENGINE.md. */
@@ -264,7 +272,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
 export class UsageError extends Error {}
 
 async function runCommand({ command, options, flags }: CommandLine): Promise<void> {
-  const o = { ...options, onOutput: (t: string) => process.stdout.write(t) };
+  const o = { ...options, onOutput: (t: string) => process.stdout.write(t), onError: (t: string) => process.stderr.write(t) };
   if (command === "preview") await preview(o, flags);
   else if (command === "up" || command === "render") await up(o, flags);
   else if (command === "refresh") await refresh(o, flags);

@@ -5,7 +5,7 @@
  * --set applies a config override for a what-if (e.g. --set 'hotel:redis={"maxmemoryPolicy":"allkeys-lfu","keyspace":"shared"}').
  */
 import * as fs from "fs";
-import { policies } from "../policies/all";
+import { policies } from "../policies/pack";
 import { mandatory, formatViolations, runPolicies } from "./policyRunner";
 import { runStage } from "./mockRun";
 

@@ -34,6 +34,14 @@ export type PolicyConfig = Record<string, Record<string, unknown>>;
 
 class NotApplicable extends Error {}
 
+type Policy = Policies[number];
+
+/** The `default` of each property of a policy's configSchema. */
+function schemaDefaults(p: Policy): Record<string, unknown> {
+  const props = (p.configSchema?.properties ?? {}) as Record<string, { default?: unknown }>;
+  return Object.fromEntries(Object.entries(props).filter(([, v]) => v.default !== undefined).map(([k, v]) => [k, structuredClone(v.default)]));
+}
+
 const isTypeOf = (type: string, cls: any) => cls?.__pulumiType === type;
 
 function options(r: Registered) {
@@ -68,9 +76,10 @@ export function runPolicies(resources: Registered[], policies: Policies, config:
   const out: Violation[] = [];
   const levelOf = (p: { name: string; enforcementLevel?: EnforcementLevel }): EnforcementLevel =>
     ((config[p.name]?.enforcementLevel as EnforcementLevel) ?? p.enforcementLevel ?? "advisory");
-  const getConfigFor = (name: string) => () => {
-    const { enforcementLevel: _ignored, ...rest } = config[name] ?? {};
-    return rest as any;
+  // As the engine does: the schema's defaults, then the given config.
+  const getConfigFor = (p: Policy) => () => {
+    const { enforcementLevel: _ignored, ...given } = config[p.name] ?? {};
+    return { ...schemaDefaults(p), ...given } as any;
   };
   const notApplicable = (reason?: string): never => {
     throw new NotApplicable(reason);
@@ -97,12 +106,12 @@ export function runPolicies(resources: Registered[], policies: Policies, config:
     if ("validateResource" in p && p.validateResource) {
       const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
       for (const r of custom) {
-        const args: any = { ...policyResource(r), stackTags: new Map(), getConfig: getConfigFor(p.name), notApplicable };
+        const args: any = { ...policyResource(r), stackTags: new Map(), getConfig: getConfigFor(p), notApplicable };
         for (const v of validations) guard(p, r.urn, () => void v(args, report(r.urn)));
       }
     }
     if ("validateStack" in p) {
-      const args: any = { resources: custom.map(policyResource), getConfig: getConfigFor(p.name), notApplicable, stackTags: new Map() };
+      const args: any = { resources: custom.map(policyResource), getConfig: getConfigFor(p), notApplicable, stackTags: new Map() };
       guard(p, undefined, () => void (p as StackValidationPolicy).validateStack!(args, report()));
     }
   }

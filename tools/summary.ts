@@ -12,7 +12,7 @@ import { diffResources } from "./diff";
 import { PROJECT_DIR, STAGES } from "../config/stages";
 import { runStage } from "./mockRun";
 import { mandatory, runPolicies } from "./policyRunner";
-import { policies } from "../policies/all";
+import { policies } from "../policies/pack";
 
 const QUICK_WINS: Record<string, string> = {
   "hotel:alerts": "1. alert thresholds",

@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { CacheWarmingConfig } from "../../config/types";
 import { DockerTarget, image, onNetwork } from "../docker/containers";
-import { OFF_PEAK_WINDOW_KEY, WARMER_COMMAND, offPeakWindowText } from "./warmer";
+import { OFF_PEAK_WINDOW_KEY, WARMER_COMMAND, offPeakWindowText } from "../../render/warming";
 
 interface Args {
   target: DockerTarget;

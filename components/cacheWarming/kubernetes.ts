@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CacheWarmingConfig } from "../../config/types";
 import { APP_UID, DATA_ACCESS_LABEL, KubeTarget, SIZING, containerSecurity, labels, meta, podSecurity } from "../kubernetes/objects";
-import { OFF_PEAK_WINDOW_KEY, WARMER_COMMAND, offPeakWindowText } from "./warmer";
+import { OFF_PEAK_WINDOW_KEY, WARMER_COMMAND, offPeakWindowText } from "../../render/warming";
 
 interface Args {
   target: KubeTarget;

@@ -1,4 +1,4 @@
-import { CacheWarmingConfig } from "../../config/types";
+import { CacheWarmingConfig } from "../config/types";
 
 /** The app's warmer entry point: loads the warm set from PostgreSQL into Redis once. */
 export const WARMER_COMMAND = ["python", "-m", "app.cache_warmer"];

@@ -1,0 +1,24 @@
+/** The alerts policies' mutation table: each row must be rejected by exactly its policy, with its message. */
+import { K8S } from "../../test/helpers";
+import { MutationRow, merge, one } from "../../test/fixtures/policyCases";
+import { Registered } from "../../tools/mockRun";
+
+const rules = (rs: Registered[]) => one(rs, K8S.prometheusRule).inputs.spec.groups[0].rules;
+
+export const alertRows: MutationRow[] = [
+  ["P95 threshold 5 ms (the baseline, not 10x it)", "alert-thresholds-sane",
+    { stage: "staging", patch: merge("hotel:alerts", { p95Latency: "5ms" }) },
+    /P95 threshold 5 ms is below 10 x the 4\.85 ms baseline \(48\.5 ms\)/],
+  ["error-ratio threshold 10 %", "alert-thresholds-sane",
+    { stage: "staging", patch: merge("hotel:alerts", { errorRatio: 0.1 }) },
+    /error-ratio threshold 0\.1 is outside \(0, 0\.05\]/],
+  ["error alert as an absolute rate (the roadmap's query)", "alert-error-is-ratio",
+    { stage: "staging", mutate: (rs) => (rules(rs)[1].expr = 'rate(http_requests_total{status=~"5.."}[5m]) > 0.005') },
+    /is an absolute 5xx rate.*Divide by all requests/],
+  ["latency quantile without sum by (le) (the roadmap's query)", "alert-latency-aggregates-by-le",
+    { stage: "staging", mutate: (rs) => (rules(rs)[0].expr = "histogram_quantile(0.95,rate(http_request_duration_seconds_bucket[5m])) > 0.05") },
+    /one quantile per series.*sum by \(le\)/],
+  ["alert without for and runbook_url", "alert-rules-complete",
+    { stage: "prod", mutate: (rs) => { delete rules(rs)[2].for; delete rules(rs)[2].annotations.runbook_url; } },
+    /alert HotelCacheMissRatioHigh lacks for \(a single bad scrape would page\), annotations\.runbook_url/],
+];

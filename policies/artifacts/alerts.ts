@@ -1,0 +1,40 @@
+/** Alert rules as the pack reads them: from a PrometheusRule, or a rules file in a ConfigMap or container. */
+import { ResourceValidation, validateResourceOfType } from "@pulumi/policy";
+import { parse } from "yaml";
+import { Check, Files, onFiles } from "./files";
+import { PrometheusRule } from "./types";
+
+export interface AlertRule {
+  alert?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+type Groups = { rules?: AlertRule[] }[];
+const alertsIn = (groups: Groups | undefined): AlertRule[] => (groups ?? []).flatMap((g) => g.rules ?? []).filter((r) => r.alert);
+
+function rulesFiles(files: Files): AlertRule[] {
+  return Object.entries(files)
+    .filter(([name]) => /\.rules\.ya?ml$/.test(name))
+    .flatMap(([, text]) => alertsIn((parse(text) ?? {}).groups));
+}
+
+/** Runs `check` on every alerting rule the resource carries. */
+export function onAlertRules(check: Check<AlertRule>): ResourceValidation[] {
+  return [
+    validateResourceOfType(PrometheusRule, (r, args, report) => {
+      for (const rule of alertsIn((r.spec as { groups?: Groups } | undefined)?.groups)) check(rule, report, args);
+    }),
+    ...onFiles((files, report, args) => {
+      for (const rule of rulesFiles(files)) check(rule, report, args);
+    }),
+  ];
+}
+
+/** The number after the final comparison of an alert expression ("... > 0.05"). */
+export function threshold(expr: string): number | undefined {
+  const m = /[><]=?\s*([0-9.eE+-]+)\s*$/.exec(expr.trim());
+  return m ? Number(m[1]) : undefined;
+}

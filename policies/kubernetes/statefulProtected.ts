@@ -1,0 +1,21 @@
+import * as k8s from "@pulumi/kubernetes";
+import { StackValidationPolicy } from "@pulumi/policy";
+import { stackOf } from "../artifacts/stack";
+import { policySettings } from "../settings";
+
+const settings = policySettings<{ stages: string[] }>({ stages: { type: "array", items: { type: "string" }, default: ["prod"] } });
+
+export const statefulProtected: StackValidationPolicy = {
+  name: "stateful-protected",
+  description: "In production, StatefulSets (Redis, PostgreSQL) are protected against deletion.",
+  enforcementLevel: "mandatory",
+  configSchema: settings.configSchema,
+  validateStack: (args, report) => {
+    const { stages } = settings.read(args);
+    for (const r of args.resources) {
+      if (r.isType(k8s.apps.v1.StatefulSet) && stages.includes(stackOf(r.urn)) && !r.opts.protect) {
+        report(`${r.name} is not protected in ${stackOf(r.urn)}: a refactor or a bad diff would delete the database with it. Set hotel:kubernetes.protectStateful: true.`, r.urn);
+      }
+    }
+  },
+};
