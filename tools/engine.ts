@@ -264,7 +264,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     stateDir: env.HOTEL_STATE_DIR,
     stageFile: env.HOTEL_STAGE_FILE,
     password: env.HOTEL_POSTGRES_PASSWORD || undefined,
-    renderDir: command === "render" ? env.HOTEL_RENDER_DIR ?? path.join(PROJECT_DIR, "rendered", stage, "manifests") : undefined,
+    // render writes YAML (by default into the committed tree); HOTEL_RENDER_DIR also previews a render-mode state.
+    renderDir: command === "render" ? env.HOTEL_RENDER_DIR ?? path.join(PROJECT_DIR, "rendered", stage, "manifests") : env.HOTEL_RENDER_DIR,
   };
   return { command: command as Command, options, flags };
 }
