@@ -103,21 +103,29 @@ async function ensureKubernetesPlugin(ws: LocalWorkspace, bin: string, env: Reco
 }
 
 /**
- * Creating a stack writes its passphrase salt into Pulumi.<stage>.yaml. The committed
- * file stays as it is: the salt moves to the work config.
+ * The CLI writes a passphrase salt into Pulumi.<stage>.yaml whenever it needs the
+ * stack's secrets without --config-file: at `stack init`, and in the `stack output
+ * --show-secrets` the Automation API runs after an update. The committed file stays
+ * as it is: its text is put back after every operation (the salt lives in the work
+ * config, and the state's own copy decrypts the outputs).
  */
-async function selectOrCreate(stage: string, ws: LocalWorkspace): Promise<{ stack: Stack; salt?: string }> {
-  const stacks = await ws.listStacks();
-  if (stacks.some((s) => s.name === stage)) return { stack: await Stack.select(stage, ws) };
+async function keepingStageFile<T>(stage: string, op: () => Promise<T>): Promise<T> {
   const file = stageFilePath(stage);
   const committed = fs.readFileSync(file, "utf8");
   try {
-    const stack = await Stack.create(stage, ws);
-    const salt = parse(fs.readFileSync(file, "utf8"))?.encryptionsalt as string | undefined;
-    return { stack, salt };
+    return await op();
   } finally {
-    fs.writeFileSync(file, committed);
+    if (fs.readFileSync(file, "utf8") !== committed) fs.writeFileSync(file, committed);
   }
+}
+
+/** Selects the stage's stack, creating it (and reading the salt the CLI wrote) when new. */
+async function selectOrCreate(stage: string, ws: LocalWorkspace): Promise<{ stack: Stack; salt?: string }> {
+  const stacks = await ws.listStacks();
+  if (stacks.some((s) => s.name === stage)) return { stack: await Stack.select(stage, ws) };
+  const stack = await Stack.create(stage, ws);
+  const salt = parse(fs.readFileSync(stageFilePath(stage), "utf8"))?.encryptionsalt as string | undefined;
+  return { stack, salt };
 }
 
 interface WorkConfig {
@@ -201,35 +209,37 @@ const streams = (s: OpenStage) => ({
 });
 const policyPacks = [POLICY_PACK_DIR];
 
-export async function preview(o: EngineOptions, flags: RunFlags = {}): Promise<PreviewResult> {
-  const s = await openStage(o);
-  return s.stack.preview({ ...streams(s), policyPacks, diff: true, ...flags });
+/** Runs one engine operation on a prepared stage, leaving the committed stage file as it was. */
+function withStage<T>(o: EngineOptions, op: (s: OpenStage) => Promise<T>): Promise<T> {
+  return keepingStageFile(o.stage, async () => op(await openStage(o)));
 }
 
-export async function up(o: EngineOptions, flags: RunFlags = {}): Promise<UpResult> {
-  const s = await openStage(o);
-  try {
-    return await s.stack.up({ ...streams(s), policyPacks, ...flags });
-  } finally {
-    // Render mode writes Secrets in plain text: redact whatever was written, even on failure.
-    if (o.renderDir) redactTree(o.renderDir);
-  }
+export function preview(o: EngineOptions, flags: RunFlags = {}): Promise<PreviewResult> {
+  return withStage(o, (s) => s.stack.preview({ ...streams(s), policyPacks, diff: true, ...flags }));
 }
 
-export async function refresh(o: EngineOptions, flags: Pick<RunFlags, "expectNoChanges"> = {}): Promise<RefreshResult> {
-  const s = await openStage(o);
-  return s.stack.refresh({ ...streams(s), ...flags });
+export function up(o: EngineOptions, flags: RunFlags = {}): Promise<UpResult> {
+  return withStage(o, async (s) => {
+    try {
+      return await s.stack.up({ ...streams(s), policyPacks, ...flags });
+    } finally {
+      // Render mode writes Secrets in plain text: redact whatever was written, even on failure.
+      if (o.renderDir) redactTree(o.renderDir);
+    }
+  });
 }
 
-export async function destroy(o: EngineOptions): Promise<DestroyResult> {
-  const s = await openStage(o);
-  return s.stack.destroy({ configFile: s.configFile, onOutput: o.onOutput, onError: o.onError, color: "never" });
+export function refresh(o: EngineOptions, flags: Pick<RunFlags, "expectNoChanges"> = {}): Promise<RefreshResult> {
+  return withStage(o, (s) => s.stack.refresh({ ...streams(s), ...flags }));
+}
+
+export function destroy(o: EngineOptions): Promise<DestroyResult> {
+  return withStage(o, (s) => s.stack.destroy({ configFile: s.configFile, onOutput: o.onOutput, onError: o.onError, color: "never" }));
 }
 
 /** Ends an update that was killed (a stale lock); see docs/ENGINE.md. */
-export async function cancel(o: EngineOptions): Promise<void> {
-  const s = await openStage(o);
-  await s.stack.cancel();
+export function cancel(o: EngineOptions): Promise<void> {
+  return withStage(o, (s) => s.stack.cancel());
 }
 
 // ---------------------------------------------------------------------------------

@@ -151,3 +151,12 @@ test.serial("round trip: quick win 4 in staging updates the database and replace
   await up(opts);
   t.deepEqual(snapshot(opts.renderDir!), before);
 });
+
+const committedStageFiles = Object.fromEntries(K8S_STAGES.map((s) => [s, fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${s}.yaml`), "utf8")]));
+
+test.serial("after every engine run above, the committed stage files are byte for byte as they were (no salt, no reformatting)", (t) => {
+  for (const stage of K8S_STAGES) {
+    t.is(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stage}.yaml`), "utf8"), committedStageFiles[stage], stage);
+    t.notRegex(committedStageFiles[stage], /encryptionsalt/);
+  }
+});
