@@ -31,19 +31,22 @@ function routing(a: AlertsConfig): Routing {
   };
 }
 
+const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * alertmanager.yml from the operator's spec: the same tree with snake_case keys, and
+ * matchers written as `name="value"` strings.
+ */
+function specToAlertmanagerYml(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(specToAlertmanagerYml);
+  if (value === null || typeof value !== "object") return value;
+  const rec = value as Record<string, unknown>;
+  if ("matchType" in rec) return `${rec.name}${rec.matchType}"${rec.value}"`;
+  return Object.fromEntries(Object.entries(rec).map(([k, v]) => [snake(k), specToAlertmanagerYml(v)]));
+}
+
 export function renderAlertmanagerConfig(a: AlertsConfig): Record<string, unknown> {
-  const r = routing(a);
-  return {
-    route: {
-      receiver: r.defaultReceiver,
-      group_by: r.groupBy,
-      group_wait: r.groupWait,
-      group_interval: r.groupInterval,
-      repeat_interval: r.repeatInterval,
-      routes: r.routes.map((x) => ({ receiver: x.receiver, matchers: [`severity="${x.severity}"`], group_wait: x.groupWait, repeat_interval: x.repeatInterval })),
-    },
-    receivers: r.receivers.map((x) => ({ name: x.name, webhook_configs: [{ url: x.url, send_resolved: true }] })),
-  };
+  return specToAlertmanagerYml(renderAlertmanagerConfigSpec(a)) as Record<string, unknown>;
 }
 
 export function renderAlertmanagerConfigYaml(a: AlertsConfig): string {
