@@ -16,6 +16,7 @@ import { indexBench } from "./indexes";
 import { MissBreakdown, belady } from "./opt";
 import { CacheResult, Results } from "./types";
 import { chartSvg, markdown } from "./report";
+import { previewBench, previewReport } from "./preview";
 import { makeTrace } from "./trace";
 import { warmingBench } from "./warming";
 
@@ -83,8 +84,15 @@ async function main() {
   console.log(markdown(results));
 }
 
+/** `npm run bench -- preview`: the engine preview timings only (no servers). */
+function previewMain(): void {
+  const report = previewReport(previewBench(process.argv[4] ?? "staging"));
+  console.log(report);
+}
+
 if (require.main === module) {
-  main().catch((e) => {
+  const run = process.argv[2] === "preview" ? async () => previewMain() : main;
+  run().catch((e) => {
     console.error(e);
     process.exit(1);
   });

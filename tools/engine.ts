@@ -24,6 +24,7 @@ import {
   PulumiCommand,
   RefreshResult,
   Stack,
+  StackNotFoundError,
   UpResult,
 } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
@@ -49,6 +50,8 @@ export interface EngineOptions {
   /** The engine's errors (stderr): a failed program's message lands here. */
   onError?: (text: string) => void;
   onEvent?: (event: EngineEvent) => void;
+  /** The Pulumi project (default: this one). The preview benchmark runs an empty program the same way. */
+  projectDir?: string;
   /**
    * Validate the stage file before the engine starts (default). Tests turn it off to
    * show the program's own check under the engine.
@@ -88,8 +91,8 @@ function engineEnv(stateDir: string, bin: string): Record<string, string> {
 }
 
 /** The pulumi CLI with the driver's environment, for the steps the Automation API lacks. */
-function cli(bin: string, env: Record<string, string>, args: string[], input?: string): string {
-  const res = spawnSync(path.join(bin, "pulumi"), args, { cwd: PROJECT_DIR, env: { ...process.env, ...env }, input, encoding: "utf8" });
+function cli(bin: string, env: Record<string, string>, cwd: string, args: string[], input?: string): string {
+  const res = spawnSync(path.join(bin, "pulumi"), args, { cwd, env: { ...process.env, ...env }, input, encoding: "utf8" });
   if (res.status !== 0) throw new Error(`pulumi ${args[0]} ${args[1] ?? ""} failed: ${res.stderr || res.stdout}`);
   return res.stdout;
 }
@@ -97,9 +100,11 @@ function cli(bin: string, env: Record<string, string>, args: string[], input?: s
 /** Installs the locally built Kubernetes provider into PULUMI_HOME (no download). */
 async function ensureKubernetesPlugin(ws: LocalWorkspace, bin: string, env: Record<string, string>): Promise<void> {
   const version = require("@pulumi/kubernetes/package.json").pulumi.version as string;
+  // Pulumi's plugin folder layout (resource-<name>-v<version>): skips a CLI call on every run.
+  if (fs.existsSync(path.join(env.PULUMI_HOME, "plugins", `resource-kubernetes-v${version}`, "pulumi-resource-kubernetes"))) return;
   const installed = await ws.listPlugins();
   if (installed.some((p) => p.name === "kubernetes" && p.kind === "resource" && p.version === version)) return;
-  cli(bin, env, ["plugin", "install", "resource", "kubernetes", version, "--file", path.join(bin, "plugins", "pulumi-resource-kubernetes")]);
+  cli(bin, env, ws.workDir, ["plugin", "install", "resource", "kubernetes", version, "--file", path.join(bin, "plugins", "pulumi-resource-kubernetes")]);
 }
 
 /**
@@ -109,8 +114,7 @@ async function ensureKubernetesPlugin(ws: LocalWorkspace, bin: string, env: Reco
  * as it is: its text is put back after every operation (the salt lives in the work
  * config, and the state's own copy decrypts the outputs).
  */
-async function keepingStageFile<T>(stage: string, op: () => Promise<T>): Promise<T> {
-  const file = stageFilePath(stage);
+async function keepingStageFile<T>(file: string, op: () => Promise<T>): Promise<T> {
   const committed = fs.readFileSync(file, "utf8");
   try {
     return await op();
@@ -121,10 +125,13 @@ async function keepingStageFile<T>(stage: string, op: () => Promise<T>): Promise
 
 /** Selects the stage's stack, creating it (and reading the salt the CLI wrote) when new. */
 async function selectOrCreate(stage: string, ws: LocalWorkspace): Promise<{ stack: Stack; salt?: string }> {
-  const stacks = await ws.listStacks();
-  if (stacks.some((s) => s.name === stage)) return { stack: await Stack.select(stage, ws) };
+  try {
+    return { stack: await Stack.select(stage, ws) };
+  } catch (e) {
+    if (!(e instanceof StackNotFoundError)) throw e;
+  }
   const stack = await Stack.create(stage, ws);
-  const salt = parse(fs.readFileSync(stageFilePath(stage), "utf8"))?.encryptionsalt as string | undefined;
+  const salt = parse(fs.readFileSync(stageFilePath(stage, ws.workDir), "utf8"))?.encryptionsalt as string | undefined;
   return { stack, salt };
 }
 
@@ -140,7 +147,7 @@ interface WorkConfig {
 function writeWorkConfig(o: EngineOptions, stateDir: string, salt?: string): WorkConfig {
   const file = path.join(stateDir, "config", `Pulumi.${o.stage}.yaml`);
   const previous = fs.existsSync(file) ? parse(fs.readFileSync(file, "utf8")) ?? {} : {};
-  const config: Record<string, any> = readStageFile(o.stageFile ?? stageFilePath(o.stage));
+  const config: Record<string, any> = readStageFile(o.stageFile ?? stageFilePath(o.stage, o.projectDir));
   const secret = previous.config?.[PASSWORD_KEY];
   if (secret) config[PASSWORD_KEY] = secret;
   if (o.renderDir) {
@@ -175,7 +182,8 @@ export interface OpenStage {
 
 /** Checks the stage file, prepares the toolchain, the stack and its work config. */
 export async function openStage(o: EngineOptions): Promise<OpenStage> {
-  const stageFile = o.stageFile ?? stageFilePath(o.stage);
+  const projectDir = o.projectDir ?? PROJECT_DIR;
+  const stageFile = o.stageFile ?? stageFilePath(o.stage, projectDir);
   const raw = o.preflight === false ? readStageFile(stageFile) : checkStageFile(o.stage, stageFile);
   if (raw[`${NAMESPACE}:platform`] === "docker") {
     throw new EngineUnavailable(
@@ -188,14 +196,14 @@ export async function openStage(o: EngineOptions): Promise<OpenStage> {
   const bin = toolchainBin();
   const env = engineEnv(stateDir, bin);
   const pulumiCommand = await PulumiCommand.get({ root: bin, skipVersionCheck: true });
-  const ws = await LocalWorkspace.create({ workDir: PROJECT_DIR, pulumiHome: env.PULUMI_HOME, pulumiCommand, envVars: env });
+  const ws = await LocalWorkspace.create({ workDir: projectDir, pulumiHome: env.PULUMI_HOME, pulumiCommand, envVars: env });
   await ensureKubernetesPlugin(ws, bin, env);
   const { stack, salt } = await selectOrCreate(o.stage, ws);
   const work = writeWorkConfig({ ...o, stageFile }, stateDir, salt);
   const password = passwordToSet(o, stateDir, work);
   if (password !== undefined) {
     // On stdin, never on a command line (where the process list would show it).
-    cli(bin, env, ["config", "set", "--secret", PASSWORD_KEY, "--stack", o.stage, "--config-file", work.file], password);
+    cli(bin, env, projectDir, ["config", "set", "--secret", PASSWORD_KEY, "--stack", o.stage, "--config-file", work.file], password);
   }
   return { stack, configFile: work.file, options: o };
 }
@@ -211,7 +219,7 @@ const policyPacks = [POLICY_PACK_DIR];
 
 /** Runs one engine operation on a prepared stage, leaving the committed stage file as it was. */
 function withStage<T>(o: EngineOptions, op: (s: OpenStage) => Promise<T>): Promise<T> {
-  return keepingStageFile(o.stage, async () => op(await openStage(o)));
+  return keepingStageFile(stageFilePath(o.stage, o.projectDir), async () => op(await openStage(o)));
 }
 
 export function preview(o: EngineOptions, flags: RunFlags = {}): Promise<PreviewResult> {
@@ -271,6 +279,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
   }
   const options: EngineOptions = {
     stage,
+    // Another Pulumi project (the preview benchmark's empty program); its stage file is not ours to validate.
+    projectDir: env.HOTEL_PROJECT_DIR,
+    preflight: env.HOTEL_PROJECT_DIR === undefined,
     stateDir: env.HOTEL_STATE_DIR,
     stageFile: env.HOTEL_STAGE_FILE,
     password: env.HOTEL_POSTGRES_PASSWORD || undefined,

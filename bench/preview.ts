@@ -1,0 +1,93 @@
+/**
+ * npm run bench -- preview
+ * How long `npm run preview` takes for each stage, side by side with an empty TypeScript
+ * program previewed the same way (the same npm script, driver, engine and policy pack),
+ * and the raw `pulumi preview --policy-pack` of both, without the driver. Medians of
+ * interleaved runs, after one warm-up run of each.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PROJECT_DIR } from "../config/stages";
+import { POLICY_PACK_DIR, toolchainBin } from "../tools/engine";
+
+export interface PreviewTiming {
+  label: string;
+  medianSeconds: number;
+  runs: number[];
+}
+
+/** An empty program with the project's own runtime options (tsx, no ts-node), using its node_modules. */
+function emptyProgram(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hotel-empty-program-"));
+  const project = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8");
+  const runtime = project.slice(project.indexOf("runtime:"), project.indexOf("main:"));
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: empty\n${runtime}main: index.ts\n`);
+  fs.writeFileSync(path.join(dir, "index.ts"), "export {};\n");
+  fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config: {}\n");
+  fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
+  return dir;
+}
+
+function seconds(cmd: string, args: string[], env: Record<string, string>, cwd = PROJECT_DIR): number {
+  const start = process.hrtime.bigint();
+  const res = spawnSync(cmd, args, { cwd, env: { ...process.env, ...env }, encoding: "utf8" });
+  if (res.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${res.stderr || res.stdout}`.slice(0, 2000));
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+interface Subject {
+  label: string;
+  run: () => number;
+}
+
+function subjects(stage: string, empty: string, stateDir: string): Subject[] {
+  const npmPreview = (extra: Record<string, string>, s: string) => () => seconds("npm", ["run", "--silent", "preview", "--", "--stack", s], { HOTEL_STATE_DIR: stateDir, ...extra });
+  const bin = toolchainBin();
+  const raw = (cwd: string, s: string, configFile: string) => () =>
+    seconds(path.join(bin, "pulumi"), ["preview", "--stack", s, "--policy-pack", POLICY_PACK_DIR, "--config-file", configFile], {
+      PATH: `${bin}:${process.env.PATH}`,
+      PULUMI_HOME: path.join(PROJECT_DIR, ".pulumi-home"),
+      PULUMI_BACKEND_URL: `file://${stateDir}`,
+      PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    }, cwd);
+  return [
+    { label: `npm run preview (${stage})`, run: npmPreview({}, stage) },
+    { label: "npm run preview (empty program)", run: npmPreview({ HOTEL_PROJECT_DIR: empty }, "dev") },
+    { label: `raw pulumi preview --policy-pack (${stage})`, run: raw(PROJECT_DIR, stage, path.join(stateDir, "config", `Pulumi.${stage}.yaml`)) },
+    { label: "raw pulumi preview --policy-pack (empty program)", run: raw(empty, "dev", path.join(stateDir, "config", "Pulumi.dev.yaml")) },
+  ];
+}
+
+export function previewBench(stage = "staging", rounds = 5): PreviewTiming[] {
+  const empty = emptyProgram();
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "hotel-preview-bench-"));
+  try {
+    const list = subjects(stage, empty, stateDir);
+    for (const s of list) s.run(); // warm-up: stacks, work configs, compile caches
+    const runs = list.map(() => [] as number[]);
+    for (let i = 0; i < rounds; i++) list.forEach((s, j) => runs[j].push(s.run()));
+    return list.map((s, j) => ({ label: s.label, medianSeconds: median(runs[j]), runs: runs[j] }));
+  } finally {
+    fs.rmSync(empty, { recursive: true, force: true });
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+export function previewReport(t: PreviewTiming[]): string {
+  const [stack, empty, rawStack, rawEmpty] = t.map((x) => x.medianSeconds);
+  const rows = t.map((x) => `| ${x.label} | ${x.medianSeconds.toFixed(2)} | ${x.runs.map((r) => r.toFixed(2)).join(", ")} |`);
+  return [
+    "| what | median (s) | runs (s) |",
+    "|---|---|---|",
+    ...rows,
+    "",
+    `npm run preview, stack / empty program: ${(stack / empty).toFixed(2)}x; raw pulumi preview, stack / empty program: ${(rawStack / rawEmpty).toFixed(2)}x; ` +
+      `npm run preview (stack) / raw empty program: ${(stack / rawEmpty).toFixed(2)}x; the driver adds ${(stack - rawStack).toFixed(2)} s to the stack's raw preview.`,
+  ].join("\n");
+}
