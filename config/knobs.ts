@@ -67,8 +67,8 @@ export interface Section<T> extends Knob<T> {
   secret?: boolean;
 }
 
-export function section<T>(description: string, k: Knob<T> & { knobs?: Knobs }, extra: { secret?: boolean } = {}): Section<T> {
-  return { ...k, description, ...extra };
+export function section<K extends Knob<unknown> & { knobs?: Knobs }>(description: string, k: K, extra: { secret?: boolean } = {}): K & Section<K extends Knob<infer T> ? T : never> {
+  return { ...k, description, ...extra } as K & Section<K extends Knob<infer T> ? T : never>;
 }
 
 /** A knob with no default whose reader refuses an absent value: the key is required. */

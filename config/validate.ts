@@ -49,7 +49,7 @@ function crossChecks(c: StackConfig, raw: Record<string, any>, p: Problems): voi
   if (!buckets.includes(c.alerts.p95Latency)) {
     p.add(
       at("alerts.p95Latency"),
-      raw.alerts?.p95Latency ?? SCHEMA.alerts.knobs!.p95Latency.default,
+      raw.alerts?.p95Latency ?? SCHEMA.alerts.knobs.p95Latency.default,
       `expected one of alerts.latencyBuckets (${buckets.map(formatDurationMs).join(", ")}): the threshold must be a histogram bucket boundary, or histogram_quantile interpolates inside a wide bucket`,
     );
   }
