@@ -16,7 +16,6 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import {
-  CommandError,
   DestroyResult,
   EngineEvent,
   LocalWorkspace,
@@ -28,7 +27,7 @@ import {
   UpResult,
 } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
-import { ConfigError, NAMESPACE } from "../config/validate";
+import { NAMESPACE } from "../config/validate";
 import { PROJECT_DIR, checkStageFile, readStageFile, stageFilePath } from "../config/stages";
 import { redactTree } from "./redact";
 
@@ -50,6 +49,8 @@ export interface EngineOptions {
   /** The engine's errors (stderr): a failed program's message lands here. */
   onError?: (text: string) => void;
   onEvent?: (event: EngineEvent) => void;
+  /** The cluster to apply to (KUBECONFIG for the engine); unset: the engine's usual lookup. */
+  kubeconfig?: string;
   /** The Pulumi project (default: this one). The preview benchmark runs an empty program the same way. */
   projectDir?: string;
   /**
@@ -78,7 +79,7 @@ export function toolchainBin(): string {
   return binDir;
 }
 
-function engineEnv(stateDir: string, bin: string): Record<string, string> {
+function engineEnv(stateDir: string, bin: string): Record<string, string> & { PULUMI_HOME: string } {
   return {
     PULUMI_HOME: path.join(PROJECT_DIR, ".pulumi-home"),
     PULUMI_BACKEND_URL: `file://${stateDir}`,
@@ -194,7 +195,7 @@ export async function openStage(o: EngineOptions): Promise<OpenStage> {
   const stateDir = path.resolve(o.stateDir ?? path.join(PROJECT_DIR, ".pulumi-state"));
   fs.mkdirSync(stateDir, { recursive: true });
   const bin = toolchainBin();
-  const env = engineEnv(stateDir, bin);
+  const env: Record<string, string> & { PULUMI_HOME: string } = { ...engineEnv(stateDir, bin), ...(o.kubeconfig ? { KUBECONFIG: o.kubeconfig } : {}) };
   const pulumiCommand = await PulumiCommand.get({ root: bin, skipVersionCheck: true });
   const ws = await LocalWorkspace.create({ workDir: projectDir, pulumiHome: env.PULUMI_HOME, pulumiCommand, envVars: env });
   await ensureKubernetesPlugin(ws, bin, env);
@@ -250,72 +251,16 @@ export function cancel(o: EngineOptions): Promise<void> {
   return withStage(o, (s) => s.stack.cancel());
 }
 
-// ---------------------------------------------------------------------------------
-// Command line: npm run <command> -- --stack <stage> [flags]
-
-const COMMANDS = ["preview", "up", "render", "refresh", "destroy", "cancel"] as const;
-type Command = (typeof COMMANDS)[number];
-const FLAGS: Record<string, keyof RunFlags> = { "--expect-no-changes": "expectNoChanges", "--refresh": "refresh" };
-
-export interface CommandLine {
-  command: Command;
-  options: EngineOptions;
-  flags: RunFlags;
-}
-
-export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env): CommandLine {
-  const [command, ...rest] = argv;
-  if (!COMMANDS.includes(command as Command)) {
-    throw new UsageError(`unknown command ${JSON.stringify(command)}; commands: ${COMMANDS.join(", ")}`);
-  }
-  let stage = env.PULUMI_STACK ?? "staging";
-  const flags: RunFlags = {};
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (arg === "--stack" || arg === "-s") stage = rest[++i];
-    else if (arg.startsWith("--stack=")) stage = arg.slice("--stack=".length);
-    else if (arg in FLAGS) flags[FLAGS[arg]] = true;
-    else throw new UsageError(`unknown flag ${arg}; flags: --stack <stage>, ${Object.keys(FLAGS).join(", ")}`);
-  }
-  const options: EngineOptions = {
-    stage,
-    // Another Pulumi project (the preview benchmark's empty program); its stage file is not ours to validate.
-    projectDir: env.HOTEL_PROJECT_DIR,
-    preflight: env.HOTEL_PROJECT_DIR === undefined,
-    stateDir: env.HOTEL_STATE_DIR,
-    stageFile: env.HOTEL_STAGE_FILE,
-    password: env.HOTEL_POSTGRES_PASSWORD || undefined,
-    // render writes YAML (by default into the committed tree); HOTEL_RENDER_DIR also previews a render-mode state.
-    renderDir: command === "render" ? env.HOTEL_RENDER_DIR ?? path.join(PROJECT_DIR, "rendered", stage, "manifests") : env.HOTEL_RENDER_DIR,
-  };
-  return { command: command as Command, options, flags };
-}
-
-export class UsageError extends Error {}
-
-async function runCommand({ command, options, flags }: CommandLine): Promise<void> {
-  const o = { ...options, onOutput: (t: string) => process.stdout.write(t), onError: (t: string) => process.stderr.write(t) };
-  if (command === "preview") await preview(o, flags);
-  else if (command === "up" || command === "render") await up(o, flags);
-  else if (command === "refresh") await refresh(o, flags);
-  else if (command === "destroy") await destroy(o);
-  else await cancel(o);
-}
-
-/** Exit codes: 1 the engine failed (its output says why), 2 bad config or usage, 3 platform unavailable. */
-export function exitCodeOf(e: unknown): number {
-  if (e instanceof ConfigError || e instanceof UsageError) return 2;
-  if (e instanceof EngineUnavailable) return 3;
-  return 1;
-}
-
-if (require.main === module) {
-  Promise.resolve()
-    .then(() => runCommand(parseCommandLine(process.argv.slice(2))))
-    .catch((e: unknown) => {
-      const code = exitCodeOf(e);
-      // The engine has already printed its own account of a failed run (onOutput).
-      if (code !== 1 || !(e instanceof CommandError)) console.error(e instanceof Error ? e.message : String(e));
-      process.exit(code);
+/** Removes the Kubernetes stages' stacks from the local file backend (with `npm run cluster -- reset`). */
+export async function removeLocalStacks(stages: string[] = ["staging", "prod"]): Promise<string[]> {
+  const removed: string[] = [];
+  for (const stage of stages) {
+    await withStage({ stage, preflight: false }, async (s) => {
+      await s.stack.workspace.removeStack(stage, { force: true });
+      removed.push(stage);
+    }).catch((e: unknown) => {
+      if (!(e instanceof StackNotFoundError)) throw e;
     });
+  }
+  return removed;
 }

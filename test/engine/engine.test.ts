@@ -68,7 +68,7 @@ test.serial("the program's own check under the real engine: the clean message, n
 
 test.serial("npm run preview with a bad stage file: exit 2 and the same clean message", (t) => {
   const stageFile = stageVariant("staging", (c) => (c["hotle:redis"] = c["hotel:redis"]));
-  const res = spawnSync("npx", ["tsx", "tools/engine.ts", "preview", "--stack", "staging"], {
+  const res = spawnSync("npx", ["tsx", "tools/engineCli.ts", "preview", "--stack", "staging"], {
     cwd: PROJECT_DIR,
     encoding: "utf8",
     env: { ...process.env, HOTEL_STAGE_FILE: stageFile, HOTEL_STATE_DIR: tempDir("state") },

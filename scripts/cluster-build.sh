@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Builds (once per version, then from cache) the local Kubernetes control plane the
+# project runs its `up` tests against, from the Go module proxy only:
+#   - kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (k8s.io/kubernetes),
+#   - etcd (go.etcd.io/etcd/server/v3, through a one-line main),
+#   - kwok (sigs.k8s.io/kwok: the node; it runs no containers) and its stage files,
+#   - the prometheus-operator (cmd/operator) and its CRDs.
+# Prints the folder holding bin/, stages/ and crds/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+K8S_VERSION=v1.37.2
+ETCD_VERSION=v3.7.3
+KWOK_VERSION=v0.8.0
+OPERATOR_VERSION=v0.85.0
+GO_VERSION=$(go env GOVERSION)
+
+CACHE=${HOTEL_CLUSTER_CACHE:-$HOME/.cache/hotel-stack/cluster}
+OUT=$CACHE/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION-operator-$OPERATOR_VERSION-$GO_VERSION
+export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
+log() { echo "cluster-build: $*" >&2; }
+started=$(date +%s)
+mkdir -p "$OUT/bin" "$OUT/stages" "$OUT/crds"
+
+module_dir() { # the unpacked source of a module version
+  go mod download -json "$1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j.Error){console.error(j.Error);process.exit(1)}console.log(j.Dir)})'
+}
+
+# 1. Kubernetes: a wrapper module (kubernetes' own go.mod replaces its staging modules
+#    with ./staging paths, which a dependent module must pin to their published versions).
+if [ ! -x "$OUT/bin/kubectl" ]; then
+  log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $K8S_VERSION (cold: ~5 min)"
+  W=$(mktemp -d)
+  (
+    cd "$W"
+    printf 'module hotel.local/k8s\n\ngo 1.26\n' > go.mod
+    go mod edit -require=k8s.io/kubernetes@$K8S_VERSION
+    gomod=$(go mod download -json k8s.io/kubernetes@$K8S_VERSION | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).GoMod))')
+    staging_version=v0.${K8S_VERSION#v1.}
+    for m in $(sed -n 's#^\s*\(k8s.io/[^ ]*\) => ./staging/.*#\1#p' "$gomod"); do
+      go mod edit -replace="$m=$m@$staging_version"
+    done
+    printf 'package main\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver/app"\n)\n' > tools.go
+    go mod tidy >/dev/null 2>&1 || true
+    pkg=k8s.io/component-base/version
+    cgo=k8s.io/client-go/pkg/version
+    minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
+    ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $cgo.gitVersion=$K8S_VERSION -X $cgo.gitMajor=1 -X $cgo.gitMinor=$minor"
+    for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+      go build -trimpath -ldflags "$ldflags" -o "$OUT/bin/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd"
+      mv "$OUT/bin/$cmd.tmp" "$OUT/bin/$cmd"
+    done
+  )
+  rm -rf "$W"
+fi
+
+# 2. etcd: its server module's etcdmain, behind a one-line main.
+if [ ! -x "$OUT/bin/etcd" ]; then
+  log "building etcd $ETCD_VERSION"
+  W=$(mktemp -d)
+  (
+    cd "$W"
+    printf 'module hotel.local/etcd\n\ngo 1.26\n' > go.mod
+    printf 'package main\n\nimport (\n\t"os"\n\n\t"go.etcd.io/etcd/server/v3/etcdmain"\n)\n\nfunc main() { etcdmain.Main(os.Args) }\n' > main.go
+    go get go.etcd.io/etcd/server/v3@$ETCD_VERSION >/dev/null 2>&1
+    go mod tidy >/dev/null 2>&1
+    go build -trimpath -ldflags "-s -w" -o "$OUT/bin/etcd.tmp" .
+  )
+  mv "$OUT/bin/etcd.tmp" "$OUT/bin/etcd"
+  rm -rf "$W"
+fi
+
+# 3. kwok and the stages it needs (node heartbeat, pod lifecycle, volumes).
+if [ ! -x "$OUT/bin/kwok" ]; then
+  log "building kwok $KWOK_VERSION"
+  GOBIN="$OUT/bin" go install sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION
+fi
+if [ ! -s "$OUT/stages/.done" ]; then
+  src=$(module_dir sigs.k8s.io/kwok@$KWOK_VERSION)
+  cp -r "$src/kustomize/stage/." "$OUT/stages/"
+  chmod -R u+w "$OUT/stages"
+  touch "$OUT/stages/.done"
+fi
+
+# 4. The Prometheus operator and its CRDs.
+if [ ! -x "$OUT/bin/prometheus-operator" ]; then
+  log "building prometheus-operator $OPERATOR_VERSION (cmd/operator)"
+  W=$(mktemp -d)
+  (
+    cd "$W"
+    printf 'module hotel.local/operator\n\ngo 1.26\n' > go.mod
+    printf 'package main\n\nimport _ "github.com/prometheus-operator/prometheus-operator/cmd/operator"\n' > tools.go
+    go get github.com/prometheus-operator/prometheus-operator@$OPERATOR_VERSION >/dev/null 2>&1
+    go mod tidy >/dev/null 2>&1 || true
+    go build -trimpath -ldflags "-s -w" -o "$OUT/bin/prometheus-operator.tmp" github.com/prometheus-operator/prometheus-operator/cmd/operator
+  )
+  mv "$OUT/bin/prometheus-operator.tmp" "$OUT/bin/prometheus-operator"
+  rm -rf "$W"
+fi
+if [ ! -s "$OUT/crds/.done" ]; then
+  src=$(module_dir github.com/prometheus-operator/prometheus-operator@$OPERATOR_VERSION)
+  cp "$src"/example/prometheus-operator-crd/*.yaml "$OUT/crds/"
+  chmod -R u+w "$OUT/crds"
+  touch "$OUT/crds/.done"
+fi
+
+log "ready in $(( $(date +%s) - started )) s: $OUT"
+echo "$OUT"

@@ -1,0 +1,82 @@
+/**
+ * The local control plane's certificates, made once with openssl and kept with its data:
+ * a CA, the API server's serving certificate (loopback and the in-cluster service
+ * names), an admin client certificate in system:masters, and the service-account key
+ * pair. Kept across restarts, so the cluster keeps its identity.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+export interface Pki {
+  dir: string;
+  caCert: string;
+  caKey: string;
+  serverCert: string;
+  serverKey: string;
+  adminCert: string;
+  adminKey: string;
+  saKey: string;
+  saPub: string;
+}
+
+const SERVER_NAMES = ["DNS:localhost", "DNS:kubernetes", "DNS:kubernetes.default", "DNS:kubernetes.default.svc", "DNS:kubernetes.default.svc.cluster.local", "IP:127.0.0.1", "IP:10.96.0.1"];
+
+function openssl(args: string[], cwd: string): void {
+  execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/** A key and a certificate signed by the CA, with the given subject and extensions. */
+function signed(dir: string, name: string, subject: string, ext: string): void {
+  openssl(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-subj", subject, "-out", `${name}.csr`], dir);
+  fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
+  openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "3650", "-extfile", `${name}.ext`, "-out", `${name}.crt`], dir);
+}
+
+export function ensurePki(dir: string): Pki {
+  const pki: Pki = {
+    dir,
+    caCert: path.join(dir, "ca.crt"),
+    caKey: path.join(dir, "ca.key"),
+    serverCert: path.join(dir, "apiserver.crt"),
+    serverKey: path.join(dir, "apiserver.key"),
+    adminCert: path.join(dir, "admin.crt"),
+    adminKey: path.join(dir, "admin.key"),
+    saKey: path.join(dir, "sa.key"),
+    saPub: path.join(dir, "sa.pub"),
+  };
+  if (fs.existsSync(pki.saPub)) return pki;
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650", "-subj", "/CN=hotel-local-ca"], dir);
+  signed(dir, "apiserver", "/CN=kube-apiserver", `subjectAltName=${SERVER_NAMES.join(",")}\nextendedKeyUsage=serverAuth\n`);
+  signed(dir, "admin", "/O=system:masters/CN=hotel-admin", "extendedKeyUsage=clientAuth\n");
+  openssl(["genrsa", "-out", "sa.key", "2048"], dir);
+  openssl(["rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"], dir);
+  return pki;
+}
+
+/** A kubeconfig for the admin user, with the certificates inline (it works from any folder). */
+export function kubeconfig(pki: Pki, server: string, name = "hotel-local"): string {
+  const b64 = (f: string) => fs.readFileSync(f).toString("base64");
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    `current-context: ${name}`,
+    "clusters:",
+    `- name: ${name}`,
+    "  cluster:",
+    `    server: ${server}`,
+    `    certificate-authority-data: ${b64(pki.caCert)}`,
+    "users:",
+    `- name: ${name}-admin`,
+    "  user:",
+    `    client-certificate-data: ${b64(pki.adminCert)}`,
+    `    client-key-data: ${b64(pki.adminKey)}`,
+    "contexts:",
+    `- name: ${name}`,
+    "  context:",
+    `    cluster: ${name}`,
+    `    user: ${name}-admin`,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,114 @@
+/**
+ * The engine's command line: npm run preview|up|render|refresh|destroy|cancel -- --stack <stage> [flags].
+ * Parses the flags, picks the cluster (yours, or the local one), and runs the driver
+ * (tools/engine.ts), streaming the engine's output.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PROJECT_DIR, readStageFile, stageFilePath } from "../config/stages";
+import { ConfigError } from "../config/validate";
+import { CommandError } from "@pulumi/pulumi/automation";
+import { LocalCluster, howToLook } from "./cluster";
+import { EngineOptions, EngineUnavailable, RunFlags, cancel, destroy, preview, refresh, up } from "./engine";
+
+const COMMANDS = ["preview", "up", "render", "refresh", "destroy", "cancel"] as const;
+type Command = (typeof COMMANDS)[number];
+const FLAGS: Record<string, keyof RunFlags> = { "--expect-no-changes": "expectNoChanges", "--refresh": "refresh" };
+
+export interface CommandLine {
+  command: Command;
+  options: EngineOptions;
+  flags: RunFlags;
+}
+
+export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env): CommandLine {
+  const [command, ...rest] = argv;
+  if (!COMMANDS.includes(command as Command)) {
+    throw new UsageError(`unknown command ${JSON.stringify(command)}; commands: ${COMMANDS.join(", ")}`);
+  }
+  let stage = env.PULUMI_STACK ?? "staging";
+  const flags: RunFlags = {};
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === "--stack" || arg === "-s") stage = rest[++i];
+    else if (arg.startsWith("--stack=")) stage = arg.slice("--stack=".length);
+    else if (arg in FLAGS) flags[FLAGS[arg]] = true;
+    else throw new UsageError(`unknown flag ${arg}; flags: --stack <stage>, ${Object.keys(FLAGS).join(", ")}`);
+  }
+  const options: EngineOptions = {
+    stage,
+    // Another Pulumi project (the preview benchmark's empty program); its stage file is not ours to validate.
+    projectDir: env.HOTEL_PROJECT_DIR,
+    preflight: env.HOTEL_PROJECT_DIR === undefined,
+    stateDir: env.HOTEL_STATE_DIR,
+    stageFile: env.HOTEL_STAGE_FILE,
+    password: env.HOTEL_POSTGRES_PASSWORD || undefined,
+    // render writes YAML (by default into the committed tree); HOTEL_RENDER_DIR also previews a render-mode state.
+    renderDir: command === "render" ? env.HOTEL_RENDER_DIR ?? path.join(PROJECT_DIR, "rendered", stage, "manifests") : env.HOTEL_RENDER_DIR,
+  };
+  return { command: command as Command, options, flags };
+}
+
+export class UsageError extends Error {}
+
+/** A kubeconfig the user has: KUBECONFIG, ~/.kube/config, or a context or kubeconfig in the stage file. */
+function userKubeconfig(env: NodeJS.ProcessEnv, stageConfig: Record<string, unknown>): boolean {
+  return Boolean(env.KUBECONFIG) || fs.existsSync(path.join(os.homedir(), ".kube", "config")) || "kubernetes:kubeconfig" in stageConfig || "kubernetes:context" in stageConfig;
+}
+
+const sharedBackend = (env: NodeJS.ProcessEnv) => [env.HOTEL_BACKEND_URL, env.PULUMI_BACKEND_URL].some((u) => u && !u.startsWith("file://"));
+
+/**
+ * Where a command applies. With a kubeconfig of yours: there. Without one, on a laptop
+ * (file backend, no CI): the local control plane, started on demand for up, refresh and
+ * destroy (preview uses it when it runs). Never with CI set or a shared backend: there
+ * the fallback would plan to replace every resource of a real stage.
+ */
+export async function chooseCluster(command: Command, o: EngineOptions, env: NodeJS.ProcessEnv = process.env, say = (s: string) => console.error(s)): Promise<EngineOptions> {
+  if (command === "render" || o.renderDir || o.kubeconfig || o.projectDir) return o;
+  const raw = readStageFile(o.stageFile ?? stageFilePath(o.stage));
+  if (raw["hotel:platform"] !== "kubernetes" || userKubeconfig(env, raw)) return o;
+  if (env.CI || sharedBackend(env)) {
+    throw new UsageError(
+      `no kubeconfig for stage ${o.stage}: set KUBECONFIG (or kubernetes:context in Pulumi.${o.stage}.yaml). ` +
+        `The local cluster is a laptop fallback only, never used when CI is set or the state backend is shared.`,
+    );
+  }
+  const cluster = new LocalCluster();
+  if (!cluster.running()) {
+    if (command === "preview" || command === "cancel") return o;
+    say(`no kubeconfig: starting the project's local cluster (built on first use; see docs/CLUSTER.md)`);
+    await cluster.start((s) => say(`cluster: ${s}`));
+  }
+  say(howToLook(cluster));
+  return { ...o, kubeconfig: cluster.kubeconfigPath };
+}
+
+async function runCommand({ command, options, flags }: CommandLine): Promise<void> {
+  const target = await chooseCluster(command, options);
+  const o = { ...target, onOutput: (t: string) => process.stdout.write(t), onError: (t: string) => process.stderr.write(t) };
+  if (command === "preview") await preview(o, flags);
+  else if (command === "up" || command === "render") await up(o, flags);
+  else if (command === "refresh") await refresh(o, flags);
+  else if (command === "destroy") await destroy(o);
+  else await cancel(o);
+}
+
+/** Exit codes: 1 the engine failed (its output says why), 2 bad config or usage, 3 platform unavailable. */
+export function exitCodeOf(e: unknown): number {
+  if (e instanceof ConfigError || e instanceof UsageError) return 2;
+  if (e instanceof EngineUnavailable) return 3;
+  return 1;
+}
+
+if (require.main === module) {
+  Promise.resolve()
+    .then(() => runCommand(parseCommandLine(process.argv.slice(2))))
+    .catch((e: unknown) => {
+      const code = exitCodeOf(e);
+      // The engine has already printed its own account of a failed run (onOutput).
+      if (code !== 1 || !(e instanceof CommandError)) console.error(e instanceof Error ? e.message : String(e));
+      process.exit(code);
+    });
+}
