@@ -102,15 +102,17 @@ test.serial("only the app (and its jobs) may reach Redis and PostgreSQL", async 
   t.is(redisLabels["hotel-reservation/data-access"], undefined);
 });
 
-test.serial("stateful sets are protected in prod, not in staging", async (t) => {
-  const prod = (await runStage("prod")).resources.filter((x) => x.type === K8S.statefulSet);
-  t.is(prod.length, 2);
+test.serial("stateful sets and their namespace are protected and retained in prod, not in staging", async (t) => {
+  const holdsData = (x: { type: string }) => x.type === K8S.statefulSet || x.type === K8S.namespace;
+  const prod = (await runStage("prod")).resources.filter(holdsData);
+  t.is(prod.length, 3);
   for (const s of prod) {
     t.true(s.protect, s.name);
     t.true(s.retainOnDelete, s.name);
   }
-  const staging = (await runStage("staging")).resources.filter((x) => x.type === K8S.statefulSet);
-  for (const s of staging) t.false(s.protect, s.name);
+  const staging = (await runStage("staging")).resources.filter(holdsData);
+  t.is(staging.length, 3);
+  for (const s of staging) t.false(s.protect || s.retainOnDelete, s.name);
 });
 
 test.serial("the database password is a secret and stays out of plain inputs", async (t) => {

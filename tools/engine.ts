@@ -179,6 +179,8 @@ export interface OpenStage {
   stack: Stack;
   configFile: string;
   options: EngineOptions;
+  /** The pulumi CLI with this stage's environment, for what the Automation API lacks. */
+  cli: (args: string[], input?: string) => string;
 }
 
 /** Checks the stage file, prepares the toolchain, the stack and its work config. */
@@ -206,7 +208,7 @@ export async function openStage(o: EngineOptions): Promise<OpenStage> {
     // On stdin, never on a command line (where the process list would show it).
     cli(bin, env, projectDir, ["config", "set", "--secret", PASSWORD_KEY, "--stack", o.stage, "--config-file", work.file], password);
   }
-  return { stack, configFile: work.file, options: o };
+  return { stack, configFile: work.file, options: o, cli: (args, input) => cli(bin, env, projectDir, args, input) };
 }
 
 const streams = (s: OpenStage) => ({
@@ -263,4 +265,9 @@ export async function removeLocalStacks(stages: string[] = ["staging", "prod"]):
     });
   }
   return removed;
+}
+
+/** Lifts `protect` from every resource in a stack's state (`pulumi state unprotect --all`), before a deliberate destroy. */
+export function unprotectAll(o: EngineOptions): Promise<void> {
+  return withStage(o, async (s) => void s.cli(["state", "unprotect", "--all", "--yes", "--stack", o.stage]));
 }

@@ -10,7 +10,9 @@ export function kubernetesTarget(parent: pulumi.Resource, c: StackConfig): KubeT
   const ns = new k8s.core.v1.Namespace(
     "namespace",
     { metadata: { name: k.namespace, labels: { "app.kubernetes.io/part-of": PART_OF, stage: c.stage } } },
-    { parent, provider },
+    // Deleting a namespace deletes everything in it, retained StatefulSets and PVCs too:
+    // it is protected and retained wherever they are.
+    { parent, provider, protect: k.protectStateful, retainOnDelete: k.protectStateful },
   );
   return {
     kind: "kubernetes",

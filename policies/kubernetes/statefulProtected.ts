@@ -7,13 +7,16 @@ const settings = policySettings<{ stages: string[] }>({ stages: { type: "array",
 
 export const statefulProtected: StackValidationPolicy = {
   name: "stateful-protected",
-  description: "In production, StatefulSets (Redis, PostgreSQL) are protected against deletion.",
+  // The analyzer shows policies `protect` but not `retainOnDelete`; the program sets both
+  // from one setting (hotel:kubernetes.protectStateful), and test/program checks they agree.
+  description: "In production, StatefulSets (Redis, PostgreSQL) and their Namespace are protected against deletion.",
   enforcementLevel: "mandatory",
   configSchema: settings.configSchema,
   validateStack: (args, report) => {
     const { stages } = settings.read(args);
     for (const r of args.resources) {
-      if (r.isType(k8s.apps.v1.StatefulSet) && stages.includes(stackOf(r.urn)) && !r.opts.protect) {
+      const holdsData = r.isType(k8s.apps.v1.StatefulSet) || r.isType(k8s.core.v1.Namespace);
+      if (holdsData && stages.includes(stackOf(r.urn)) && !r.opts.protect) {
         report(`${r.name} is not protected in ${stackOf(r.urn)}: a refactor or a bad diff would delete the database with it. Set hotel:kubernetes.protectStateful: true.`, r.urn);
       }
     }

@@ -37,13 +37,13 @@ for (const stage of K8S_STAGES) {
   });
 }
 
-test.serial("a mandatory violation stops the real preview: one policy event per unprotected StatefulSet", async (t) => {
+test.serial("a mandatory violation stops the real preview: one policy event per unprotected StatefulSet and the Namespace", async (t) => {
   const { observed, options } = observe();
   const stageFile = stageVariant("prod", (c) => (c["hotel:kubernetes"].protectStateful = false));
   await t.throwsAsync(preview({ ...freshState("prod", { stageFile }), ...options }), { instanceOf: CommandError });
   const mandatory = observed.policies.filter((p) => p.level === "mandatory");
-  t.deepEqual(mandatory.map((p) => p.policy), ["stateful-protected", "stateful-protected"]);
-  t.deepEqual(mandatory.map((p) => p.urn!.split("::").pop()).sort(), ["postgres", "redis"]);
+  t.deepEqual(mandatory.map((p) => p.policy), ["stateful-protected", "stateful-protected", "stateful-protected"]);
+  t.deepEqual(mandatory.map((p) => p.urn!.split("::").pop()).sort(), ["namespace", "postgres", "redis"]);
   t.true(mandatory.every((p) => /is not protected in prod/.test(p.message)));
 });
 
