@@ -133,6 +133,9 @@ export class LocalCluster {
           "--kubeconfig", kc,
           "--config", this.kwokConfig(),
           "--manage-all-nodes=false",
+          // With the heartbeat-with-lease stage, kwok renews the node's Lease; without it the
+          // node lifecycle controller marks the node NotReady after 40 s and every pod unready.
+          "--node-lease-duration-seconds", "40",
           "--manage-nodes-with-annotation-selector", "kwok.x-k8s.io/node=fake",
           "--server-address", `127.0.0.1:${ports.kwok}`,
         ],
