@@ -57,6 +57,27 @@ export const SIZING = {
   job: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
 } satisfies Record<string, Sizing>;
 
+/**
+ * A StatefulSet's volumeClaimTemplates are immutable: a new size there would replace the
+ * StatefulSet (an outage; refused in prod, where it is protected) while its claims kept
+ * their size anyway. So the template stays as first created (ignoreChanges) and the size
+ * goes to the claim itself, which the StorageClass expands in place if it allows that.
+ */
+export const FIXED_VOLUME_TEMPLATES = ["spec.volumeClaimTemplates"];
+
+/** The size of a StatefulSet's one data claim (data-<name>-0), applied to the claim. */
+export function dataVolumeSize(name: string, t: KubeTarget, storage: string, owner: pulumi.Resource, opts: pulumi.CustomResourceOptions) {
+  return new k8s.core.v1.PersistentVolumeClaimPatch(
+    `${name}-data-size`,
+    {
+      // The StatefulSet controller created the claim; taking over its size needs a forced apply.
+      metadata: { name: `data-${name}-0`, namespace: t.namespace, annotations: { "pulumi.com/patchForce": "true" } },
+      spec: { resources: { requests: { storage } } },
+    },
+    { ...opts, dependsOn: [owner] },
+  );
+}
+
 /** A data volume claim template of the given size. */
 export function dataVolume(t: KubeTarget, storage: string): k8s.types.input.core.v1.PersistentVolumeClaim {
   return {

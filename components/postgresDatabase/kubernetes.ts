@@ -14,7 +14,9 @@ import {
   SIZING,
   containerSecurity,
   dataStoreNetworkPolicy,
+  FIXED_VOLUME_TEMPLATES,
   dataVolume,
+  dataVolumeSize,
   labels,
   meta,
   podSecurity,
@@ -84,7 +86,7 @@ function statefulSet(name: string, args: Args, sel: Record<string, string>, serv
         volumeClaimTemplates: [dataVolume(t, args.storage)],
       },
     },
-    { ...opts, protect: t.protectStateful, retainOnDelete: t.protectStateful },
+    { ...opts, protect: t.protectStateful, retainOnDelete: t.protectStateful, ignoreChanges: FIXED_VOLUME_TEMPLATES },
   );
 }
 
@@ -154,6 +156,7 @@ export function postgresOnKubernetes(parent: pulumi.Resource, name: string, args
   ];
   const svc = new k8s.core.v1.Service(name, { metadata: meta(name, t.namespace, sel), spec: { selector: sel, ports } }, opts);
   const server = statefulSet(name, args, sel, svc.metadata.name, fromSecret, opts);
+  dataVolumeSize(name, t, args.storage, server, opts);
   dataStoreNetworkPolicy(`${name}-ingress`, sel, POSTGRES_PORT, EXPORTER_PORT, t.namespace, opts);
 
   reconcileJob(name, args, sql, svc.metadata.name, fromSecret, server, opts);

@@ -5,7 +5,7 @@ import { RedisConfig } from "../../config/types";
 import { REDIS_CONF_DIR, REDIS_PORT, redisContainerMemory } from "../../render/redisConf";
 import { checksum } from "../../render/checksum";
 import { SERVICES } from "../../render/services";
-import { KubeTarget, SIZING, containerSecurity, dataStoreNetworkPolicy, dataVolume, labels, meta, podSecurity } from "../kubernetes/objects";
+import { KubeTarget, SIZING, containerSecurity, dataStoreNetworkPolicy, FIXED_VOLUME_TEMPLATES, dataVolume, dataVolumeSize, labels, meta, podSecurity } from "../kubernetes/objects";
 
 const EXPORTER_PORT = SERVICES.redisExporter.port;
 
@@ -58,7 +58,7 @@ export function redisOnKubernetes(parent: pulumi.Resource, name: string, args: A
   const sel = labels(name, { "app.kubernetes.io/component": "cache" });
   const confMap = new k8s.core.v1.ConfigMap(`${name}-conf`, { metadata: meta(`${name}-conf`, t.namespace, sel), data: { "redis.conf": conf } }, opts);
   const svc = service(name, t, sel, opts);
-  new k8s.apps.v1.StatefulSet(
+  const server = new k8s.apps.v1.StatefulSet(
     name,
     {
       metadata: meta(name, t.namespace, sel),
@@ -78,8 +78,9 @@ export function redisOnKubernetes(parent: pulumi.Resource, name: string, args: A
         volumeClaimTemplates: [dataVolume(t, args.storage)],
       },
     },
-    { ...opts, protect: t.protectStateful, retainOnDelete: t.protectStateful },
+    { ...opts, protect: t.protectStateful, retainOnDelete: t.protectStateful, ignoreChanges: FIXED_VOLUME_TEMPLATES },
   );
+  dataVolumeSize(name, t, args.storage, server, opts);
   dataStoreNetworkPolicy(`${name}-ingress`, sel, REDIS_PORT, EXPORTER_PORT, t.namespace, opts);
   return svc.metadata.name;
 }

@@ -7,6 +7,7 @@
  * proven on real PostgreSQL (test/real/postgres.test.ts).
  */
 import * as path from "path";
+import { gunzipSync } from "zlib";
 import test from "ava";
 import { CommandError } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR, readStageConfig, readStageFile } from "../../config/stages";
@@ -14,7 +15,8 @@ import { LocalCluster } from "../../tools/cluster";
 import { EngineOptions, destroy, preview, refresh, unprotectAll, up } from "../../tools/engine";
 import { runStage } from "../../tools/mockRun";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
-import { jsonpath, liveChanges, liveState, plannedState, startTestCluster } from "../fixtures/liveCluster";
+import { amtool, checkConfig, checkRules } from "../fixtures/promtool";
+import { jsonpath, liveChanges, liveState, plannedState, startTestCluster, workloadUids } from "../fixtures/liveCluster";
 
 let cluster: LocalCluster;
 const stacks: Record<string, EngineOptions> = {};
@@ -60,6 +62,69 @@ for (const stage of ["staging", "prod"]) {
   });
 }
 
+/** A Prometheus and an Alertmanager that select the stack's rules and routing by the labels the stack puts on them. */
+function monitoringStack(ruleLabels: Record<string, string>, routingLabels: Record<string, string>): string {
+  const objects = [
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: "monitoring" } },
+    {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "Prometheus",
+      metadata: { name: "hotel", namespace: "monitoring" },
+      // Pinned to what Debian's promtool (2.42) checks.
+      spec: { version: "v2.42.0", replicas: 1, ruleSelector: { matchLabels: ruleLabels }, ruleNamespaceSelector: {}, serviceMonitorSelector: {}, serviceMonitorNamespaceSelector: {} },
+    },
+    {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "Alertmanager",
+      metadata: { name: "hotel", namespace: "monitoring" },
+      spec: { replicas: 1, alertmanagerConfigSelector: { matchLabels: routingLabels }, alertmanagerConfigNamespaceSelector: {} },
+    },
+  ];
+  return objects.map((o) => JSON.stringify(o)).join("\n");
+}
+
+async function waitForOutput(read: () => string | undefined, what: string, timeoutMs = 60_000): Promise<string> {
+  for (const until = Date.now() + timeoutMs; Date.now() < until; await new Promise((r) => setTimeout(r, 500))) {
+    const v = read();
+    if (v) return v;
+  }
+  throw new Error(`the operator did not produce ${what} within ${timeoutMs / 1000} s`);
+}
+
+const tryGet = (args: string[]) => {
+  try {
+    return cluster.kubectl(args);
+  } catch {
+    return undefined;
+  }
+};
+
+test.serial("staging: the real Prometheus operator picks up the stack's PrometheusRule and AlertmanagerConfig; promtool and amtool accept what it generates", async (t) => {
+  const label = (object: string) => JSON.parse(cluster.kubectl(["get", object, "-n", ns("staging"), "-o", "jsonpath={.metadata.labels}"]));
+  const ruleLabels = { role: label("prometheusrule/alert-rules").role };
+  const routingLabels = { role: label("alertmanagerconfig/alert-rules-routing").role };
+  cluster.startOperator();
+  cluster.kubectl(["apply", "-f", "-"], monitoringStack(ruleLabels, routingLabels));
+  const rulesData = await waitForOutput(() => tryGet(["get", "configmap", "prometheus-hotel-rulefiles-0", "-n", "monitoring", "-o", "jsonpath={.data}"]), "a rule file");
+  const files: Record<string, string> = JSON.parse(rulesData);
+  const ours = Object.entries(files).filter(([name]) => name.startsWith(`${ns("staging")}-alert-rules-`));
+  t.is(ours.length, 1, Object.keys(files).join(", "));
+  for (const alert of ["HotelApiP95LatencyHigh", "HotelApiErrorRatioHigh", "HotelCacheMissRatioHigh"]) t.true(ours[0][1].includes(`alert: ${alert}`), alert);
+  const rulesChecked = checkRules(ours[0][1]);
+  t.is(rulesChecked.status, 0, rulesChecked.output);
+  const promConfig = await waitForOutput(() => tryGet(["get", "secret", "prometheus-hotel", "-n", "monitoring", "-o", "jsonpath={.data.prometheus\\.yaml\\.gz}"]), "a Prometheus config");
+  const config = gunzipSync(Buffer.from(promConfig, "base64")).toString("utf8");
+  t.regex(config, /rule_files:\n- \/etc\/prometheus\/rules\/prometheus-hotel-rulefiles-0\/\*\.yaml/);
+  const checked = checkConfig(config);
+  t.is(checked.status, 0, checked.output);
+  const amConfig = await waitForOutput(() => tryGet(["get", "secret", "alertmanager-hotel-generated", "-n", "monitoring", "-o", "jsonpath={.data.alertmanager\\.yaml\\.gz}"]), "an Alertmanager config");
+  const routing = gunzipSync(Buffer.from(amConfig, "base64")).toString("utf8");
+  t.regex(routing, /hotel-staging\/alert-rules-routing\/pager/);
+  t.regex(routing, /https:\/\/alerts\.hotel\.internal\/hooks\/pager/);
+  const amChecked = amtool(routing, ["check-config", "{config}"]);
+  t.is(amChecked.status, 0, amChecked.output);
+});
+
 /** A quick win's block from dev, into a copy of the stage file. */
 const withQuickWin = (stage: string, key: string) => stageVariant(stage, (c) => (c[key] = { ...(c[key] ?? {}), ...readStageConfig("dev")[key] }));
 
@@ -76,12 +141,15 @@ for (const [stage, key] of quickWins) {
     const stageFile = withQuickWin(stage, key);
     const planned = liveChanges(plannedState((await runStage(stage)).resources), plannedState((await runStage(stage, { config: readStageFile(stageFile) })).resources));
     const before = liveState(cluster, ns(stage));
+    const uids = workloadUids(cluster, ns(stage));
     await up({ ...stacks[stage], stageFile });
     const on = liveState(cluster, ns(stage));
     t.true(planned.length > 0);
     t.deepEqual(liveChanges(before, on), planned);
+    t.deepEqual(workloadUids(cluster, ns(stage)), uids, "StatefulSets and the Deployment are updated in place, never replaced");
     await up(stacks[stage]);
     t.deepEqual(liveChanges(before, liveState(cluster, ns(stage))), []);
+    t.deepEqual(workloadUids(cluster, ns(stage)), uids);
   });
 }
 
@@ -111,6 +179,17 @@ test.serial("drift: an index removed from the reconcile script's ConfigMap is pu
   await up({ ...stacks.staging, stageFile: on });
   t.is(get("staging", name, "{.data.reconcile\\.sql}"), sql);
   await up(stacks.staging);
+});
+
+test.serial("staging: growing postgresStorage patches the live claim in place; the StatefulSet keeps its UID", async (t) => {
+  const uid = get("staging", "statefulset/postgres", "{.metadata.uid}");
+  const stageFile = stageVariant("staging", (c) => (c["hotel:kubernetes"] = { ...c["hotel:kubernetes"], postgresStorage: "30Gi" }));
+  const { observed, options } = observe();
+  await up({ ...stacks.staging, stageFile, ...options });
+  t.deepEqual(changedSteps(observed.steps), { update: ["hotel:index:HotelStack$hotel:index:PostgresDatabase$kubernetes:core/v1:PersistentVolumeClaimPatch::postgres-data-size"] });
+  t.is(get("staging", "statefulset/postgres", "{.metadata.uid}"), uid);
+  t.is(get("staging", "pvc/data-postgres-0", "{.spec.resources.requests.storage}"), "30Gi");
+  t.is(get("staging", "statefulset/postgres", "{.spec.volumeClaimTemplates[0].spec.resources.requests.storage}"), "20Gi", "the template stays as created");
 });
 
 test.serial("prod: destroy is refused while the StatefulSets and Namespace are protected", async (t) => {

@@ -78,6 +78,18 @@ test.serial("npm run preview with a bad stage file: exit 2 and the same clean me
   t.notRegex(res.stderr, /\n\s+at /);
 });
 
+test.serial("npm run up with no kubeconfig and CI set: exit 2, and the local cluster is never started", (t) => {
+  const home = tempDir("home");
+  const res = spawnSync(process.execPath, ["--import", "tsx", "tools/engineCli.ts", "up", "--stack", "staging"], {
+    cwd: PROJECT_DIR,
+    encoding: "utf8",
+    env: { ...process.env, HOME: home, CI: "true", KUBECONFIG: "", HOTEL_STATE_DIR: tempDir("state") },
+  });
+  t.is(res.status, 2, res.stderr);
+  t.regex(res.stderr, /no kubeconfig for stage staging: set KUBECONFIG.*never used when CI is set or the state backend is shared/);
+  t.false(fs.existsSync(path.join(home, ".cache", "hotel-stack", "local-cluster")));
+});
+
 for (const stage of K8S_STAGES) {
   test.serial(`render of ${stage}: the committed rendered/${stage}/manifests is current; a second up changes nothing`, async (t) => {
     const opts = freshState(stage, { renderDir: tempDir("render") });

@@ -23,6 +23,8 @@ export interface ClusterPorts {
   etcdPeer: number;
   apiserver: number;
   kwok: number;
+  /** The Prometheus operator's web port (metrics, health). */
+  operator: number;
 }
 
 export interface ClusterOptions {
@@ -32,7 +34,7 @@ export interface ClusterOptions {
 
 export const DEFAULT_CLUSTER: ClusterOptions = {
   dir: path.join(os.homedir(), ".cache", "hotel-stack", "local-cluster"),
-  ports: { etcdClient: 32379, etcdPeer: 32380, apiserver: 36443, kwok: 30247 },
+  ports: { etcdClient: 32379, etcdPeer: 32380, apiserver: 36443, kwok: 30247, operator: 30248 },
 };
 
 export const NODE_NAME = "kwok-node-0";
@@ -46,7 +48,7 @@ export const STORAGE_CLASS = {
   volumeBindingMode: "Immediate",
   allowVolumeExpansion: true,
 };
-const DAEMONS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"] as const;
+const DAEMONS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "prometheus-operator"] as const;
 
 let buildDir: string | undefined;
 
@@ -140,6 +142,20 @@ export class LocalCluster {
           "--server-address", `127.0.0.1:${ports.kwok}`,
         ],
       },
+      {
+        // Started on request (startOperator): it reconciles Prometheus and Alertmanager
+        // resources into StatefulSets, generated configs and rule files.
+        name: "prometheus-operator",
+        bin: b("prometheus-operator"),
+        args: [
+          "--apiserver", this.server,
+          "--ca-file", pki.caCert,
+          "--cert-file", pki.adminCert,
+          "--key-file", pki.adminKey,
+          "--web.listen-address", `127.0.0.1:${ports.operator}`,
+          "--log-level", "info",
+        ],
+      },
     ];
   }
 
@@ -171,7 +187,7 @@ export class LocalCluster {
     for (const d of daemons.slice(0, 2)) startDaemon(this.options.dir, d);
     await this.waitFor("the API server", () => this.tryKubectl(["get", "--raw", "/readyz"]) !== undefined, 60_000);
     log(`API ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    for (const d of daemons.slice(2)) startDaemon(this.options.dir, d);
+    for (const d of daemons.slice(2, 5)) startDaemon(this.options.dir, d);
     this.ensureNode();
     await this.waitFor("the node", () => /True/.test(this.tryKubectl(["get", "node", NODE_NAME, "-o", "jsonpath={.status.conditions[?(@.type=='Ready')].status}"]) ?? ""), 60_000);
     await this.waitFor("the default ServiceAccount", () => this.tryKubectl(["get", "serviceaccount", "default", "-n", "default"]) !== undefined, 60_000);
@@ -211,6 +227,11 @@ export class LocalCluster {
     throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}\n${logs}`);
   }
 
+  /** Starts the Prometheus operator against this cluster (after start). */
+  startOperator(): void {
+    startDaemon(this.options.dir, this.daemons()[5]);
+  }
+
   async stop(): Promise<string[]> {
     const stopped: string[] = [];
     for (const d of [...this.daemons()].reverse()) if (await stopDaemon(this.options.dir, d)) stopped.push(d.name);
@@ -222,7 +243,8 @@ export class LocalCluster {
   }
 
   running(): boolean {
-    return Object.values(this.status()).every((pid) => pid !== undefined) && this.tryKubectl(["get", "--raw", "/readyz"]) !== undefined;
+    const core = this.daemons().slice(0, 5);
+    return core.every((d) => runningPid(this.options.dir, d) !== undefined) && this.tryKubectl(["get", "--raw", "/readyz"]) !== undefined;
   }
 
   /** Stops the cluster and deletes its data (etcd, certificates, kubeconfig). */
