@@ -30,7 +30,7 @@ test.serial("an unsafe change shows the mandatory violation", async (t) => {
   const edited = (file: string) => (file === "Pulumi.prod.yaml" ? committed(file).replace("protectStateful: true", "protectStateful: false") : committed(file));
   const md = await summarize("HEAD", edited);
   t.regex(md, /Quick wins changed: `hotel:kubernetes`/);
-  t.regex(md, /\*\*2 mandatory violation\(s\)\*\*/);
+  t.regex(md, /\*\*3 mandatory violation\(s\)\*\*/);
   t.regex(md, /\[mandatory\] `stateful-protected`: redis is not protected in prod/);
 });
 
