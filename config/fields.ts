@@ -164,3 +164,21 @@ export const cronSchedule: Field<string> = (v, path, p) => {
   }
   return v as string;
 };
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** Kubernetes labels: { key: value } with keys and values as the API accepts them. */
+export const labelMap: Field<Record<string, string>> = (v, path, p) => {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    p.add(path, v, 'expected a map of Kubernetes labels, such as { release: "kube-prometheus-stack" }');
+    return {};
+  }
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(v)) {
+    if (!LABEL_KEY.test(key) || typeof value !== "string" || !LABEL_VALUE.test(value)) {
+      p.add(`${path}.${key}`, value, "expected a Kubernetes label: a key of [prefix/]name and a value of at most 63 letters, digits, '-', '_' or '.'");
+    } else out[key] = value;
+  }
+  return out;
+};

@@ -6,7 +6,7 @@
  * notation and go through the same readers. Read values: durations in milliseconds,
  * memory sizes as { text, bytes }.
  */
-import { cronSchedule, boolean, bytes, duration, durationOrOff, fraction, integer, list, oneOf, optional, ratio, storageSize, text } from "./fields";
+import { cronSchedule, labelMap, boolean, bytes, duration, durationOrOff, fraction, integer, list, oneOf, optional, ratio, storageSize, text } from "./fields";
 import { indexEntry, identifier } from "./indexes";
 import { block, knob, section } from "./knobs";
 
@@ -70,6 +70,9 @@ export const SCHEMA = {
       redisStorage: knob(storageSize(), "2Gi"),
       postgresStorage: knob(storageSize(), "20Gi"),
       prometheusOperator: knob(boolean, true),
+      // The labels the cluster's Prometheus selects rules and monitors by (its ruleSelector
+      // and serviceMonitorSelector); kube-prometheus-stack selects its Helm release's name.
+      monitoringLabels: knob(labelMap, { release: "kube-prometheus-stack" }),
       protectStateful: knob(boolean, true),
     }),
   ),

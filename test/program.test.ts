@@ -2,7 +2,7 @@
 import test from "ava";
 import { parse } from "yaml";
 import { MOCK_PASSWORD, countByType, runStage } from "../tools/mockRun";
-import { DOCKER, K8S, POSTGRESQL, find } from "./helpers";
+import { DOCKER, K8S, POSTGRESQL, find, stageConfig } from "./helpers";
 
 test.serial("staging registers the Kubernetes stack with quick wins 1-3", async (t) => {
   const run = await runStage("staging");
@@ -154,4 +154,22 @@ test.serial("every component is a ComponentResource with children parented to it
     "hotel:index:RedisCache",
   ]);
   for (const x of r.filter((x) => x.custom)) t.regex(x.parent, /hotel:index:/, `${x.type} ${x.name} has a component parent`);
+});
+
+test.serial("monitors: each ServiceMonitor selects a Service by its labels and scrapes a port that Service names; rules and monitors carry the stage's monitoring labels", async (t) => {
+  const r = (await runStage("staging")).resources;
+  const monitors = r.filter((x) => x.inputs.kind === "ServiceMonitor");
+  t.deepEqual(monitors.map((m) => m.inputs.metadata.name).sort(), ["hotel-api", "postgres", "redis"]);
+  const services = r.filter((x) => x.type === K8S.service);
+  const wanted = stageConfig("staging").kubernetes.monitoringLabels;
+  t.deepEqual(wanted, { release: "kube-prometheus-stack" });
+  for (const m of monitors) {
+    const selector: Record<string, string> = m.inputs.spec.selector.matchLabels;
+    const matched = services.filter((s) => Object.entries(selector).every(([k, v]) => s.inputs.metadata.labels[k] === v));
+    t.is(matched.length, 1, m.name);
+    const portNames = matched[0].inputs.spec.ports.map((p: { name: string }) => p.name);
+    t.true(portNames.includes(m.inputs.spec.endpoints[0].port), `${m.name}: ${m.inputs.spec.endpoints[0].port} not in ${portNames}`);
+    t.like(m.inputs.metadata.labels, wanted);
+  }
+  t.like(find(r, K8S.prometheusRule).inputs.metadata.labels, wanted);
 });

@@ -15,7 +15,7 @@ interface Rendered {
 export function alertRulesOnKubernetes(parent: pulumi.Resource, name: string, args: { target: KubeTarget; alerts: AlertsConfig }, r: Rendered): void {
   const t = args.target;
   const opts = { parent, provider: t.provider };
-  const metadata = meta(name, t.namespace, labels(name, { role: "alert-rules" }));
+  const metadata = meta(name, t.namespace, labels(name, { role: "alert-rules", ...t.monitoringLabels }));
   if (!t.prometheusOperator) {
     new k8s.core.v1.ConfigMap(name, { metadata, data: { "hotel.rules.yml": r.rulesYaml, "alertmanager.yml": r.alertmanagerYaml } }, opts);
     return;

@@ -2,7 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { checksum } from "../../render/checksum";
-import { APP_UID, DATA_ACCESS_LABEL, KubeTarget, SIZING, containerSecurity, labels, meta, podSecurity } from "../kubernetes/objects";
+import { APP_UID, DATA_ACCESS_LABEL, KubeTarget, SIZING, containerSecurity, labels, meta, podSecurity, serviceMonitor } from "../kubernetes/objects";
 import { Connection, connectionEnv } from "./env";
 
 interface Args {
@@ -60,5 +60,6 @@ export function apiOnKubernetes(parent: pulumi.Resource, name: string, args: Arg
     { metadata: meta(name, t.namespace, sel), spec: { selector: sel, ports: [{ name: "http", port: 80, targetPort: "http" }] } },
     opts,
   );
+  serviceMonitor(name, t, sel, "http", opts);
   return { serviceHost: svc.metadata.name, settingsConfigMapName: settings.metadata.name };
 }

@@ -29,6 +29,7 @@ export function kubernetesTarget(parent: pulumi.Resource, c: StackConfig): KubeT
     namespace: ns.metadata.name,
     storageClass: k.storageClass,
     prometheusOperator: k.prometheusOperator,
+    monitoringLabels: k.monitoringLabels,
     protectStateful: k.protectStateful,
   };
 }

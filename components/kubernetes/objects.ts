@@ -15,6 +15,8 @@ export interface KubeTarget {
   namespace: pulumi.Input<string>;
   storageClass?: string;
   prometheusOperator: boolean;
+  /** What the cluster's Prometheus selects rules and monitors by. */
+  monitoringLabels: Record<string, string>;
   protectStateful: boolean;
 }
 
@@ -110,6 +112,24 @@ export function dataStoreNetworkPolicy(
           },
         ],
       },
+    },
+    opts,
+  );
+}
+
+/**
+ * A ServiceMonitor for the operator's Prometheus: it scrapes the named port of the
+ * Service whose labels are `selector`, and carries the labels that Prometheus selects by.
+ */
+export function serviceMonitor(name: string, t: KubeTarget, selector: Record<string, string>, port: string, opts: pulumi.CustomResourceOptions) {
+  if (!t.prometheusOperator) return undefined;
+  return new k8s.apiextensions.CustomResource(
+    `${name}-monitor`,
+    {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "ServiceMonitor",
+      metadata: meta(name, t.namespace, { ...labels(name), ...t.monitoringLabels }),
+      spec: { selector: { matchLabels: selector }, endpoints: [{ port, path: "/metrics", interval: "30s" }] },
     },
     opts,
   );

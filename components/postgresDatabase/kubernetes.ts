@@ -20,6 +20,7 @@ import {
   labels,
   meta,
   podSecurity,
+  serviceMonitor,
 } from "../kubernetes/objects";
 import { MIGRATIONS_DIR, RECONCILE_APP_NAME, psqlCommand } from "./reconcile";
 
@@ -157,6 +158,7 @@ export function postgresOnKubernetes(parent: pulumi.Resource, name: string, args
   const svc = new k8s.core.v1.Service(name, { metadata: meta(name, t.namespace, sel), spec: { selector: sel, ports } }, opts);
   const server = statefulSet(name, args, sel, svc.metadata.name, fromSecret, opts);
   dataVolumeSize(name, t, args.storage, server, opts);
+  serviceMonitor(name, t, sel, "metrics", opts);
   dataStoreNetworkPolicy(`${name}-ingress`, sel, POSTGRES_PORT, EXPORTER_PORT, t.namespace, opts);
 
   reconcileJob(name, args, sql, svc.metadata.name, fromSecret, server, opts);

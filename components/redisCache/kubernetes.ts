@@ -5,7 +5,7 @@ import { RedisConfig } from "../../config/types";
 import { REDIS_CONF_DIR, REDIS_PORT, redisContainerMemory } from "../../render/redisConf";
 import { checksum } from "../../render/checksum";
 import { SERVICES } from "../../render/services";
-import { KubeTarget, SIZING, containerSecurity, dataStoreNetworkPolicy, FIXED_VOLUME_TEMPLATES, dataVolume, dataVolumeSize, labels, meta, podSecurity } from "../kubernetes/objects";
+import { KubeTarget, SIZING, containerSecurity, dataStoreNetworkPolicy, FIXED_VOLUME_TEMPLATES, dataVolume, dataVolumeSize, labels, meta, podSecurity, serviceMonitor } from "../kubernetes/objects";
 
 const EXPORTER_PORT = SERVICES.redisExporter.port;
 
@@ -81,6 +81,7 @@ export function redisOnKubernetes(parent: pulumi.Resource, name: string, args: A
     { ...opts, protect: t.protectStateful, retainOnDelete: t.protectStateful, ignoreChanges: FIXED_VOLUME_TEMPLATES },
   );
   dataVolumeSize(name, t, args.storage, server, opts);
+  serviceMonitor(name, t, sel, "metrics", opts);
   dataStoreNetworkPolicy(`${name}-ingress`, sel, REDIS_PORT, EXPORTER_PORT, t.namespace, opts);
   return svc.metadata.name;
 }
