@@ -182,3 +182,14 @@ export const labelMap: Field<Record<string, string>> = (v, path, p) => {
   }
   return out;
 };
+
+/** A positive number up to `max`, in `unit`. */
+export function positive(max: number, unit: string): Field<number> {
+  return (v, path, p) => {
+    if (typeof v !== "number" || !(v > 0) || v > max) {
+      p.add(path, v, `expected a number of ${unit} greater than 0 and at most ${max}`);
+      return max;
+    }
+    return v;
+  };
+}

@@ -6,7 +6,7 @@
  * notation and go through the same readers. Read values: durations in milliseconds,
  * memory sizes as { text, bytes }.
  */
-import { cronSchedule, labelMap, boolean, bytes, duration, durationOrOff, fraction, integer, list, oneOf, optional, ratio, storageSize, text } from "./fields";
+import { cronSchedule, labelMap, positive, boolean, bytes, duration, durationOrOff, fraction, integer, list, oneOf, optional, ratio, storageSize, text } from "./fields";
 import { indexEntry, identifier } from "./indexes";
 import { block, knob, section } from "./knobs";
 
@@ -20,6 +20,8 @@ export const REDIS_KEYSPACES = ["cache-only", "shared"] as const;
 export const CACHE_KEY_CLASSES = ["availability", "roomDetails", "guest", "reservations", "rates"] as const;
 export const PG_STAT_TRACK = ["top", "all"] as const;
 
+/** A job name enters PromQL as a label value: no quotes, braces or spaces can break out of it. */
+const jobName = text(/^[a-zA-Z0-9_.:-]{1,100}$/, "a Prometheus job name (letters, digits, '_', '.', ':', '-')");
 const metricName = text(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric or label name");
 const nonEmpty = text(/^\S+$/, "a non-empty string without spaces");
 const httpUrl = text(/^https?:\/\/\S+$/, "an http(s) URL");
@@ -73,6 +75,11 @@ export const SCHEMA = {
       // The labels the cluster's Prometheus selects rules and monitors by (its ruleSelector
       // and serviceMonitorSelector); kube-prometheus-stack selects its Helm release's name.
       monitoringLabels: knob(labelMap, { release: "kube-prometheus-stack" }),
+      // Who may scrape the exporters through the NetworkPolicies: these pods, in this namespace only.
+      scraper: block({
+        namespace: knob(k8sName, "monitoring"),
+        podLabels: knob(labelMap, { "app.kubernetes.io/name": "prometheus" }),
+      }),
       protectStateful: knob(boolean, true),
     }),
   ),
@@ -93,6 +100,11 @@ export const SCHEMA = {
       // The threshold must sit on a bucket boundary, else histogram_quantile interpolates
       // inside a wide bucket. Fine buckets below 50 ms resolve the 4.85 ms baseline.
       latencyBuckets: knob(list(duration(0.001, 60_000), 2), ["1ms", "2.5ms", "5ms", "10ms", "25ms", "50ms", "75ms", "100ms", "250ms", "500ms", "1s", "2.5s", "5s"]),
+      // Below this request rate (per second, all instances) the error ratio does not page:
+      // a handful of failed requests at night is not an outage of a 291 req/s service.
+      minRequestRate: knob(positive(1_000_000, "requests per second"), 0.5),
+      // A scrape target missing for this long fires its own alert (its alerts cannot fire).
+      targetDownFor: knob(duration(30_000, 3_600_000), "5m"),
       runbookBaseUrl: knob(httpUrl, "https://runbooks.hotel.internal/reservations"),
       // Critical alerts page the on-call engineer; warnings open a ticket.
       receivers: block({
@@ -105,8 +117,11 @@ export const SCHEMA = {
         statusLabel: knob(metricName, "status"),
         cacheHits: knob(metricName, "redis_keyspace_hits_total"),
         cacheMisses: knob(metricName, "redis_keyspace_misses_total"),
-        appJob: knob(nonEmpty, "hotel-api"),
-        redisJob: knob(nonEmpty, "redis"),
+        // On Kubernetes the operator names a ServiceMonitor's job after the Service: these
+        // defaults are the stack's Service names.
+        appJob: knob(jobName, "hotel-api"),
+        redisJob: knob(jobName, "redis"),
+        postgresJob: knob(jobName, "postgres"),
       }),
     }),
   ),

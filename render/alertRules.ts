@@ -41,6 +41,16 @@ export function errorRatioExpr(a: AlertsConfig): string {
   );
 }
 
+/** The app's whole request rate: the error ratio only pages above a minimum traffic. */
+export function requestRateExpr(a: AlertsConfig): string {
+  return `sum(rate(${a.metrics.requestsTotal}{job="${a.metrics.appJob}"}[${RATE_WINDOW}]))`;
+}
+
+/** A scrape job that is down or gone: `up` is 0, or there is no `up` series at all. */
+export function targetDownExpr(job: string): string {
+  return `up{job="${job}"} == 0 or absent(up{job="${job}"}) == 1`;
+}
+
 export function cacheMissRatioExpr(a: AlertsConfig): string {
   const m = a.metrics;
   const rate = (metric: string) => `sum(rate(${metric}{job="${m.redisJob}"}[${RATE_WINDOW}]))`;
@@ -66,12 +76,12 @@ export function renderAlertRules(a: AlertsConfig): RuleGroups {
     },
     {
       alert: "HotelApiErrorRatioHigh",
-      expr: `${errorRatioExpr(a)} > ${num(a.errorRatio)}`,
+      expr: `${errorRatioExpr(a)} > ${num(a.errorRatio)} and on() ${requestRateExpr(a)} > ${num(a.minRequestRate)}`,
       for: forDur,
       labels: { severity: "critical", quickwin: "alert-thresholds" },
       annotations: {
         summary: `Hotel API 5xx ratio above ${pct(a.errorRatio)}`,
-        description: `{{ $value | humanizePercentage }} of requests over ${RATE_WINDOW} answered 5xx.`,
+        description: `{{ $value | humanizePercentage }} of requests over ${RATE_WINDOW} answered 5xx (only above ${num(a.minRequestRate)} req/s).`,
         runbook_url: runbook("error-ratio"),
       },
     },
@@ -86,8 +96,33 @@ export function renderAlertRules(a: AlertsConfig): RuleGroups {
         runbook_url: runbook("cache-miss-ratio"),
       },
     },
+    ...targetDownRules(a),
   ];
   return { groups: [{ name: "hotel-reservation.quick-wins", rules }] };
+}
+
+/**
+ * Alerts about the alerting: a scrape target that disappears would silence quick win 1
+ * (no series, no alert), so each scraped job has its own alert.
+ */
+function targetDownRules(a: AlertsConfig): AlertRule[] {
+  const m = a.metrics;
+  const jobs: [string, string, string, string][] = [
+    ["HotelApiTargetDown", m.appJob, "critical", "the API's latency and error alerts cannot fire"],
+    ["HotelRedisExporterDown", m.redisJob, "warning", "the cache-miss alert cannot fire"],
+    ["HotelPostgresExporterDown", m.postgresJob, "warning", "database metrics are missing"],
+  ];
+  return jobs.map(([alert, job, severity, impact]) => ({
+    alert,
+    expr: targetDownExpr(job),
+    for: formatPromDuration(a.targetDownFor),
+    labels: { severity, quickwin: "alert-thresholds" },
+    annotations: {
+      summary: `Prometheus has no healthy target for job ${job}`,
+      description: `up{job="${job}"} is 0 or absent: ${impact}.`,
+      runbook_url: `${a.runbookBaseUrl}#target-down`,
+    },
+  }));
 }
 
 export function renderAlertRulesYaml(a: AlertsConfig): string {

@@ -19,7 +19,7 @@ export function renderPrometheusConfig(metrics: AlertMetrics, targets: ScrapeTar
     scrape_configs: [
       { job_name: metrics.appJob, static_configs: [{ targets: [targets.app] }] },
       { job_name: metrics.redisJob, static_configs: [{ targets: [targets.redisExporter] }] },
-      { job_name: "postgres", static_configs: [{ targets: [targets.postgresExporter] }] },
+      { job_name: metrics.postgresJob, static_configs: [{ targets: [targets.postgresExporter] }] },
     ],
   });
 }

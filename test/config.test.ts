@@ -64,6 +64,8 @@ const bad: [string, Record<string, unknown>, RegExp][] = [
   ["an hour out of range", { cacheWarming: { schedule: "30 24 * * *" } }, /its hour field "24" is outside 0-23/],
   ["a cache-miss threshold that can never fire", { alerts: { cacheMissRatio: 1 } }, /hotel:alerts\.cacheMissRatio: 1 is not allowed; expected a number greater than 0 and less than 1 \(a threshold of 1 can never be crossed\)/],
   ["a monitoring label Kubernetes refuses", { kubernetes: { monitoringLabels: { release: "kube prometheus" } } }, /hotel:kubernetes\.monitoringLabels\.release: "kube prometheus" is not allowed; expected a Kubernetes label/],
+  ["a job name that would break out of the PromQL label", { alerts: { metrics: { redisJob: 'redis"}[5m]))<0#' } } }, /hotel:alerts\.metrics\.redisJob: "redis\\"}\[5m\]\)\)<0#" is not allowed; expected a Prometheus job name/],
+  ["a minimum request rate of 0", { alerts: { minRequestRate: 0 } }, /hotel:alerts\.minRequestRate: 0 is not allowed; expected a number of requests per second greater than 0/],
   ["two equal host ports on dev", { docker: { appHostPort: 9090 } }, /hotel:docker\.prometheusHostPort: 9090 is not allowed; expected a host port different from docker\.appHostPort/],
   ["an off-peak window that ends before it starts", { cacheWarming: { offPeakWindow: "05:00-02:00" } }, /hotel:cacheWarming\.offPeakWindow: "05:00-02:00" is not allowed; expected a window of whole UTC hours "HH:00-HH:00" with start before end/],
   ["a bad slow-query threshold says off is allowed", { postgres: { logMinDurationStatement: "slow" } }, /hotel:postgres\.logMinDurationStatement: "slow" is not allowed; expected a duration with a unit, or "off"/],

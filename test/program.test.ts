@@ -61,7 +61,7 @@ test.serial("dev runs on Docker with all five quick wins, through @pulumi/postgr
   t.true(reconcile.inputs.attach, "the update waits for psql");
   const prom = find(r, DOCKER.container, "alert-rules-prometheus");
   const rules = parse(prom.inputs.uploads[1].content);
-  t.is(rules.groups[0].rules.length, 3);
+  t.is(rules.groups[0].rules.length, 6);
   t.truthy(find(r, DOCKER.container, "cache-warmer"));
   t.regex(find(r, DOCKER.container, "alert-rules-alertmanager").inputs.uploads[0].content, /receiver: pager/);
   t.regex(prom.inputs.uploads[0].content, /targets:\n\s+- alertmanager:9093/);
@@ -172,4 +172,12 @@ test.serial("monitors: each ServiceMonitor selects a Service by its labels and s
     t.like(m.inputs.metadata.labels, wanted);
   }
   t.like(find(r, K8S.prometheusRule).inputs.metadata.labels, wanted);
+});
+
+test.serial("the exporters' metrics ports admit only the configured scraper pods, in the scraper's namespace", async (t) => {
+  const r = (await runStage("staging", { patch: (c) => (c["hotel:kubernetes"] = { ...c["hotel:kubernetes"], scraper: { namespace: "observability", podLabels: { app: "prom" } } }) })).resources;
+  for (const name of ["redis-ingress", "postgres-ingress"]) {
+    const metricsRule = find(r, K8S.networkPolicy, name).inputs.spec.ingress[1];
+    t.deepEqual(metricsRule.from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "observability" } }, podSelector: { matchLabels: { app: "prom" } } }], name);
+  }
 });

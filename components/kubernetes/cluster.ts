@@ -30,6 +30,7 @@ export function kubernetesTarget(parent: pulumi.Resource, c: StackConfig): KubeT
     storageClass: k.storageClass,
     prometheusOperator: k.prometheusOperator,
     monitoringLabels: k.monitoringLabels,
+    scraper: k.scraper,
     protectStateful: k.protectStateful,
   };
 }

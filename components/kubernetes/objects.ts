@@ -17,6 +17,8 @@ export interface KubeTarget {
   prometheusOperator: boolean;
   /** What the cluster's Prometheus selects rules and monitors by. */
   monitoringLabels: Record<string, string>;
+  /** The Prometheus pods allowed to scrape the exporters, and their namespace. */
+  scraper: { namespace: string; podLabels: Record<string, string> };
   protectStateful: boolean;
 }
 
@@ -88,28 +90,31 @@ export function dataVolume(t: KubeTarget, storage: string): k8s.types.input.core
   };
 }
 
-/** Ingress to `selector` pods only from data-access pods (and Prometheus to the metrics port). */
+/**
+ * Ingress to `selector` pods only from data-access pods, and to the metrics port only
+ * from the scraper's pods in the scraper's namespace (hotel:kubernetes.scraper).
+ */
 export function dataStoreNetworkPolicy(
   name: string,
+  t: KubeTarget,
   selector: Record<string, string>,
-  port: number,
-  metricsPort: number,
-  ns: pulumi.Input<string>,
+  ports: { data: number; metrics: number },
   opts: pulumi.CustomResourceOptions,
 ): k8s.networking.v1.NetworkPolicy {
+  const scraper = {
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": t.scraper.namespace } },
+    podSelector: { matchLabels: t.scraper.podLabels },
+  };
   return new k8s.networking.v1.NetworkPolicy(
     name,
     {
-      metadata: meta(name, ns, labels(name)),
+      metadata: meta(name, t.namespace, labels(name)),
       spec: {
         podSelector: { matchLabels: selector },
         policyTypes: ["Ingress"],
         ingress: [
-          { from: [{ podSelector: { matchLabels: { [DATA_ACCESS_LABEL]: "true" } } }], ports: [{ port, protocol: "TCP" }] },
-          {
-            from: [{ namespaceSelector: {}, podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } } }],
-            ports: [{ port: metricsPort, protocol: "TCP" }],
-          },
+          { from: [{ podSelector: { matchLabels: { [DATA_ACCESS_LABEL]: "true" } } }], ports: [{ port: ports.data, protocol: "TCP" }] },
+          { from: [scraper], ports: [{ port: ports.metrics, protocol: "TCP" }] },
         ],
       },
     },

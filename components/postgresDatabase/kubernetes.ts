@@ -159,7 +159,7 @@ export function postgresOnKubernetes(parent: pulumi.Resource, name: string, args
   const server = statefulSet(name, args, sel, svc.metadata.name, fromSecret, opts);
   dataVolumeSize(name, t, args.storage, server, opts);
   serviceMonitor(name, t, sel, "metrics", opts);
-  dataStoreNetworkPolicy(`${name}-ingress`, sel, POSTGRES_PORT, EXPORTER_PORT, t.namespace, opts);
+  dataStoreNetworkPolicy(`${name}-ingress`, t, sel, { data: POSTGRES_PORT, metrics: EXPORTER_PORT }, opts);
 
   reconcileJob(name, args, sql, svc.metadata.name, fromSecret, server, opts);
   return { host: svc.metadata.name, secretName: secret.metadata.name };

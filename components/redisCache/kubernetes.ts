@@ -82,6 +82,6 @@ export function redisOnKubernetes(parent: pulumi.Resource, name: string, args: A
   );
   dataVolumeSize(name, t, args.storage, server, opts);
   serviceMonitor(name, t, sel, "metrics", opts);
-  dataStoreNetworkPolicy(`${name}-ingress`, sel, REDIS_PORT, EXPORTER_PORT, t.namespace, opts);
+  dataStoreNetworkPolicy(`${name}-ingress`, t, sel, { data: REDIS_PORT, metrics: EXPORTER_PORT }, opts);
   return svc.metadata.name;
 }

@@ -33,8 +33,11 @@ export function onAlertRules(check: Check<AlertRule>): ResourceValidation[] {
   ];
 }
 
-/** The number after the final comparison of an alert expression ("... > 0.05"). */
+/**
+ * The number after an alert expression's first comparison ("... > 0.05"); a guard that
+ * follows it (`and on() <request rate> > 0.5`) is not the threshold.
+ */
 export function threshold(expr: string): number | undefined {
-  const m = /[><]=?\s*([0-9.eE+-]+)\s*$/.exec(expr.trim());
+  const m = /\s[><]=?\s*([0-9.eE+-]+)(\s|$)/.exec(expr.trim());
   return m ? Number(m[1]) : undefined;
 }

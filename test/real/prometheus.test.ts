@@ -64,7 +64,7 @@ test("every stage's rendered rules pass promtool check rules", (t) => {
   for (const stage of STAGES) {
     const res = checkRules(renderAlertRulesYaml(stageConfig(stage).alerts));
     t.is(res.status, 0, `${stage}: ${res.output}`);
-    t.regex(res.output, /SUCCESS: 3 rules found/);
+    t.regex(res.output, /SUCCESS: 6 rules found/);
   }
 });
 
@@ -183,4 +183,39 @@ test("Alertmanager: every stage's routing passes amtool; critical alerts page, w
 
 test.after.always(() => {
   if (fired.length) console.log(`\n${fired.join("\n")}\n`);
+});
+
+test("errors, minimum traffic: one request a minute, all 5xx, never pages; at 1 req/s a 5 % ratio does", (t) => {
+  const oneAMinute = requests(ratioFor(1), 1);
+  assertPromtool(t, rulesYaml, oneAMinute, quiet("HotelApiErrorRatioHigh", "10m", "20m", "39m"));
+  const oneASecond = requests(ratioFor(0.05), 60);
+  assertPromtool(t, rulesYaml, oneASecond, [...quiet("HotelApiErrorRatioHigh", "4m"), firing("HotelApiErrorRatioHigh", "10m", "5%")]);
+  // Just under the configured floor (0.5 req/s) the same ratio stays quiet.
+  assertPromtool(t, rulesYaml, requests(ratioFor(0.05), 0.4 * 60), quiet("HotelApiErrorRatioHigh", "10m", "39m"));
+});
+
+/** `up` of one job, one sample a minute. */
+const upSeries = (job: string, values: number[]): Series => ({ series: `up{job="${job}",instance="${job}:9"}`, values: values.join(" ") });
+const targetDown = (alert: string, job: string, at: string, extra: Record<string, string>): AlertExpectation => {
+  const r = ruleByName(alert);
+  return { eval_time: at, alertname: alert, exp_alerts: [{ exp_labels: { ...r.labels, job, ...extra }, exp_annotations: r.annotations }] };
+};
+
+test("missing targets: a job whose up drops to 0 fires after its `for`; a job with no up series at all fires too; a healthy one never", (t) => {
+  const healthy = (job: string) => upSeries(job, Array.from({ length: MINUTES }, () => 1));
+  const drops = (job: string) => upSeries(job, Array.from({ length: MINUTES }, (_, i) => (i <= 10 ? 1 : 0)));
+  assertPromtool(t, rulesYaml, [healthy(m.appJob), healthy(m.redisJob), healthy(m.postgresJob)], [
+    ...quiet("HotelApiTargetDown", "10m", "39m"),
+    ...quiet("HotelRedisExporterDown", "10m", "39m"),
+    ...quiet("HotelPostgresExporterDown", "10m", "39m"),
+  ]);
+  assertPromtool(t, rulesYaml, [healthy(m.appJob), drops(m.redisJob), healthy(m.postgresJob)], [
+    ...quiet("HotelRedisExporterDown", "10m", "14m"),
+    targetDown("HotelRedisExporterDown", m.redisJob, "17m", { instance: `${m.redisJob}:9` }),
+    ...quiet("HotelApiTargetDown", "17m"),
+  ]);
+  // No series for the app at all (its target was never discovered): absent() fires.
+  assertPromtool(t, rulesYaml, [healthy(m.redisJob), healthy(m.postgresJob)], [...quiet("HotelApiTargetDown", "3m"), targetDown("HotelApiTargetDown", m.appJob, "6m", {})]);
+  fired.push("HotelRedisExporterDown   fires at 17m  on up 0 from 11m (for 5m)");
+  fired.push("HotelApiTargetDown       fires at 6m   on no up series (absent)");
 });
