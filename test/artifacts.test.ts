@@ -3,8 +3,9 @@ import * as fs from "fs";
 import * as path from "path";
 import test from "ava";
 import { changedFiles, snapshot, tempDir } from "./fixtures/files";
-import { PROJECT_DIR, STAGES } from "../config/stages";
-import { projectFileWithSchema, writeArtifacts } from "../tools/artifacts";
+import { PROJECT_DIR, STAGES, stageConfig } from "../config/stages";
+import { contractDocWithTable, projectFileWithSchema, writeArtifacts } from "../tools/artifacts";
+import { renderAppEnv } from "../render/appEnv";
 
 for (const stage of STAGES) {
   test.serial(`rendered/${stage}/artifacts is up to date`, async (t) => {
@@ -22,4 +23,12 @@ test("Pulumi.yaml declares exactly the schema's keys, types, defaults and descri
   const text = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8");
   t.is(text, projectFileWithSchema(text), "Pulumi.yaml is out of step with config/schema.ts: run npm run artifacts");
   t.true(/^ {2}postgresPassword:\n(?: {4}.*\n)*? {4}secret: true$/m.test(text));
+});
+
+test("docs/APP_CONTRACT.md's table is the renderer's variable list, and every rendered variable is in it", (t) => {
+  const text = fs.readFileSync(path.join(PROJECT_DIR, "docs", "APP_CONTRACT.md"), "utf8");
+  t.is(text, contractDocWithTable(text), "docs/APP_CONTRACT.md is stale: run npm run artifacts");
+  for (const stage of STAGES) {
+    for (const name of Object.keys(renderAppEnv(stageConfig(stage)))) t.true(text.includes(`| \`${name}\` |`), `${stage}: ${name}`);
+  }
 });

@@ -6,10 +6,11 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { PROJECT_DIR, STAGES } from "../config/stages";
+import { PROJECT_DIR, STAGES, stageConfig } from "../config/stages";
 import { parseDocument } from "yaml";
 import { pulumiDeclarations } from "../config/knobs";
 import { SCHEMA } from "../config/schema";
+import { appContractTable } from "../render/appEnv";
 import { runStage } from "./mockRun";
 
 export async function writeArtifacts(stage: string, root = path.join(PROJECT_DIR, "rendered")): Promise<string[]> {
@@ -40,11 +41,21 @@ export function projectFileWithSchema(text: string): string {
   return doc.toString({ lineWidth: 0 });
 }
 
+const CONTRACT = /<!-- contract:start -->[\s\S]*<!-- contract:end -->/;
+
+/** docs/APP_CONTRACT.md with its table generated from the renderer's variable list (dev's values). */
+export function contractDocWithTable(text: string): string {
+  return text.replace(CONTRACT, `<!-- contract:start -->\n${appContractTable(stageConfig("dev"))}\n<!-- contract:end -->`);
+}
+
 if (require.main === module) {
   (async () => {
     const projectFile = path.join(PROJECT_DIR, "Pulumi.yaml");
     fs.writeFileSync(projectFile, projectFileWithSchema(fs.readFileSync(projectFile, "utf8")));
     console.log("Pulumi.yaml");
+    const contractFile = path.join(PROJECT_DIR, "docs", "APP_CONTRACT.md");
+    fs.writeFileSync(contractFile, contractDocWithTable(fs.readFileSync(contractFile, "utf8")));
+    console.log("docs/APP_CONTRACT.md");
     for (const stage of STAGES) for (const f of await writeArtifacts(stage)) console.log(path.relative(PROJECT_DIR, f));
   })().catch((e) => {
     console.error(e.message);
