@@ -163,6 +163,9 @@ export const SCHEMA = {
       maxConnections: knob(integer(10, 10_000), 100),
       superuserReservedConnections: knob(integer(0, 100), 3),
       indexes: knob(list(indexEntry), []),
+      // How long one run of the reconcile script may take (the Job's activeDeadlineSeconds;
+      // Pulumi waits a minute longer). It waits up to half of it for the app's tables.
+      reconcileTimeout: knob(duration(10_000, 6 * 3_600_000), "30m"),
     }),
   ),
   cacheWarming: section(

@@ -10,8 +10,10 @@
  */
 import { IndexSpec, PostgresConfig } from "../config/types";
 
-/** Marks the indexes this stack owns, so that removing one from config drops it. */
+/** Marks the indexes (and the extension) this stack created, so that it drops only those. */
 export const MANAGED_MARKER = "managed-by:hotel-stack";
+/** The advisory lock one reconcile run holds: two runs (an old Job retrying, a new one) never overlap. */
+export const RECONCILE_LOCK_KEY = 7_243_101;
 export const SCHEMA = "public";
 
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
@@ -53,6 +55,61 @@ export interface ReconcileOptions {
   manageExtension: boolean;
 }
 
+/** One run at a time: a second run fails (the Job retries it later) with a line that says why. */
+function takeLock(): string[] {
+  return [
+    `SELECT pg_try_advisory_lock(${RECONCILE_LOCK_KEY}) AS reconcile_locked \\gset`,
+    "\\if :reconcile_locked",
+    "\\else",
+    `  DO $$ BEGIN RAISE EXCEPTION 'reconcile: another run of this script holds advisory lock ${RECONCILE_LOCK_KEY}; this run stops and is retried'; END $$;`,
+    "\\endif",
+  ];
+}
+
+/** On a first deploy the app creates its tables after the database starts: wait (bounded) for them. */
+function waitForTables(tables: string[], waitSeconds: number): string[] {
+  if (tables.length === 0) return [];
+  const list = `ARRAY[${tables.map(sqlText).join(", ")}]`;
+  return [
+    `DO $$
+DECLARE
+  missing text;
+  deadline timestamptz := clock_timestamp() + interval '${waitSeconds} seconds';
+BEGIN
+  LOOP
+    -- A query (not to_regclass, which reads this transaction's cached catalog) sees tables created meanwhile.
+    SELECT string_agg(t, ', ') INTO missing FROM unnest(${list}) AS t
+     WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = ${sqlText(SCHEMA)} AND tablename = t);
+    EXIT WHEN missing IS NULL;
+    IF clock_timestamp() > deadline THEN
+      RAISE EXCEPTION 'reconcile: tables % still missing after ${waitSeconds} s (the app creates them on its first start)', missing;
+    END IF;
+    RAISE NOTICE 'reconcile: waiting for tables % (the app creates them on its first start)', missing;
+    PERFORM pg_sleep(2);
+  END LOOP;
+END $$;`,
+  ];
+}
+
+/** pg_stat_statements: created (and marked) only if absent; dropped only if the stack created it. */
+function extensionLines(on: boolean): string[] {
+  if (!on) {
+    return [
+      "-- Only the stack's own pg_stat_statements (marked) is dropped; a DBA's stays.",
+      `SELECT 'DROP EXTENSION IF EXISTS pg_stat_statements;' FROM pg_extension e
+ WHERE e.extname = 'pg_stat_statements' AND obj_description(e.oid, 'pg_extension') = ${sqlText(MANAGED_MARKER)}
+\\gexec`,
+    ];
+  }
+  return [
+    "SELECT NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements') AS create_extension \\gset",
+    "\\if :create_extension",
+    "CREATE EXTENSION pg_stat_statements;",
+    `COMMENT ON EXTENSION pg_stat_statements IS ${sqlText(MANAGED_MARKER)};`,
+    "\\endif",
+  ];
+}
+
 export function renderReconcileSql(pg: PostgresConfig, opts: ReconcileOptions = { manageExtension: true }): string {
   const declared = pg.indexes;
   const lines: string[] = [
@@ -62,10 +119,10 @@ export function renderReconcileSql(pg: PostgresConfig, opts: ReconcileOptions = 
     "SET statement_timeout = 0;",
     // Give up instead of queueing behind a long transaction and stalling writers behind us.
     "SET lock_timeout = '10s';",
+    ...takeLock(),
+    ...waitForTables([...new Set(declared.map((ix) => ix.table))], Math.round(pg.reconcileTimeout / 2000)),
   ];
-  if (opts.manageExtension) {
-    lines.push(pg.pgStatStatements ? "CREATE EXTENSION IF NOT EXISTS pg_stat_statements;" : "DROP EXTENSION IF EXISTS pg_stat_statements;");
-  }
+  if (opts.manageExtension) lines.push(...extensionLines(pg.pgStatStatements));
 
   const wanted = declared.map((ix) => `(${sqlText(ix.name)}, ${sqlText(expectedIndexTarget(ix))})`);
   const wantedValues = wanted.length > 0 ? `VALUES ${wanted.join(", ")}` : "SELECT NULL::text, NULL::text WHERE false";

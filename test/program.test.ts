@@ -181,3 +181,12 @@ test.serial("the exporters' metrics ports admit only the configured scraper pods
     t.deepEqual(metricsRule.from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "observability" } }, podSelector: { matchLabels: { app: "prom" } } }], name);
   }
 });
+
+test.serial("the reconcile Job's deadline and Pulumi's wait come from one setting, the wait a minute longer", async (t) => {
+  for (const [timeout, seconds, wait] of [["30m", 1800, "31m"], ["2h", 7200, "121m"]] as const) {
+    const r = (await runStage("staging", { patch: (c) => (c["hotel:postgres"] = { ...(c["hotel:postgres"] ?? {}), reconcileTimeout: timeout }) })).resources;
+    const job = find(r, K8S.job);
+    t.is(job.inputs.spec.activeDeadlineSeconds, seconds, timeout);
+    t.deepEqual(job.customTimeouts, { create: wait, update: wait }, timeout);
+  }
+});

@@ -23,6 +23,8 @@ export interface Registered {
   protect: boolean;
   retainOnDelete: boolean;
   dependencies: string[];
+  /** The resource's customTimeouts option ("" where unset). */
+  customTimeouts: { create: string; update: string };
 }
 
 export interface StageRun {
@@ -68,6 +70,7 @@ function hookMonitor(): void {
       retainOnDelete: Boolean(req.getRetainondelete()),
       dependencies: req.getDependenciesList(),
       provider: req.getProvider(),
+      customTimeouts: { create: req.getCustomtimeouts()?.getCreate() ?? "", update: req.getCustomtimeouts()?.getUpdate() ?? "" },
     });
     return original.call(this, req, callback);
   };
@@ -141,6 +144,7 @@ export async function runStage(stage: string, opts: RunOptions = {}): Promise<St
           protect: false,
           retainOnDelete: false,
           dependencies: [],
+          customTimeouts: { create: "", update: "" },
         });
         return { id: `${args.name}_id`, state };
       },

@@ -123,8 +123,10 @@ function reconcileJob(name: string, args: Args, sql: string, host: pulumi.Input<
     {
       metadata: meta(reconcileName, t.namespace, jobLabels),
       spec: {
-        // Retries cover the database still starting; the script is idempotent.
+        // Retries cover the database still starting and a run that found another one
+        // holding the lock; the script is idempotent. One setting bounds the run.
         backoffLimit: 6,
+        activeDeadlineSeconds: Math.round(args.postgres.reconcileTimeout / 1000),
         template: {
           metadata: { labels: jobLabels },
           spec: {
@@ -136,9 +138,12 @@ function reconcileJob(name: string, args: Args, sql: string, host: pulumi.Input<
         },
       },
     },
-    { ...opts, dependsOn: [server] },
+    // Pulumi waits a minute longer than the Job's own deadline, so the Job's failure is what it reports.
+    { ...opts, dependsOn: [server], customTimeouts: { create: reconcileWait(args.postgres), update: reconcileWait(args.postgres) } },
   );
 }
+
+const reconcileWait = (pg: PostgresConfig) => `${Math.ceil(pg.reconcileTimeout / 60_000) + 1}m`;
 
 export function postgresOnKubernetes(parent: pulumi.Resource, name: string, args: Args, sql: string) {
   const t = args.target;

@@ -8,7 +8,7 @@ import { Client } from "pg";
 import { RawConfig } from "../../config/stages";
 import { ROADMAP_QUERIES, plan as planOf, seed, writerDuring } from "../fixtures/pgWorkload";
 import { PostgresServer, startPostgres } from "../fixtures/servers";
-import { renderReconcileSql } from "../../render/indexDdl";
+import { RECONCILE_LOCK_KEY, renderReconcileSql } from "../../render/indexDdl";
 import { renderPostgresConf } from "../../render/postgresSettings";
 import { stageConfig } from "../helpers";
 
@@ -218,4 +218,59 @@ test.serial("non-blocking: inserts go on during the stack's concurrent build, an
   t.true(max(plain.latencies) > 5 * max(concurrent.latencies), `plain ${max(plain.latencies)} vs concurrent ${max(concurrent.latencies)}`);
   // During the concurrent build, inserts keep completing.
   t.true(concurrent.latencies.length > plain.latencies.length, "more inserts complete during the concurrent build");
+});
+
+const withTimeout = (reconcileTimeout: string) => stageConfig("dev", (c: RawConfig) => (c["hotel:postgres"] = { ...c["hotel:postgres"], reconcileTimeout })).postgres;
+
+test.serial("one run at a time: while another run holds the advisory lock, the script stops with a line that says so; then it runs", async (t) => {
+  const other = await pg.connect();
+  await other.query(`SELECT pg_advisory_lock(${RECONCILE_LOCK_KEY})`);
+  const err = await t.throwsAsync(reconcile(renderReconcileSql(dev.postgres)));
+  t.regex(err!.message, /reconcile: another run of this script holds advisory lock 7243101; this run stops and is retried/);
+  await other.query(`SELECT pg_advisory_unlock(${RECONCILE_LOCK_KEY})`);
+  await reconcile(renderReconcileSql(dev.postgres));
+  t.true((await indexState("idx_locks_room_id")).valid);
+});
+
+test.serial("first deploy: the script waits for the app's tables, then builds the indexes; with no tables it stops after its bound", async (t) => {
+  await db.query("DROP DATABASE IF EXISTS first_deploy");
+  await db.query("CREATE DATABASE first_deploy");
+  const run = pg.psqlScript(renderReconcileSql(withTimeout("1m")), ["-d", "first_deploy"]);
+  await new Promise((r) => setTimeout(r, 3000));
+  const app = new Client({ connectionString: pg.url.replace(/\/postgres$/, "/first_deploy") });
+  app.on("error", () => undefined);
+  await app.connect();
+  try {
+    await app.query("CREATE TABLE reservations (guest_id int); CREATE TABLE sessions (guest_id int, created_at timestamptz); CREATE TABLE locks (room_id int)");
+    const out = await run;
+    t.regex(out, /reconcile: waiting for tables reservations, sessions, locks \(the app creates them on its first start\)/);
+    const built = await app.query("SELECT count(*)::int AS n FROM pg_indexes WHERE indexname LIKE 'idx_%'");
+    t.is(built.rows[0].n, 4);
+  } finally {
+    await app.end();
+  }
+
+  await db.query("DROP DATABASE IF EXISTS never_deployed");
+  await db.query("CREATE DATABASE never_deployed");
+  const started = Date.now();
+  const err = await t.throwsAsync(pg.psqlScript(renderReconcileSql(withTimeout("10s")), ["-d", "never_deployed"]));
+  t.regex(err!.message, /reconcile: tables reservations, sessions, locks still missing after 5 s/);
+  t.true(Date.now() - started < 20_000);
+});
+
+test.serial("rollback drops only what the stack created: a DBA's own pg_stat_statements and index stay", async (t) => {
+  const extension = async () => (await db.query("SELECT obj_description(oid, 'pg_extension') AS note FROM pg_extension WHERE extname = 'pg_stat_statements'")).rows[0];
+  await db.query("DROP EXTENSION IF EXISTS pg_stat_statements");
+  await db.query("CREATE EXTENSION pg_stat_statements"); // the DBA's
+  await db.query("CREATE INDEX IF NOT EXISTS dba_reservations_status ON reservations (status)");
+  await reconcile(renderReconcileSql(prod.postgres));
+  t.truthy(await extension(), "the DBA's extension is left alone");
+  t.true((await indexState("dba_reservations_status")).exists);
+  // One the stack created (marked) is dropped on rollback.
+  await db.query("DROP EXTENSION pg_stat_statements");
+  await reconcile(renderReconcileSql(dev.postgres));
+  t.is((await extension()).note, "managed-by:hotel-stack");
+  await reconcile(renderReconcileSql(prod.postgres));
+  t.is(await extension(), undefined);
+  await db.query("DROP INDEX dba_reservations_status");
 });

@@ -3,6 +3,28 @@
 \set ON_ERROR_STOP on
 SET statement_timeout = 0;
 SET lock_timeout = '10s';
+SELECT pg_try_advisory_lock(7243101) AS reconcile_locked \gset
+\if :reconcile_locked
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'reconcile: another run of this script holds advisory lock 7243101; this run stops and is retried'; END $$;
+\endif
+DO $$
+DECLARE
+  missing text;
+  deadline timestamptz := clock_timestamp() + interval '900 seconds';
+BEGIN
+  LOOP
+    -- A query (not to_regclass, which reads this transaction's cached catalog) sees tables created meanwhile.
+    SELECT string_agg(t, ', ') INTO missing FROM unnest(ARRAY['reservations', 'sessions', 'locks']) AS t
+     WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = 'public' AND tablename = t);
+    EXIT WHEN missing IS NULL;
+    IF clock_timestamp() > deadline THEN
+      RAISE EXCEPTION 'reconcile: tables % still missing after 900 s (the app creates them on its first start)', missing;
+    END IF;
+    RAISE NOTICE 'reconcile: waiting for tables % (the app creates them on its first start)', missing;
+    PERFORM pg_sleep(2);
+  END LOOP;
+END $$;
 -- Drop managed indexes that are no longer declared, INVALID (failed concurrent build) or redefined.
 SELECT format('DROP INDEX CONCURRENTLY IF EXISTS %I.%I;', n.nspname, c.relname)
   FROM pg_index i

@@ -3,7 +3,15 @@
 \set ON_ERROR_STOP on
 SET statement_timeout = 0;
 SET lock_timeout = '10s';
-DROP EXTENSION IF EXISTS pg_stat_statements;
+SELECT pg_try_advisory_lock(7243101) AS reconcile_locked \gset
+\if :reconcile_locked
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'reconcile: another run of this script holds advisory lock 7243101; this run stops and is retried'; END $$;
+\endif
+-- Only the stack's own pg_stat_statements (marked) is dropped; a DBA's stays.
+SELECT 'DROP EXTENSION IF EXISTS pg_stat_statements;' FROM pg_extension e
+ WHERE e.extname = 'pg_stat_statements' AND obj_description(e.oid, 'pg_extension') = 'managed-by:hotel-stack'
+\gexec
 -- Drop managed indexes that are no longer declared, INVALID (failed concurrent build) or redefined.
 SELECT format('DROP INDEX CONCURRENTLY IF EXISTS %I.%I;', n.nspname, c.relname)
   FROM pg_index i
