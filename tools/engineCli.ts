@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_DIR, readStageFile, stageFilePath } from "../config/stages";
+import { PROJECT_DIR, checkStageFile, readStageFile, stageFilePath } from "../config/stages";
 import { ConfigError } from "../config/validate";
 import { CommandError } from "@pulumi/pulumi/automation";
 import { LocalCluster, howToLook } from "./cluster";
@@ -67,22 +67,25 @@ const sharedBackend = (env: NodeJS.ProcessEnv) => [env.HOTEL_BACKEND_URL, env.PU
  */
 export async function chooseCluster(command: Command, o: EngineOptions, env: NodeJS.ProcessEnv = process.env, say = (s: string) => console.error(s)): Promise<EngineOptions> {
   if (command === "render" || o.renderDir || o.kubeconfig || o.projectDir) return o;
-  const raw = readStageFile(o.stageFile ?? stageFilePath(o.stage));
+  // A bad stage file is reported as such (exit 2), before any question of clusters.
+  const raw = o.preflight === false ? readStageFile(o.stageFile ?? stageFilePath(o.stage)) : checkStageFile(o.stage, o.stageFile ?? stageFilePath(o.stage));
   if (raw["hotel:platform"] !== "kubernetes" || userKubeconfig(env, raw)) return o;
-  if (env.CI || sharedBackend(env)) {
+  const laptop = !env.CI && !sharedBackend(env);
+  const cluster = laptop ? new LocalCluster() : undefined;
+  if (command === "preview" || command === "cancel") {
+    // A preview needs no cluster (CI previews pull requests without one); it uses the local one when it runs.
+    if (!cluster?.running()) return o;
+  } else if (!cluster) {
     throw new UsageError(
       `no kubeconfig for stage ${o.stage}: set KUBECONFIG (or kubernetes:context in Pulumi.${o.stage}.yaml). ` +
         `The local cluster is a laptop fallback only, never used when CI is set or the state backend is shared.`,
     );
-  }
-  const cluster = new LocalCluster();
-  if (!cluster.running()) {
-    if (command === "preview" || command === "cancel") return o;
+  } else if (!cluster.running()) {
     say(`no kubeconfig: starting the project's local cluster (built on first use; see docs/CLUSTER.md)`);
     await cluster.start((s) => say(`cluster: ${s}`));
   }
-  say(howToLook(cluster));
-  return { ...o, kubeconfig: cluster.kubeconfigPath };
+  say(howToLook(cluster!));
+  return { ...o, kubeconfig: cluster!.kubeconfigPath };
 }
 
 async function runCommand({ command, options, flags }: CommandLine): Promise<void> {
