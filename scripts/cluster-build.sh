@@ -54,20 +54,28 @@ if [ ! -x "$OUT/bin/kubectl" ]; then
   rm -rf "$W"
 fi
 
-# 2. etcd: its server module's etcdmain, behind a one-line main.
-if [ ! -x "$OUT/bin/etcd" ]; then
-  log "building etcd $ETCD_VERSION"
+# Builds one binary in a throwaway module that requires <module>@<version>:
+#   build_in_module <output name> <module@version> <package to build> <a Go file of the module>
+build_in_module() {
+  local name=$1 requirement=$2 pkg=$3 source=$4 W
   W=$(mktemp -d)
   (
     cd "$W"
-    printf 'module hotel.local/etcd\n\ngo 1.26\n' > go.mod
-    printf 'package main\n\nimport (\n\t"os"\n\n\t"go.etcd.io/etcd/server/v3/etcdmain"\n)\n\nfunc main() { etcdmain.Main(os.Args) }\n' > main.go
-    go get go.etcd.io/etcd/server/v3@$ETCD_VERSION >/dev/null 2>&1
-    go mod tidy >/dev/null 2>&1
-    go build -trimpath -ldflags "-s -w" -o "$OUT/bin/etcd.tmp" .
+    printf 'module hotel.local/%s\n\ngo 1.26\n' "$name" > go.mod
+    printf '%b' "$source" > main.go
+    go get "$requirement" >/dev/null 2>&1
+    go mod tidy >/dev/null 2>&1 || true
+    go build -trimpath -ldflags "-s -w" -o "$OUT/bin/$name.tmp" "$pkg"
   )
-  mv "$OUT/bin/etcd.tmp" "$OUT/bin/etcd"
+  mv "$OUT/bin/$name.tmp" "$OUT/bin/$name"
   rm -rf "$W"
+}
+
+# 2. etcd: its server module's etcdmain, behind a one-line main.
+if [ ! -x "$OUT/bin/etcd" ]; then
+  log "building etcd $ETCD_VERSION"
+  build_in_module etcd go.etcd.io/etcd/server/v3@$ETCD_VERSION . \
+    'package main\n\nimport (\n\t"os"\n\n\t"go.etcd.io/etcd/server/v3/etcdmain"\n)\n\nfunc main() { etcdmain.Main(os.Args) }\n'
 fi
 
 # 3. kwok and the stages it needs (node heartbeat, pod lifecycle, volumes).
@@ -85,17 +93,9 @@ fi
 # 4. The Prometheus operator and its CRDs.
 if [ ! -x "$OUT/bin/prometheus-operator" ]; then
   log "building prometheus-operator $OPERATOR_VERSION (cmd/operator)"
-  W=$(mktemp -d)
-  (
-    cd "$W"
-    printf 'module hotel.local/operator\n\ngo 1.26\n' > go.mod
-    printf 'package main\n\nimport _ "github.com/prometheus-operator/prometheus-operator/cmd/operator"\n' > tools.go
-    go get github.com/prometheus-operator/prometheus-operator@$OPERATOR_VERSION >/dev/null 2>&1
-    go mod tidy >/dev/null 2>&1 || true
-    go build -trimpath -ldflags "-s -w" -o "$OUT/bin/prometheus-operator.tmp" github.com/prometheus-operator/prometheus-operator/cmd/operator
-  )
-  mv "$OUT/bin/prometheus-operator.tmp" "$OUT/bin/prometheus-operator"
-  rm -rf "$W"
+  build_in_module prometheus-operator github.com/prometheus-operator/prometheus-operator@$OPERATOR_VERSION \
+    github.com/prometheus-operator/prometheus-operator/cmd/operator \
+    'package main\n\nimport _ "github.com/prometheus-operator/prometheus-operator/cmd/operator"\n'
 fi
 if [ ! -s "$OUT/crds/.done" ]; then
   src=$(module_dir github.com/prometheus-operator/prometheus-operator@$OPERATOR_VERSION)
