@@ -27,9 +27,10 @@ import {
   UpResult,
 } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
-import { NAMESPACE } from "../config/validate";
-import { PROJECT_DIR, checkStageFile, readStageFile, stageFilePath } from "../config/stages";
+import { ConfigError, NAMESPACE, validateStackConfig } from "../config/validate";
+import { PROJECT_DIR, checkStageFile, ownKeys, readStageFile, stageFilePath, stripNamespace } from "../config/stages";
 import { redactTree } from "./redact";
+import { shrinkProblems } from "./volumeGuard";
 
 export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policies");
 const PASSWORD_KEY = `${NAMESPACE}:postgresPassword`;
@@ -202,6 +203,10 @@ export async function openStage(o: EngineOptions): Promise<OpenStage> {
   const ws = await LocalWorkspace.create({ workDir: projectDir, pulumiHome: env.PULUMI_HOME, pulumiCommand, envVars: env });
   await ensureKubernetesPlugin(ws, bin, env);
   const { stack, salt } = await selectOrCreate(o.stage, ws);
+  if (o.preflight !== false && raw[`${NAMESPACE}:platform`] === "kubernetes" && !salt) {
+    const problems = shrinkProblems(await stack.exportStack(), validateStackConfig(o.stage, stripNamespace(ownKeys(raw))));
+    if (problems.length) throw new ConfigError(problems);
+  }
   const work = writeWorkConfig({ ...o, stageFile }, stateDir, salt);
   const password = passwordToSet(o, stateDir, work);
   if (password !== undefined) {

@@ -164,6 +164,19 @@ test.serial("round trip: quick win 4 in staging updates the database and replace
   t.deepEqual(snapshot(opts.renderDir!), before);
 });
 
+test.serial("volumes only grow: a smaller postgresStorage than the stack's is refused before the engine runs; a larger one applies", async (t) => {
+  const opts = freshState("staging", { renderDir: tempDir("render") });
+  await up(opts);
+  const smaller = stageVariant("staging", (c) => (c["hotel:kubernetes"] = { ...c["hotel:kubernetes"], postgresStorage: "10Gi" }));
+  const { observed, options } = observe();
+  const err = await t.throwsAsync(up({ ...opts, stageFile: smaller, ...options }), { instanceOf: ConfigError });
+  t.regex(err!.message, /hotel:kubernetes\.postgresStorage: "10Gi" is not allowed; the stack's volume is 20Gi and volumes only grow/);
+  t.deepEqual(observed.output, [], "the engine never ran");
+  const larger = stageVariant("staging", (c) => (c["hotel:kubernetes"] = { ...c["hotel:kubernetes"], postgresStorage: "30Gi" }));
+  const grown = await up({ ...opts, stageFile: larger });
+  t.is(grown.summary.resourceChanges?.update, 1);
+});
+
 const committedStageFiles = Object.fromEntries(K8S_STAGES.map((s) => [s, fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${s}.yaml`), "utf8")]));
 
 test.serial("after every engine run above, the committed stage files are byte for byte as they were (no salt, no reformatting)", (t) => {
