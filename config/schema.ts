@@ -25,6 +25,11 @@ const jobName = text(/^[a-zA-Z0-9_.:-]{1,100}$/, "a Prometheus job name (letters
 const metricName = text(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric or label name");
 const nonEmpty = text(/^\S+$/, "a non-empty string without spaces");
 const httpUrl = text(/^https?:\/\/\S+$/, "an http(s) URL");
+/** Alerts leave the cluster with their labels: https, or plain http to this machine only (tests). */
+const webhookUrl = text(
+  /^(https:\/\/\S+|http:\/\/(127(\.\d{1,3}){3}|localhost|\[::1\])(:\d+)?(\/\S*)?)$/,
+  "an https webhook URL (plain http only to a loopback address: 127.0.0.1, localhost, [::1])",
+);
 const k8sName = text(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a Kubernetes name (lower-case letters, digits, '-')");
 const port = integer(1024, 65535);
 
@@ -108,8 +113,8 @@ export const SCHEMA = {
       runbookBaseUrl: knob(httpUrl, "https://runbooks.hotel.internal/reservations"),
       // Critical alerts page the on-call engineer; warnings open a ticket.
       receivers: block({
-        critical: knob(httpUrl, "https://alerts.hotel.internal/hooks/pager"),
-        warning: knob(httpUrl, "https://alerts.hotel.internal/hooks/tickets"),
+        critical: knob(webhookUrl, "https://alerts.hotel.internal/hooks/pager"),
+        warning: knob(webhookUrl, "https://alerts.hotel.internal/hooks/tickets"),
       }),
       metrics: block({
         requestDuration: knob(metricName, "http_request_duration_seconds"),

@@ -66,6 +66,7 @@ const bad: [string, Record<string, unknown>, RegExp][] = [
   ["a monitoring label Kubernetes refuses", { kubernetes: { monitoringLabels: { release: "kube prometheus" } } }, /hotel:kubernetes\.monitoringLabels\.release: "kube prometheus" is not allowed; expected a Kubernetes label/],
   ["a job name that would break out of the PromQL label", { alerts: { metrics: { redisJob: 'redis"}[5m]))<0#' } } }, /hotel:alerts\.metrics\.redisJob: "redis\\"}\[5m\]\)\)<0#" is not allowed; expected a Prometheus job name/],
   ["a minimum request rate of 0", { alerts: { minRequestRate: 0 } }, /hotel:alerts\.minRequestRate: 0 is not allowed; expected a number of requests per second greater than 0/],
+  ["a plain-http webhook to another host", { alerts: { receivers: { critical: "http://pager.example.com/hook" } } }, /hotel:alerts\.receivers\.critical: "http:\/\/pager\.example\.com\/hook" is not allowed; expected an https webhook URL \(plain http only to a loopback address/],
   ["two equal host ports on dev", { docker: { appHostPort: 9090 } }, /hotel:docker\.prometheusHostPort: 9090 is not allowed; expected a host port different from docker\.appHostPort/],
   ["an off-peak window that ends before it starts", { cacheWarming: { offPeakWindow: "05:00-02:00" } }, /hotel:cacheWarming\.offPeakWindow: "05:00-02:00" is not allowed; expected a window of whole UTC hours "HH:00-HH:00" with start before end/],
   ["a bad slow-query threshold says off is allowed", { postgres: { logMinDurationStatement: "slow" } }, /hotel:postgres\.logMinDurationStatement: "slow" is not allowed; expected a duration with a unit, or "off"/],
@@ -107,5 +108,11 @@ test("a maxmemory written with spaces or capitals is rendered as validated (one 
 test("cron: steps, ranges and lists within range are accepted", (t) => {
   for (const schedule of ["*/15 2-4 * * 1-5", "0,30 3 1 1,6 0", "30 3 * * 7"]) {
     t.is(validateStackConfig("test", { ...minimal(), cacheWarming: { schedule } }).cacheWarming.schedule, schedule);
+  }
+});
+
+test("webhooks: https anywhere, plain http only to this machine (as tests use)", (t) => {
+  for (const url of ["https://alerts.example.com/hook", "http://127.0.0.1:9095/hook", "http://localhost:8080", "http://[::1]:9/x"]) {
+    t.is(validateStackConfig("test", { ...minimal(), alerts: { receivers: { warning: url } } }).alerts.receivers.warning, url);
   }
 });
