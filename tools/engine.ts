@@ -29,7 +29,7 @@ import {
 import { parse, stringify } from "yaml";
 import { ConfigError, NAMESPACE, validateStackConfig } from "../config/validate";
 import { PROJECT_DIR, checkStageFile, ownKeys, readStageFile, stageFilePath, stripNamespace } from "../config/stages";
-import { redactTree } from "./redact";
+import { privateRenderDir, publishRedacted } from "./renderFolder";
 import { shrinkProblems } from "./volumeGuard";
 
 export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policies");
@@ -41,7 +41,10 @@ export interface EngineOptions {
   stateDir?: string;
   /** The stage file to run (default Pulumi.<stage>.yaml). */
   stageFile?: string;
-  /** Render mode: the Kubernetes provider writes YAML here instead of applying it. */
+  /**
+   * Render mode: the Kubernetes provider writes YAML instead of applying it, into a
+   * private folder outside the repository; the redacted tree is published here.
+   */
   renderDir?: string;
   /** The PostgreSQL password; else the stack's, else one generated once. */
   password?: string;
@@ -132,8 +135,12 @@ async function selectOrCreate(stage: string, ws: LocalWorkspace): Promise<{ stac
   } catch (e) {
     if (!(e instanceof StackNotFoundError)) throw e;
   }
+  const file = stageFilePath(stage, ws.workDir);
+  const committed = fs.readFileSync(file, "utf8");
   const stack = await Stack.create(stage, ws);
-  const salt = parse(fs.readFileSync(stageFilePath(stage, ws.workDir), "utf8"))?.encryptionsalt as string | undefined;
+  const salt = parse(fs.readFileSync(file, "utf8"))?.encryptionsalt as string | undefined;
+  // Put the committed text back at once: a process killed later cannot leave the salt there.
+  fs.writeFileSync(file, committed);
   return { stack, salt };
 }
 
@@ -154,7 +161,7 @@ function writeWorkConfig(o: EngineOptions, stateDir: string, salt?: string): Wor
   if (secret) config[PASSWORD_KEY] = secret;
   if (o.renderDir) {
     const k8sKey = `${NAMESPACE}:kubernetes`;
-    config[k8sKey] = { ...(config[k8sKey] ?? {}), renderYamlToDirectory: path.resolve(o.renderDir) };
+    config[k8sKey] = { ...(config[k8sKey] ?? {}), renderYamlToDirectory: privateRenderDir(stateDir, o.stage) };
   }
   const doc: Record<string, any> = {};
   const keptSalt = previous.encryptionsalt ?? salt;
@@ -184,6 +191,8 @@ export interface OpenStage {
   cli: (args: string[], input?: string) => string;
 }
 
+const resolveStateDir = (o: EngineOptions) => path.resolve(o.stateDir ?? path.join(PROJECT_DIR, ".pulumi-state"));
+
 /** Checks the stage file, prepares the toolchain, the stack and its work config. */
 export async function openStage(o: EngineOptions): Promise<OpenStage> {
   const projectDir = o.projectDir ?? PROJECT_DIR;
@@ -195,7 +204,7 @@ export async function openStage(o: EngineOptions): Promise<OpenStage> {
         `Use 'npm run policy -- --stack ${o.stage}' (the program under mocks + the policy pack). See docs/ENGINE.md.`,
     );
   }
-  const stateDir = path.resolve(o.stateDir ?? path.join(PROJECT_DIR, ".pulumi-state"));
+  const stateDir = resolveStateDir(o);
   fs.mkdirSync(stateDir, { recursive: true });
   const bin = toolchainBin();
   const env: Record<string, string> & { PULUMI_HOME: string } = { ...engineEnv(stateDir, bin), ...(o.kubeconfig ? { KUBECONFIG: o.kubeconfig } : {}) };
@@ -239,8 +248,9 @@ export function up(o: EngineOptions, flags: RunFlags = {}): Promise<UpResult> {
     try {
       return await s.stack.up({ ...streams(s), policyPacks, ...flags });
     } finally {
-      // Render mode writes Secrets in plain text: redact whatever was written, even on failure.
-      if (o.renderDir) redactTree(o.renderDir);
+      // Render mode writes Secrets in plain text: redact whatever was written (even on
+      // failure) in the private folder, and publish only the redacted tree.
+      if (o.renderDir) publishRedacted(privateRenderDir(resolveStateDir(o), o.stage), o.renderDir);
     }
   });
 }

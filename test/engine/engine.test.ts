@@ -5,7 +5,8 @@
  * results: change summaries, step events and policy events. Kubernetes stages, in
  * render mode or preview (no cluster here).
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
+import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import test from "ava";
@@ -14,6 +15,7 @@ import { parse } from "yaml";
 import { PROJECT_DIR, readStageConfig } from "../../config/stages";
 import { ConfigError } from "../../config/validate";
 import { preview, up } from "../../tools/engine";
+import { privateRenderDir } from "../../tools/renderFolder";
 import { runStage } from "../../tools/mockRun";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
 import { changedFiles, snapshot, tempDir } from "../fixtures/files";
@@ -175,6 +177,55 @@ test.serial("volumes only grow: a smaller postgresStorage than the stack's is re
   const larger = stageVariant("staging", (c) => (c["hotel:kubernetes"] = { ...c["hotel:kubernetes"], postgresStorage: "30Gi" }));
   const grown = await up({ ...opts, stageFile: larger });
   t.is(grown.summary.resourceChanges?.update, 1);
+});
+
+/** Every file under dir (node_modules and .git left out) whose text holds the secret or its base64. */
+function filesHolding(dir: string, secret: string): string[] {
+  const b64 = Buffer.from(secret).toString("base64");
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.name === "node_modules" || e.name === ".git") continue;
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && fs.statSync(p).size < 5_000_000) {
+        const text = fs.readFileSync(p, "utf8");
+        if (text.includes(secret) || text.includes(b64)) out.push(path.relative(PROJECT_DIR, p));
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+test.serial("a render killed with SIGKILL the moment the Secret is written leaves no secret anywhere in the repository", async (t) => {
+  // Made at run time, so that no file (this one included) holds it beforehand.
+  const password = `sigkill-${randomBytes(12).toString("hex")}`;
+  const stateDir = tempDir("state");
+  const target = path.join(PROJECT_DIR, "rendered", "sigkill-test");
+  const privateDir = privateRenderDir(stateDir, "staging");
+  t.false(privateDir.startsWith(PROJECT_DIR), privateDir);
+  t.is(fs.statSync(privateDir).mode & 0o777, 0o700);
+  const child = spawn(process.execPath, ["--import", "tsx", "tools/engineCli.ts", "render", "--stack", "staging"], {
+    cwd: PROJECT_DIR,
+    env: { ...process.env, HOTEL_STATE_DIR: stateDir, HOTEL_RENDER_DIR: target, HOTEL_POSTGRES_PASSWORD: password },
+    detached: true,
+    stdio: "ignore",
+  });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+  let sawSecret = false;
+  for (const until = Date.now() + 120_000; Date.now() < until && !sawSecret; await new Promise((r) => setTimeout(r, 20))) {
+    sawSecret = fs.existsSync(privateDir) && filesHolding(privateDir, password).length > 0;
+  }
+  process.kill(-child.pid!, "SIGKILL");
+  t.is(await exited, "SIGKILL");
+  try {
+    t.true(sawSecret, "the provider wrote the Secret (in plain text) before the kill");
+    t.deepEqual(filesHolding(PROJECT_DIR, password), [], "no file under the repository holds the password");
+    t.notRegex(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.staging.yaml"), "utf8"), /encryptionsalt/, "the kill left no salt in the stage file");
+  } finally {
+    fs.rmSync(target, { recursive: true, force: true });
+  }
 });
 
 const committedStageFiles = Object.fromEntries(K8S_STAGES.map((s) => [s, fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${s}.yaml`), "utf8")]));
