@@ -17,8 +17,29 @@ export interface AlertRule {
   annotations: { summary: string; description: string; runbook_url: string; baseline_p95_seconds?: string };
 }
 
+/** A recorded series: what a dashboard, an alert and a human's query read alike. */
+export interface RecordingRule {
+  record: string;
+  expr: string;
+}
+
 export interface RuleGroups {
-  groups: { name: string; rules: AlertRule[] }[];
+  groups: { name: string; rules: (RecordingRule | AlertRule)[] }[];
+}
+
+/** The names of the recorded series (fixed: renaming a metric in config never renames them). */
+export const RECORDED = {
+  p95: "hotel_api:request_duration_seconds:p95_5m",
+  p99: "hotel_api:request_duration_seconds:p99_5m",
+  errorRatio: "hotel_api:requests:error_ratio_5m",
+  requestRate: "hotel_api:requests:rate_5m",
+  cacheMissRatio: "hotel_cache:keyspace_lookups:miss_ratio_5m",
+  firingAlerts: "hotel:alerts_firing:count",
+} as const;
+
+/** The alerting rules of rendered groups (the recording rules left out). */
+export function alertingRules(g: RuleGroups): AlertRule[] {
+  return g.groups.flatMap((x) => x.rules).filter((r): r is AlertRule => "alert" in r);
 }
 
 export const RATE_WINDOW = "5m";
@@ -27,10 +48,12 @@ export const RATE_WINDOW = "5m";
 const num = (x: number) => String(Number(x.toPrecision(12)));
 const pct = (x: number) => `${num(x * 100)} %`;
 
-export function latencyP95Expr(a: AlertsConfig): string {
+export function latencyQuantileExpr(a: AlertsConfig, q: number): string {
   const m = a.metrics;
-  return `histogram_quantile(0.95, sum by (le) (rate(${m.requestDuration}_bucket{job="${m.appJob}"}[${RATE_WINDOW}])))`;
+  return `histogram_quantile(${q}, sum by (le) (rate(${m.requestDuration}_bucket{job="${m.appJob}"}[${RATE_WINDOW}])))`;
 }
+
+export const latencyP95Expr = (a: AlertsConfig) => latencyQuantileExpr(a, 0.95);
 
 export function errorRatioExpr(a: AlertsConfig): string {
   const m = a.metrics;
@@ -57,13 +80,29 @@ export function cacheMissRatioExpr(a: AlertsConfig): string {
   return `${rate(m.cacheMisses)} / (${rate(m.cacheHits)} + ${rate(m.cacheMisses)})`;
 }
 
+/**
+ * What the roadmap checks daily, recorded once: P95 and P99 latency (buckets summed by
+ * le), the 5xx ratio, the request rate, the cache miss ratio and the firing alerts.
+ */
+export function recordingRules(a: AlertsConfig): RecordingRule[] {
+  return [
+    { record: RECORDED.p95, expr: latencyQuantileExpr(a, 0.95) },
+    { record: RECORDED.p99, expr: latencyQuantileExpr(a, 0.99) },
+    { record: RECORDED.errorRatio, expr: errorRatioExpr(a) },
+    { record: RECORDED.requestRate, expr: requestRateExpr(a) },
+    { record: RECORDED.cacheMissRatio, expr: cacheMissRatioExpr(a) },
+    { record: RECORDED.firingAlerts, expr: `count(ALERTS{alertstate="firing"}) or vector(0)` },
+  ];
+}
+
+/** The alerts read the recorded series, so an alert, a dashboard and the daily check agree. */
 export function renderAlertRules(a: AlertsConfig): RuleGroups {
   const runbook = (anchor: string) => `${a.runbookBaseUrl}#${anchor}`;
   const forDur = formatPromDuration(a.for);
   const rules: AlertRule[] = [
     {
       alert: "HotelApiP95LatencyHigh",
-      expr: `${latencyP95Expr(a)} > ${num(msToSeconds(a.p95Latency))}`,
+      expr: `${RECORDED.p95} > ${num(msToSeconds(a.p95Latency))}`,
       for: forDur,
       labels: { severity: "warning", quickwin: "alert-thresholds" },
       annotations: {
@@ -76,7 +115,7 @@ export function renderAlertRules(a: AlertsConfig): RuleGroups {
     },
     {
       alert: "HotelApiErrorRatioHigh",
-      expr: `${errorRatioExpr(a)} > ${num(a.errorRatio)} and on() ${requestRateExpr(a)} > ${num(a.minRequestRate)}`,
+      expr: `${RECORDED.errorRatio} > ${num(a.errorRatio)} and on() ${RECORDED.requestRate} > ${num(a.minRequestRate)}`,
       for: forDur,
       labels: { severity: "critical", quickwin: "alert-thresholds" },
       annotations: {
@@ -87,7 +126,7 @@ export function renderAlertRules(a: AlertsConfig): RuleGroups {
     },
     {
       alert: "HotelCacheMissRatioHigh",
-      expr: `${cacheMissRatioExpr(a)} > ${num(a.cacheMissRatio)}`,
+      expr: `${RECORDED.cacheMissRatio} > ${num(a.cacheMissRatio)}`,
       for: formatPromDuration(a.cacheMissFor),
       labels: { severity: "warning", quickwin: "alert-thresholds" },
       annotations: {
@@ -98,7 +137,9 @@ export function renderAlertRules(a: AlertsConfig): RuleGroups {
     },
     ...targetDownRules(a),
   ];
-  return { groups: [{ name: "hotel-reservation.quick-wins", rules }] };
+  // One group, recordings first: within a group rules are evaluated in order, so each
+  // alert reads the series recorded in the same evaluation.
+  return { groups: [{ name: "hotel-reservation.quick-wins", rules: [...recordingRules(a), ...rules] }] };
 }
 
 /**

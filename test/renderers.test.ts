@@ -1,6 +1,6 @@
 import test from "ava";
 import { parse } from "yaml";
-import { renderAlertRules, renderAlertRulesYaml } from "../render/alertRules";
+import { RECORDED, alertingRules, recordingRules, renderAlertRules, renderAlertRulesYaml } from "../render/alertRules";
 import { renderAlertmanagerConfig, renderAlertmanagerConfigSpec } from "../render/alertmanagerConfig";
 import { renderAppEnv } from "../render/appEnv";
 import { connectionBudget } from "../render/connectionBudget";
@@ -74,25 +74,32 @@ test("the roadmap's SQL mistakes are not emitted", (t) => {
   t.notRegex(sql, /\bmean_time\b/);
 });
 
-test("latency alert aggregates buckets by le and compares seconds", (t) => {
-  const [latency] = renderAlertRules(dev.alerts).groups[0].rules;
-  t.is(
-    latency.expr,
-    'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{job="hotel-api"}[5m]))) > 0.05',
-  );
-  t.regex(renderAlertRules(prod.alerts).groups[0].rules[0].expr, / > 0\.1$/);
+const recorded = (c: typeof dev) => Object.fromEntries(recordingRules(c.alerts).map((r) => [r.record, r.expr]));
+
+test("latency is recorded with buckets summed by le; its alert compares the recorded P95 in seconds", (t) => {
+  const [latency] = alertingRules(renderAlertRules(dev.alerts));
+  t.is(recorded(dev)[RECORDED.p95], 'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{job="hotel-api"}[5m])))');
+  t.is(recorded(dev)[RECORDED.p99], 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job="hotel-api"}[5m])))');
+  t.is(latency.expr, `${RECORDED.p95} > 0.05`);
+  t.regex(alertingRules(renderAlertRules(prod.alerts))[0].expr, / > 0\.1$/);
 });
 
-test("error alert is a 5xx ratio, cache alert uses redis_exporter's keyspace counters", (t) => {
-  const [, errors, cache] = renderAlertRules(dev.alerts).groups[0].rules;
-  t.regex(errors.expr, /^sum\(rate\(http_requests_total\{job="hotel-api",status=~"5\.\."\}\[5m\]\)\) \/ sum\(rate\(http_requests_total\{job="hotel-api"\}\[5m\]\)\) > 0\.005 and on\(\) sum\(rate\(http_requests_total\{job="hotel-api"\}\[5m\]\)\) > 0\.5$/);
-  t.regex(cache.expr, /redis_keyspace_misses_total.*\/ \(sum\(rate\(redis_keyspace_hits_total/);
-  t.regex(cache.expr, / > 0\.2$/);
+test("the error ratio is recorded as 5xx over all requests, the cache miss ratio from redis_exporter's keyspace counters; the alerts read them", (t) => {
+  const [, errors, cache] = alertingRules(renderAlertRules(dev.alerts));
+  t.is(recorded(dev)[RECORDED.errorRatio], 'sum(rate(http_requests_total{job="hotel-api",status=~"5.."}[5m])) / sum(rate(http_requests_total{job="hotel-api"}[5m]))');
+  t.is(errors.expr, `${RECORDED.errorRatio} > 0.005 and on() ${RECORDED.requestRate} > 0.5`);
+  t.regex(recorded(dev)[RECORDED.cacheMissRatio], /redis_keyspace_misses_total.*\/ \(sum\(rate\(redis_keyspace_hits_total/);
+  t.is(cache.expr, `${RECORDED.cacheMissRatio} > 0.2`);
+  t.is(recorded(dev)[RECORDED.firingAlerts], 'count(ALERTS{alertstate="firing"}) or vector(0)');
   t.notRegex(renderAlertRulesYaml(dev.alerts), /redis_cache_hits_total|http_requests_duration_seconds/);
+  // Recordings come first in the one group: each alert reads what the same evaluation recorded.
+  const order = renderAlertRules(dev.alerts).groups[0].rules.map((r) => ("record" in r ? "record" : "alert"));
+  t.is(order.lastIndexOf("record"), recordingRules(dev.alerts).length - 1);
+  t.is(order.indexOf("alert"), recordingRules(dev.alerts).length);
 });
 
 test("every alert has for, severity, summary and runbook_url", (t) => {
-  const rules = parse(renderAlertRulesYaml(dev.alerts)).groups[0].rules;
+  const rules = parse(renderAlertRulesYaml(dev.alerts)).groups[0].rules.filter((r: { alert?: string }) => r.alert);
   t.deepEqual(rules.map((r: { alert: string }) => r.alert), [
     "HotelApiP95LatencyHigh",
     "HotelApiErrorRatioHigh",
@@ -129,7 +136,7 @@ test("Alertmanager routing: critical pages, the rest opens tickets; both formats
   t.is(crd.route.repeatInterval, native.route.repeat_interval);
   t.is(crd.route.routes[0].repeatInterval, native.route.routes[0].repeat_interval);
   t.deepEqual(crd.receivers[1].webhookConfigs, [{ url: native.receivers[1].webhook_configs[0].url, sendResolved: true }]);
-  const severities = new Set(renderAlertRules(dev.alerts).groups[0].rules.map((r) => r.labels.severity));
+  const severities = new Set(alertingRules(renderAlertRules(dev.alerts)).map((r) => r.labels.severity));
   t.deepEqual([...severities].sort(), ["critical", "warning"]);
 });
 

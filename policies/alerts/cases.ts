@@ -3,7 +3,8 @@ import { K8S } from "../../test/helpers";
 import { MutationRow, merge, one } from "../../test/fixtures/policyCases";
 import { Registered } from "../../tools/mockRun";
 
-const rules = (rs: Registered[]) => one(rs, K8S.prometheusRule).inputs.spec.groups[0].rules;
+/** An alert of the PrometheusRule, by name. */
+const alert = (rs: Registered[], name: string) => one(rs, K8S.prometheusRule).inputs.spec.groups[0].rules.find((r: { alert?: string }) => r.alert === name);
 
 export const alertRows: MutationRow[] = [
   ["P95 threshold 5 ms (the baseline, not 10x it)", "alert-thresholds-sane",
@@ -13,12 +14,25 @@ export const alertRows: MutationRow[] = [
     { stage: "staging", patch: merge("hotel:alerts", { errorRatio: 0.1 }) },
     /error-ratio threshold 0\.1 is outside \(0, 0\.05\]/],
   ["error alert as an absolute rate (the roadmap's query)", "alert-error-is-ratio",
-    { stage: "staging", mutate: (rs) => (rules(rs)[1].expr = 'rate(http_requests_total{status=~"5.."}[5m]) > 0.005') },
+    { stage: "staging", mutate: (rs) => (alert(rs, "HotelApiErrorRatioHigh").expr = 'rate(http_requests_total{status=~"5.."}[5m]) > 0.005') },
     /is an absolute 5xx rate.*Divide by all requests/],
   ["latency quantile without sum by (le) (the roadmap's query)", "alert-latency-aggregates-by-le",
-    { stage: "staging", mutate: (rs) => (rules(rs)[0].expr = "histogram_quantile(0.95,rate(http_request_duration_seconds_bucket[5m])) > 0.05") },
+    { stage: "staging", mutate: (rs) => (alert(rs, "HotelApiP95LatencyHigh").expr = "histogram_quantile(0.95,rate(http_request_duration_seconds_bucket[5m])) > 0.05") },
     /one quantile per series.*sum by \(le\)/],
   ["alert without for and runbook_url", "alert-rules-complete",
-    { stage: "prod", mutate: (rs) => { delete rules(rs)[2].for; delete rules(rs)[2].annotations.runbook_url; } },
+    { stage: "prod", mutate: (rs) => { delete alert(rs, "HotelCacheMissRatioHigh").for; delete alert(rs, "HotelCacheMissRatioHigh").annotations.runbook_url; } },
     /alert HotelCacheMissRatioHigh lacks for \(a single bad scrape would page\), annotations\.runbook_url/],
 ];
+
+/** A recording that drops `sum by (le)`, read by the latency alert: caught through the alert. */
+alertRows.push([
+  "a recorded P95 without sum by (le)", "alert-latency-aggregates-by-le",
+  {
+    stage: "staging",
+    mutate: (rs) => {
+      const rules = one(rs, K8S.prometheusRule).inputs.spec.groups[0].rules;
+      rules.find((r: { record?: string }) => r.record === "hotel_api:request_duration_seconds:p95_5m").expr = "histogram_quantile(0.95, rate(http_request_duration_seconds_bucket[5m]))";
+    },
+  },
+  /one quantile per series/,
+]);

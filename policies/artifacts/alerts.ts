@@ -6,6 +6,7 @@ import { PrometheusRule } from "./types";
 
 export interface AlertRule {
   alert?: string;
+  record?: string;
   expr: string;
   for?: string;
   labels?: Record<string, string>;
@@ -13,7 +14,18 @@ export interface AlertRule {
 }
 
 type Groups = { rules?: AlertRule[] }[];
-const alertsIn = (groups: Groups | undefined): AlertRule[] => (groups ?? []).flatMap((g) => g.rules ?? []).filter((r) => r.alert);
+
+/**
+ * The alerts of rule groups, each with its expression expanded: a recorded series it
+ * reads is replaced by the recording's own expression, so the checks see what the
+ * alert really computes (a quantile without `sum by (le)` hidden in a recording too).
+ */
+function alertsIn(groups: Groups | undefined): AlertRule[] {
+  const rules = (groups ?? []).flatMap((g) => g.rules ?? []);
+  const recorded = rules.filter((r) => r.record).map((r) => [r.record!, r.expr] as const);
+  const expand = (expr: string) => recorded.reduce((e, [name, def]) => e.split(name).join(`(${def})`), expr);
+  return rules.filter((r) => r.alert).map((r) => ({ ...r, expr: expand(r.expr) }));
+}
 
 function rulesFiles(files: Files): AlertRule[] {
   return Object.entries(files)
