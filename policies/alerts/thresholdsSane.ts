@@ -27,7 +27,6 @@ export const alertThresholdsSane: ResourceValidationPolicy = {
   name: "alert-thresholds-sane",
   description: "P95 threshold at least N x the measured baseline; error-ratio threshold within (0, 5 %].",
   enforcementLevel: "mandatory",
-  configSchema: settings.configSchema,
   validateResource: onAlertRules((r, report, args) => {
     const cfg = settings.read(args);
     const t = threshold(r.expr);
@@ -37,4 +36,6 @@ export const alertThresholdsSane: ResourceValidationPolicy = {
       report(`alert ${r.alert}: error-ratio threshold ${t} is outside (0, ${cfg.maxErrorRatio}]: it is a ratio (0.005 = 0.5 %), not a percentage.`);
     }
   }),
+  // The settings it reads, with their defaults (policies/settings.ts).
+  configSchema: settings.configSchema,
 };

@@ -8,7 +8,6 @@ export const cacheTtls: ResourceValidationPolicy = {
   name: "cache-ttls",
   description: "Availability is cached at most 5 minutes; every TTL is positive.",
   enforcementLevel: "mandatory",
-  configSchema: settings.configSchema,
   validateResource: onAppSettings((env, report, args) => {
     const { maxAvailabilitySeconds: max } = settings.read(args);
     const availability = Number(env["CACHE_TTL_AVAILABILITY_SECONDS"]);
@@ -19,4 +18,6 @@ export const cacheTtls: ResourceValidationPolicy = {
       if (/^CACHE_TTL_.*_SECONDS$/.test(k) && !(Number(v) > 0)) report(`${k}=${v}: a TTL must be positive (0 or less means "never expires" or "expire now").`);
     }
   }),
+  // The settings it reads, with their defaults (policies/settings.ts).
+  configSchema: settings.configSchema,
 };

@@ -11,7 +11,6 @@ export const statefulProtected: StackValidationPolicy = {
   // from one setting (hotel:kubernetes.protectStateful), and test/program checks they agree.
   description: "In production, StatefulSets (Redis, PostgreSQL) and their Namespace are protected against deletion.",
   enforcementLevel: "mandatory",
-  configSchema: settings.configSchema,
   validateStack: (args, report) => {
     const { stages } = settings.read(args);
     for (const r of args.resources) {
@@ -21,4 +20,6 @@ export const statefulProtected: StackValidationPolicy = {
       }
     }
   },
+  // The settings it reads, with their defaults (policies/settings.ts).
+  configSchema: settings.configSchema,
 };

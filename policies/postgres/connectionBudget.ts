@@ -41,7 +41,6 @@ export const dbConnectionBudget: StackValidationPolicy = {
   name: "db-connection-budget",
   description: "Every app process's pool, added up, fits in PostgreSQL's connection limit.",
   enforcementLevel: "mandatory",
-  configSchema: settings.configSchema,
   validateStack: (args, report) => {
     const resources = args.resources;
     const server = resources.find((r) => postgresSettingsOf(r));
@@ -80,4 +79,6 @@ export const dbConnectionBudget: StackValidationPolicy = {
       );
     }
   },
+  // The settings it reads, with their defaults (policies/settings.ts).
+  configSchema: settings.configSchema,
 };

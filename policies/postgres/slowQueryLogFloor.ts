@@ -12,7 +12,6 @@ export const pgSlowQueryLogFloor: ResourceValidationPolicy = {
   name: "pg-slow-query-log-floor",
   description: "log_min_duration_statement is off or at least a floor, so the log is not flooded.",
   enforcementLevel: "mandatory",
-  configSchema: settings.configSchema,
   validateResource: onPostgresSettings((s, report, args) => {
     const v = s["log_min_duration_statement"];
     if (v === undefined || v === "-1") return;
@@ -22,4 +21,6 @@ export const pgSlowQueryLogFloor: ResourceValidationPolicy = {
       report(`log_min_duration_statement=${v} logs every statement faster than ${floorMs} ms too: at 291 req/s that floods the log. Use at least ${floorMs}ms (the roadmap's 100ms), or off.`);
     }
   }),
+  // The settings it reads, with their defaults (policies/settings.ts).
+  configSchema: settings.configSchema,
 };

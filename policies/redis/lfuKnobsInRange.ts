@@ -18,7 +18,6 @@ export const redisLfuKnobsInRange: ResourceValidationPolicy = {
   name: "redis-lfu-knobs-in-range",
   description: "LFU knobs within the ranges redis.conf documents as useful.",
   enforcementLevel: "mandatory",
-  configSchema: settings.configSchema,
   validateResource: onRedisConf((conf, report, args) => {
     const s = settings.read(args);
     const ranges: Record<keyof typeof WHY, number[]> = { "lfu-log-factor": s.logFactor, "lfu-decay-time": s.decayTimeMinutes, "maxmemory-samples": s.samples };
@@ -27,4 +26,6 @@ export const redisLfuKnobsInRange: ResourceValidationPolicy = {
       if (conf[key] !== undefined && (v < low || v > high)) report(`redis.conf ${key} ${conf[key]} is outside [${low}, ${high}]: ${WHY[key]}`);
     }
   }),
+  // The settings it reads, with their defaults (policies/settings.ts).
+  configSchema: settings.configSchema,
 };
