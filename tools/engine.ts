@@ -67,6 +67,8 @@ export interface EngineOptions {
 export interface RunFlags {
   expectNoChanges?: boolean;
   refresh?: boolean;
+  /** refresh only: forget creates a killed update left pending (recovery, docs/OPERATIONS.md). */
+  clearPendingCreates?: boolean;
 }
 
 /** A platform the engine cannot run here: the driver says so and stops. */
@@ -239,11 +241,11 @@ function withStage<T>(o: EngineOptions, op: (s: OpenStage) => Promise<T>): Promi
   return keepingStageFile(stageFilePath(o.stage, o.projectDir), async () => op(await openStage(o)));
 }
 
-export function preview(o: EngineOptions, flags: RunFlags = {}): Promise<PreviewResult> {
+export function preview(o: EngineOptions, { clearPendingCreates: _c, ...flags }: RunFlags = {}): Promise<PreviewResult> {
   return withStage(o, (s) => s.stack.preview({ ...streams(s), policyPacks, diff: true, ...flags }));
 }
 
-export function up(o: EngineOptions, flags: RunFlags = {}): Promise<UpResult> {
+export function up(o: EngineOptions, { clearPendingCreates: _c, ...flags }: RunFlags = {}): Promise<UpResult> {
   return withStage(o, async (s) => {
     try {
       return await s.stack.up({ ...streams(s), policyPacks, ...flags });
@@ -255,7 +257,7 @@ export function up(o: EngineOptions, flags: RunFlags = {}): Promise<UpResult> {
   });
 }
 
-export function refresh(o: EngineOptions, flags: Pick<RunFlags, "expectNoChanges"> = {}): Promise<RefreshResult> {
+export function refresh(o: EngineOptions, flags: Pick<RunFlags, "expectNoChanges" | "clearPendingCreates"> = {}): Promise<RefreshResult> {
   return withStage(o, (s) => s.stack.refresh({ ...streams(s), ...flags }));
 }
 

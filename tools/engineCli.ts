@@ -14,7 +14,7 @@ import { EngineOptions, EngineUnavailable, RunFlags, cancel, destroy, preview, r
 
 const COMMANDS = ["preview", "up", "render", "refresh", "destroy", "cancel"] as const;
 type Command = (typeof COMMANDS)[number];
-const FLAGS: Record<string, keyof RunFlags> = { "--expect-no-changes": "expectNoChanges", "--refresh": "refresh" };
+const FLAGS: Record<string, keyof RunFlags> = { "--expect-no-changes": "expectNoChanges", "--refresh": "refresh", "--clear-pending-creates": "clearPendingCreates" };
 
 export interface CommandLine {
   command: Command;
