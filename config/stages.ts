@@ -52,12 +52,11 @@ export function namespaceProblems(keys: string[]): string[] {
  * Reads and validates a stage file exactly as the program will: the same ConfigError,
  * raised before the engine starts or any resource is registered.
  */
-export function checkStageFile(stage: string, file = stageFilePath(stage)): RawConfig {
+export function checkStageFile(stage: string, file = stageFilePath(stage)): { raw: RawConfig; config: StackConfig } {
   const raw = readStageFile(file);
   const problems = namespaceProblems(Object.keys(raw));
   if (problems.length) throw new ConfigError(problems);
-  validateStackConfig(stage, stripNamespace(ownKeys(raw)));
-  return raw;
+  return { raw, config: validateStackConfig(stage, stripNamespace(ownKeys(raw))) };
 }
 
 /** Only the stack's own `hotel:*` keys (providers' keys are theirs to check). */

@@ -27,8 +27,9 @@ import {
   UpResult,
 } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
-import { ConfigError, NAMESPACE, validateStackConfig } from "../config/validate";
-import { PROJECT_DIR, checkStageFile, ownKeys, readStageFile, stageFilePath, stripNamespace } from "../config/stages";
+import { ConfigError, NAMESPACE } from "../config/validate";
+import { StackConfig } from "../config/types";
+import { PROJECT_DIR, RawConfig, checkStageFile, readStageFile, stageFilePath } from "../config/stages";
 import { privateRenderDir, publishRedacted } from "./renderFolder";
 import { shrinkProblems } from "./volumeGuard";
 
@@ -64,10 +65,16 @@ export interface EngineOptions {
   preflight?: boolean;
 }
 
+/** Flags of preview and up. */
 export interface RunFlags {
   expectNoChanges?: boolean;
   refresh?: boolean;
-  /** refresh only: forget creates a killed update left pending (recovery, docs/OPERATIONS.md). */
+}
+
+/** Flags of refresh. */
+export interface RefreshFlags {
+  expectNoChanges?: boolean;
+  /** Forget the creates a killed update left pending (recovery, docs/ENGINE.md). */
   clearPendingCreates?: boolean;
 }
 
@@ -195,11 +202,20 @@ export interface OpenStage {
 
 const resolveStateDir = (o: EngineOptions) => path.resolve(o.stateDir ?? path.join(PROJECT_DIR, ".pulumi-state"));
 
+/**
+ * The stage file an operation runs: read, and (unless preflight is off) validated as
+ * the program will validate it. The command line reads it the same way.
+ */
+export function readStage(o: EngineOptions): { raw: RawConfig; config?: StackConfig } {
+  const file = o.stageFile ?? stageFilePath(o.stage, o.projectDir);
+  return o.preflight === false ? { raw: readStageFile(file) } : checkStageFile(o.stage, file);
+}
+
 /** Checks the stage file, prepares the toolchain, the stack and its work config. */
 export async function openStage(o: EngineOptions): Promise<OpenStage> {
   const projectDir = o.projectDir ?? PROJECT_DIR;
   const stageFile = o.stageFile ?? stageFilePath(o.stage, projectDir);
-  const raw = o.preflight === false ? readStageFile(stageFile) : checkStageFile(o.stage, stageFile);
+  const { raw, config } = readStage({ ...o, stageFile });
   if (raw[`${NAMESPACE}:platform`] === "docker") {
     throw new EngineUnavailable(
       `stage ${o.stage} runs on Docker: its providers (docker, postgresql) and a Docker daemon are not part of this toolchain yet. ` +
@@ -214,8 +230,8 @@ export async function openStage(o: EngineOptions): Promise<OpenStage> {
   const ws = await LocalWorkspace.create({ workDir: projectDir, pulumiHome: env.PULUMI_HOME, pulumiCommand, envVars: env });
   await ensureKubernetesPlugin(ws, bin, env);
   const { stack, salt } = await selectOrCreate(o.stage, ws);
-  if (o.preflight !== false && raw[`${NAMESPACE}:platform`] === "kubernetes" && !salt) {
-    const problems = shrinkProblems(await stack.exportStack(), validateStackConfig(o.stage, stripNamespace(ownKeys(raw))));
+  if (config?.platform === "kubernetes" && !salt) {
+    const problems = shrinkProblems(await stack.exportStack(), config);
     if (problems.length) throw new ConfigError(problems);
   }
   const work = writeWorkConfig({ ...o, stageFile }, stateDir, salt);
@@ -241,11 +257,11 @@ function withStage<T>(o: EngineOptions, op: (s: OpenStage) => Promise<T>): Promi
   return keepingStageFile(stageFilePath(o.stage, o.projectDir), async () => op(await openStage(o)));
 }
 
-export function preview(o: EngineOptions, { clearPendingCreates: _c, ...flags }: RunFlags = {}): Promise<PreviewResult> {
+export function preview(o: EngineOptions, flags: RunFlags = {}): Promise<PreviewResult> {
   return withStage(o, (s) => s.stack.preview({ ...streams(s), policyPacks, diff: true, ...flags }));
 }
 
-export function up(o: EngineOptions, { clearPendingCreates: _c, ...flags }: RunFlags = {}): Promise<UpResult> {
+export function up(o: EngineOptions, flags: RunFlags = {}): Promise<UpResult> {
   return withStage(o, async (s) => {
     try {
       return await s.stack.up({ ...streams(s), policyPacks, ...flags });
@@ -257,7 +273,7 @@ export function up(o: EngineOptions, { clearPendingCreates: _c, ...flags }: RunF
   });
 }
 
-export function refresh(o: EngineOptions, flags: Pick<RunFlags, "expectNoChanges" | "clearPendingCreates"> = {}): Promise<RefreshResult> {
+export function refresh(o: EngineOptions, flags: RefreshFlags = {}): Promise<RefreshResult> {
   return withStage(o, (s) => s.stack.refresh({ ...streams(s), ...flags }));
 }
 

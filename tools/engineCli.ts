@@ -6,20 +6,21 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_DIR, checkStageFile, readStageFile, stageFilePath } from "../config/stages";
+import { PROJECT_DIR } from "../config/stages";
 import { ConfigError } from "../config/validate";
 import { CommandError } from "@pulumi/pulumi/automation";
 import { LocalCluster, howToLook } from "./cluster";
-import { EngineOptions, EngineUnavailable, RunFlags, cancel, destroy, preview, refresh, up } from "./engine";
+import { EngineOptions, EngineUnavailable, RefreshFlags, RunFlags, cancel, destroy, preview, readStage, refresh, up } from "./engine";
 
 const COMMANDS = ["preview", "up", "render", "refresh", "destroy", "cancel"] as const;
 type Command = (typeof COMMANDS)[number];
-const FLAGS: Record<string, keyof RunFlags> = { "--expect-no-changes": "expectNoChanges", "--refresh": "refresh", "--clear-pending-creates": "clearPendingCreates" };
+type Flags = RunFlags & RefreshFlags;
+const FLAGS: Record<string, keyof Flags> = { "--expect-no-changes": "expectNoChanges", "--refresh": "refresh", "--clear-pending-creates": "clearPendingCreates" };
 
 export interface CommandLine {
   command: Command;
   options: EngineOptions;
-  flags: RunFlags;
+  flags: Flags;
 }
 
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env): CommandLine {
@@ -28,7 +29,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     throw new UsageError(`unknown command ${JSON.stringify(command)}; commands: ${COMMANDS.join(", ")}`);
   }
   let stage = env.PULUMI_STACK ?? "staging";
-  const flags: RunFlags = {};
+  const flags: Flags = {};
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     if (arg === "--stack" || arg === "-s") stage = rest[++i];
@@ -68,32 +69,34 @@ const sharedBackend = (env: NodeJS.ProcessEnv) => [env.HOTEL_BACKEND_URL, env.PU
 export async function chooseCluster(command: Command, o: EngineOptions, env: NodeJS.ProcessEnv = process.env, say = (s: string) => console.error(s)): Promise<EngineOptions> {
   if (command === "render" || o.renderDir || o.kubeconfig || o.projectDir) return o;
   // A bad stage file is reported as such (exit 2), before any question of clusters.
-  const raw = o.preflight === false ? readStageFile(o.stageFile ?? stageFilePath(o.stage)) : checkStageFile(o.stage, o.stageFile ?? stageFilePath(o.stage));
+  const { raw } = readStage(o);
   if (raw["hotel:platform"] !== "kubernetes" || userKubeconfig(env, raw)) return o;
-  const laptop = !env.CI && !sharedBackend(env);
-  const cluster = laptop ? new LocalCluster() : undefined;
-  if (command === "preview" || command === "cancel") {
-    // A preview needs no cluster (CI previews pull requests without one); it uses the local one when it runs.
-    if (!cluster?.running()) return o;
-  } else if (!cluster) {
+  const previewing = command === "preview" || command === "cancel";
+  if (env.CI || sharedBackend(env)) {
+    // A preview needs no cluster (CI previews pull requests without one).
+    if (previewing) return o;
     throw new UsageError(
       `no kubeconfig for stage ${o.stage}: set KUBECONFIG (or kubernetes:context in Pulumi.${o.stage}.yaml). ` +
         `The local cluster is a laptop fallback only, never used when CI is set or the state backend is shared.`,
     );
-  } else if (!cluster.running()) {
+  }
+  const cluster = new LocalCluster();
+  if (!cluster.running()) {
+    // A preview uses the local cluster when it runs, and does not start it.
+    if (previewing) return o;
     say(`no kubeconfig: starting the project's local cluster (built on first use; see docs/CLUSTER.md)`);
     await cluster.start((s) => say(`cluster: ${s}`));
   }
-  say(howToLook(cluster!));
-  return { ...o, kubeconfig: cluster!.kubeconfigPath };
+  say(howToLook(cluster));
+  return { ...o, kubeconfig: cluster.kubeconfigPath };
 }
 
 async function runCommand({ command, options, flags }: CommandLine): Promise<void> {
   const target = await chooseCluster(command, options);
   const o = { ...target, onOutput: (t: string) => process.stdout.write(t), onError: (t: string) => process.stderr.write(t) };
-  if (command === "preview") await preview(o, flags);
-  else if (command === "up" || command === "render") await up(o, flags);
-  else if (command === "refresh") await refresh(o, flags);
+  if (command === "preview") await preview(o, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });
+  else if (command === "up" || command === "render") await up(o, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });
+  else if (command === "refresh") await refresh(o, { expectNoChanges: flags.expectNoChanges, clearPendingCreates: flags.clearPendingCreates });
   else if (command === "destroy") await destroy(o);
   else await cancel(o);
 }

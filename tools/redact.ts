@@ -4,8 +4,8 @@
  * rendered tree can be committed.
  */
 import * as fs from "fs";
-import * as path from "path";
 import { parseAllDocuments, stringify } from "yaml";
+import { filesUnder } from "./filesUnder";
 
 export const REDACTED_KEYS = "hotel-reservation/redacted-keys";
 
@@ -34,14 +34,9 @@ export function redactSecrets(text: string): string {
   return changed ? docs.map((d) => stringify(d)).join("---\n") : text;
 }
 
-function walk(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
-}
-
 /** Redacts every Secret manifest under a render directory, in place. */
 export function redactTree(dir: string): void {
-  for (const file of walk(dir).filter((f) => /\.ya?ml$/.test(f))) {
+  for (const file of filesUnder(dir).filter((f) => /\.ya?ml$/.test(f))) {
     const text = fs.readFileSync(file, "utf8");
     const redacted = redactSecrets(text);
     if (redacted !== text) fs.writeFileSync(file, redacted);

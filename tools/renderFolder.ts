@@ -10,6 +10,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { filesUnder } from "./filesUnder";
 import { redactTree } from "./redact";
 
 export function privateRenderDir(stateDir: string, stage: string): string {
@@ -20,10 +21,7 @@ export function privateRenderDir(stateDir: string, stage: string): string {
   return dir;
 }
 
-function files(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)).map((f) => path.join(e.name, f)) : [e.name]));
-}
+const files = (dir: string) => filesUnder(dir).map((f) => path.relative(dir, f));
 
 /** Redacts the private tree in place, then makes `target` an exact copy of it. */
 export function publishRedacted(privateDir: string, target: string): void {

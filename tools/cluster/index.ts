@@ -15,6 +15,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR } from "../../config/stages";
+import { filesUnder } from "../filesUnder";
 import { Daemon, logFile, runningPid, startDaemon, stopDaemon } from "./daemons";
 import { ensurePki, kubeconfig } from "./pki";
 
@@ -254,10 +255,7 @@ export class LocalCluster {
   }
 }
 
-function listYaml(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listYaml(path.join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [path.join(dir, e.name)] : []));
-}
+const listYaml = (dir: string) => filesUnder(dir).filter((f) => /\.ya?ml$/.test(f));
 
 function tail(file: string, lines = 15): string {
   return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n") : "(no log)";
