@@ -10,7 +10,7 @@ const stack = new HotelStack("hotel", { config, postgresPassword });
 
 export const stage = config.stage;
 export const platform = config.platform;
-export const namespace = stack.namespace;
+export const placedIn = stack.placedIn;
 export const appSettings = stack.appSettings;
 export const redisConf = stack.redisConf;
 export const reconcileSql = stack.reconcileSql;

@@ -65,7 +65,8 @@ function alertingPlacement(target: Target, c: StackConfig): AlertRulesPlacement 
 }
 
 export class HotelStack extends pulumi.ComponentResource {
-  public readonly namespace?: pulumi.Output<string>;
+  /** Where the stage runs: its namespace, or its Docker network (auto-named). */
+  public readonly placedIn: pulumi.Output<{ namespace: string } | { dockerNetwork: string }>;
   public readonly appSettings: Record<string, string>;
   public readonly redisConf: string;
   public readonly reconcileSql: string;
@@ -76,7 +77,8 @@ export class HotelStack extends pulumi.ComponentResource {
     super("hotel:index:HotelStack", name, {}, opts);
     const c = args.config;
     const target = c.platform === "kubernetes" ? kubernetesTarget(this, c) : dockerTarget(this, c.stage);
-    if (target.kind === "kubernetes") this.namespace = pulumi.output(target.namespace);
+    this.placedIn =
+      target.kind === "kubernetes" ? pulumi.output({ namespace: target.namespace }) : target.network.name.apply((dockerNetwork) => ({ dockerNetwork }));
     const placed = storePlacement(target, c);
 
     const redis = new RedisCache(SERVICES.redis.name, { ...placed.redis, redis: c.redis, image: c.images.redis, exporterImage: c.images.redisExporter }, { parent: this });
@@ -99,7 +101,7 @@ export class HotelStack extends pulumi.ComponentResource {
     this.alertRulesYaml = rules.rulesYaml;
     this.alertmanagerYaml = rules.alertmanagerYaml;
     this.registerOutputs({
-      namespace: this.namespace,
+      placedIn: this.placedIn,
       appSettings: this.appSettings,
       redisConf: this.redisConf,
       reconcileSql: this.reconcileSql,

@@ -14,6 +14,12 @@ if [ "${1:-}" = "--servers" ]; then
   [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
   command -v promtool >/dev/null || need+=(prometheus)
   command -v amtool >/dev/null || need+=(prometheus-alertmanager)
+  # The dev stage's Docker daemon and the base of its local stand-in images (docs/DOCKER.md).
+  [ -x /usr/sbin/dockerd ] || need+=(docker.io)
+  command -v debootstrap >/dev/null || need+=(debootstrap)
+  # The real exporters the alerts scrape (the end-to-end alert tests run them).
+  command -v prometheus-redis-exporter >/dev/null || need+=(prometheus-redis-exporter)
+  command -v prometheus-postgres-exporter >/dev/null || need+=(prometheus-postgres-exporter)
   if [ ${#need[@]} -gt 0 ]; then
     echo "installing ${need[*]} (Debian packages)" >&2
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -16,6 +16,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import {
+  Deployment,
   DestroyResult,
   EngineEvent,
   LocalWorkspace,
@@ -31,6 +32,7 @@ import { ConfigError, NAMESPACE } from "../config/validate";
 import { StackConfig } from "../config/types";
 import { PROJECT_DIR, RawConfig, checkStageFile, readStageFile, stageFilePath } from "../config/stages";
 import { privateRenderDir, publishRedacted } from "./renderFolder";
+import { LocalImages } from "./docker/images";
 import { shrinkProblems } from "./volumeGuard";
 
 export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policies");
@@ -56,6 +58,10 @@ export interface EngineOptions {
   onEvent?: (event: EngineEvent) => void;
   /** The cluster to apply to (KUBECONFIG for the engine); unset: the engine's usual lookup. */
   kubeconfig?: string;
+  /** The Docker daemon a Docker stage runs on (DOCKER_HOST for the engine). */
+  dockerHost?: string;
+  /** Stand-in images for a Docker stage (--local-images): they replace hotel:images and the app's image in the work config. */
+  localImages?: LocalImages;
   /** The Pulumi project (default: this one). The preview benchmark runs an empty program the same way. */
   projectDir?: string;
   /**
@@ -77,9 +83,6 @@ export interface RefreshFlags {
   /** Forget the creates a killed update left pending (recovery, docs/ENGINE.md). */
   clearPendingCreates?: boolean;
 }
-
-/** A platform the engine cannot run here: the driver says so and stops. */
-export class EngineUnavailable extends Error {}
 
 let binDir: string | undefined;
 
@@ -111,14 +114,45 @@ function cli(bin: string, env: Record<string, string>, cwd: string, args: string
   return res.stdout;
 }
 
-/** Installs the locally built Kubernetes provider into PULUMI_HOME (no download). */
-async function ensureKubernetesPlugin(ws: LocalWorkspace, bin: string, env: Record<string, string>): Promise<void> {
+let providerDir: string | undefined | null = null;
+
+/**
+ * The docker and postgresql plugins built from the offline source mirror
+ * (scripts/provider-plugins.sh, cached by version); undefined where there is no mirror,
+ * and Pulumi's normal route (automatic acquisition) applies.
+ */
+export function providerPluginsBin(): string | undefined {
+  if (providerDir !== null) return providerDir;
+  const res = spawnSync("bash", [path.join(PROJECT_DIR, "scripts", "provider-plugins.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (res.status !== 0) throw new Error(`scripts/provider-plugins.sh failed (exit ${res.status})`);
+  providerDir = res.stdout.trim().split("\n").pop() || undefined;
+  return providerDir;
+}
+
+/** The provider plugins a platform's program uses: name, version the SDK asks for, and the locally built binary. */
+function pluginsFor(platform: string | undefined, bin: string): { name: string; version: string; file: string }[] {
+  if (platform === "docker") {
+    const dir = providerPluginsBin();
+    if (!dir) return [];
+    return ["docker", "postgresql"].map((name) => ({
+      name,
+      version: require(`@pulumi/${name}/package.json`).version as string,
+      file: path.join(dir, `pulumi-resource-${name}`),
+    }));
+  }
   const version = require("@pulumi/kubernetes/package.json").pulumi.version as string;
-  // Pulumi's plugin folder layout (resource-<name>-v<version>): skips a CLI call on every run.
-  if (fs.existsSync(path.join(env.PULUMI_HOME, "plugins", `resource-kubernetes-v${version}`, "pulumi-resource-kubernetes"))) return;
-  const installed = await ws.listPlugins();
-  if (installed.some((p) => p.name === "kubernetes" && p.kind === "resource" && p.version === version)) return;
-  cli(bin, env, ws.workDir, ["plugin", "install", "resource", "kubernetes", version, "--file", path.join(bin, "plugins", "pulumi-resource-kubernetes")]);
+  return [{ name: "kubernetes", version, file: path.join(bin, "plugins", "pulumi-resource-kubernetes") }];
+}
+
+/** Installs the locally built provider plugins into PULUMI_HOME (no download). */
+async function ensurePlugins(ws: LocalWorkspace, bin: string, env: Record<string, string>, platform: string | undefined): Promise<void> {
+  for (const p of pluginsFor(platform, bin)) {
+    // Pulumi's plugin folder layout (resource-<name>-v<version>): skips a CLI call on every run.
+    if (fs.existsSync(path.join(env.PULUMI_HOME, "plugins", `resource-${p.name}-v${p.version}`, `pulumi-resource-${p.name}`))) continue;
+    const installed = await ws.listPlugins();
+    if (installed.some((i) => i.name === p.name && i.kind === "resource" && i.version === p.version)) continue;
+    cli(bin, env, ws.workDir, ["plugin", "install", "resource", p.name, p.version, "--file", p.file]);
+  }
 }
 
 /**
@@ -168,6 +202,12 @@ function writeWorkConfig(o: EngineOptions, stateDir: string, salt?: string): Wor
   const config: Record<string, any> = readStageFile(o.stageFile ?? stageFilePath(o.stage, o.projectDir));
   const secret = previous.config?.[PASSWORD_KEY];
   if (secret) config[PASSWORD_KEY] = secret;
+  if (o.localImages) {
+    const images = `${NAMESPACE}:images`;
+    const app = `${NAMESPACE}:app`;
+    config[images] = { ...(config[images] ?? {}), ...o.localImages.images };
+    config[app] = { ...(config[app] ?? {}), image: o.localImages.app };
+  }
   if (o.renderDir) {
     const k8sKey = `${NAMESPACE}:kubernetes`;
     config[k8sKey] = { ...(config[k8sKey] ?? {}), renderYamlToDirectory: privateRenderDir(stateDir, o.stage) };
@@ -216,19 +256,20 @@ export async function openStage(o: EngineOptions): Promise<OpenStage> {
   const projectDir = o.projectDir ?? PROJECT_DIR;
   const stageFile = o.stageFile ?? stageFilePath(o.stage, projectDir);
   const { raw, config } = readStage({ ...o, stageFile });
-  if (raw[`${NAMESPACE}:platform`] === "docker") {
-    throw new EngineUnavailable(
-      `stage ${o.stage} runs on Docker: its providers (docker, postgresql) and a Docker daemon are not part of this toolchain yet. ` +
-        `Use 'npm run policy -- --stack ${o.stage}' (the program under mocks + the policy pack). See docs/ENGINE.md.`,
-    );
-  }
   const stateDir = resolveStateDir(o);
   fs.mkdirSync(stateDir, { recursive: true });
   const bin = toolchainBin();
-  const env: Record<string, string> & { PULUMI_HOME: string } = { ...engineEnv(stateDir, bin), ...(o.kubeconfig ? { KUBECONFIG: o.kubeconfig } : {}) };
+  const platform = raw[`${NAMESPACE}:platform`] as string | undefined;
+  const env: Record<string, string> & { PULUMI_HOME: string } = {
+    ...engineEnv(stateDir, bin),
+    ...(o.kubeconfig ? { KUBECONFIG: o.kubeconfig } : {}),
+    ...(o.dockerHost ? { DOCKER_HOST: o.dockerHost } : {}),
+  };
+  // Without the source mirror, the docker stage's plugins come the normal way (a download).
+  if (platform === "docker" && !providerPluginsBin()) env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "false";
   const pulumiCommand = await PulumiCommand.get({ root: bin, skipVersionCheck: true });
   const ws = await LocalWorkspace.create({ workDir: projectDir, pulumiHome: env.PULUMI_HOME, pulumiCommand, envVars: env });
-  await ensureKubernetesPlugin(ws, bin, env);
+  await ensurePlugins(ws, bin, env, platform);
   const { stack, salt } = await selectOrCreate(o.stage, ws);
   if (config?.platform === "kubernetes" && !salt) {
     const problems = shrinkProblems(await stack.exportStack(), config);
@@ -279,6 +320,11 @@ export function refresh(o: EngineOptions, flags: RefreshFlags = {}): Promise<Ref
 
 export function destroy(o: EngineOptions): Promise<DestroyResult> {
   return withStage(o, (s) => s.stack.destroy({ configFile: s.configFile, onOutput: o.onOutput, onError: o.onError, color: "never" }));
+}
+
+/** The stack's state (resources, their inputs and outputs), as `pulumi stack export` gives it. */
+export function exportState(o: EngineOptions): Promise<Deployment> {
+  return withStage(o, (s) => s.stack.exportStack());
 }
 
 /** Ends an update that was killed (a stale lock); see docs/ENGINE.md. */

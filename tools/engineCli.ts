@@ -1,6 +1,6 @@
 /**
  * The engine's command line: npm run preview|up|render|refresh|destroy|cancel -- --stack <stage> [flags].
- * Parses the flags, picks the cluster (yours, or the local one), and runs the driver
+ * Parses the flags, picks the cluster (yours, or the local one) or the Docker daemon, and runs the driver
  * (tools/engine.ts), streaming the engine's output.
  */
 import * as fs from "fs";
@@ -10,7 +10,8 @@ import { PROJECT_DIR } from "../config/stages";
 import { ConfigError } from "../config/validate";
 import { CommandError } from "@pulumi/pulumi/automation";
 import { LocalCluster, howToLook } from "./cluster";
-import { EngineOptions, EngineUnavailable, RefreshFlags, RunFlags, cancel, destroy, preview, readStage, refresh, up } from "./engine";
+import { ImagesUnavailable, prepareDockerStage } from "./docker/stage";
+import { EngineOptions, RefreshFlags, RunFlags, cancel, destroy, preview, readStage, refresh, up } from "./engine";
 
 const COMMANDS = ["preview", "up", "render", "refresh", "destroy", "cancel"] as const;
 type Command = (typeof COMMANDS)[number];
@@ -21,6 +22,8 @@ export interface CommandLine {
   command: Command;
   options: EngineOptions;
   flags: Flags;
+  /** --local-images (or HOTEL_LOCAL_IMAGES=1): a Docker stage runs on the local stand-in images. */
+  localImages: boolean;
 }
 
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env): CommandLine {
@@ -30,12 +33,14 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
   }
   let stage = env.PULUMI_STACK ?? "staging";
   const flags: Flags = {};
+  let localImages = env.HOTEL_LOCAL_IMAGES === "1" || env.HOTEL_LOCAL_IMAGES === "true";
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     if (arg === "--stack" || arg === "-s") stage = rest[++i];
     else if (arg.startsWith("--stack=")) stage = arg.slice("--stack=".length);
     else if (arg in FLAGS) flags[FLAGS[arg]] = true;
-    else throw new UsageError(`unknown flag ${arg}; flags: --stack <stage>, ${Object.keys(FLAGS).join(", ")}`);
+    else if (arg === "--local-images") localImages = true;
+    else throw new UsageError(`unknown flag ${arg}; flags: --stack <stage>, --local-images, ${Object.keys(FLAGS).join(", ")}`);
   }
   const options: EngineOptions = {
     stage,
@@ -48,7 +53,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     // render writes YAML (by default into the committed tree); HOTEL_RENDER_DIR also previews a render-mode state.
     renderDir: command === "render" ? env.HOTEL_RENDER_DIR ?? path.join(PROJECT_DIR, "rendered", stage, "manifests") : env.HOTEL_RENDER_DIR,
   };
-  return { command: command as Command, options, flags };
+  return { command: command as Command, options, flags, localImages };
 }
 
 export class UsageError extends Error {}
@@ -91,8 +96,24 @@ export async function chooseCluster(command: Command, o: EngineOptions, env: Nod
   return { ...o, kubeconfig: cluster.kubeconfigPath };
 }
 
-async function runCommand({ command, options, flags }: CommandLine): Promise<void> {
-  const target = await chooseCluster(command, options);
+/**
+ * A Docker stage runs on a daemon that answers (started on demand, see docs/DOCKER.md),
+ * with the stage's images or, when asked, the local stand-ins.
+ */
+export async function chooseDocker(command: Command, o: EngineOptions, localImages: boolean, say = (s: string) => console.error(s)): Promise<EngineOptions> {
+  if (o.projectDir) return o;
+  const { config } = readStage(o);
+  if (config?.platform !== "docker") {
+    if (localImages) throw new UsageError(`--local-images applies to Docker stages only; stage ${o.stage} runs on ${config?.platform}`);
+    return o;
+  }
+  // Only an up pulls images; preview, refresh and destroy never do.
+  const docker = await prepareDockerStage(config, { localImages, checkImages: command === "up", say });
+  return { ...o, dockerHost: docker.host, localImages: docker.localImages };
+}
+
+async function runCommand({ command, options, flags, localImages }: CommandLine): Promise<void> {
+  const target = await chooseCluster(command, await chooseDocker(command, options, localImages));
   const o = { ...target, onOutput: (t: string) => process.stdout.write(t), onError: (t: string) => process.stderr.write(t) };
   if (command === "preview") await preview(o, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });
   else if (command === "up" || command === "render") await up(o, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });
@@ -101,10 +122,10 @@ async function runCommand({ command, options, flags }: CommandLine): Promise<voi
   else await cancel(o);
 }
 
-/** Exit codes: 1 the engine failed (its output says why), 2 bad config or usage, 3 platform unavailable. */
+/** Exit codes: 1 the engine failed (its output says why), 2 bad config or usage, 3 images unavailable (see --local-images). */
 export function exitCodeOf(e: unknown): number {
   if (e instanceof ConfigError || e instanceof UsageError) return 2;
-  if (e instanceof EngineUnavailable) return 3;
+  if (e instanceof ImagesUnavailable) return 3;
   return 1;
 }
 

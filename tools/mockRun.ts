@@ -132,6 +132,8 @@ export async function runStage(stage: string, opts: RunOptions = {}): Promise<St
         if (args.type.startsWith("kubernetes:") && state.metadata && !state.metadata.name) {
           state.metadata = { ...state.metadata, name: opts.preview ? UNKNOWN_OUTPUT : args.name };
         }
+        // Docker auto-naming happens at check time (known in a preview too).
+        if (args.type.startsWith("docker:") && !state.name) state.name = `${args.name}-mock`;
         resources.push({
           type: args.type,
           name: args.name,

@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { RULES_PATH } from "../../render/prometheusConfig";
 import { SERVICES } from "../../render/services";
-import { DockerTarget, image, onNetwork } from "../docker/containers";
+import { DockerTarget, ONE_AT_A_TIME, image, labels, onNetwork } from "../docker/containers";
 
 interface Args {
   target: DockerTarget;
@@ -20,8 +20,11 @@ export function alertingOnDocker(parent: pulumi.Resource, name: string, args: Ar
       image: image(`${name}-alertmanager-image`, args.alertmanagerImage, parent).imageId,
       uploads: [{ file: "/etc/alertmanager/alertmanager.yml", content: r.alertmanagerYaml }],
       networksAdvanced: onNetwork(args.target, SERVICES.alertmanager.name),
+      labels: labels(args.target),
       restart: "unless-stopped",
       memory: 256,
+      // No swap (as on Kubernetes); Docker would otherwise add twice the memory.
+      memorySwap: 256,
     },
     { parent },
   );
@@ -35,9 +38,12 @@ export function alertingOnDocker(parent: pulumi.Resource, name: string, args: Ar
       ],
       ports: [{ internal: SERVICES.prometheus.port, external: args.hostPort, ip: "127.0.0.1" }],
       networksAdvanced: onNetwork(args.target, SERVICES.prometheus.name),
+      labels: labels(args.target),
       restart: "unless-stopped",
       memory: 512,
+      // No swap (as on Kubernetes); Docker would otherwise add twice the memory.
+      memorySwap: 512,
     },
-    { parent },
+    { parent, deleteBeforeReplace: ONE_AT_A_TIME },
   );
 }

@@ -2,7 +2,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { CacheWarmingConfig } from "../../config/types";
-import { DockerTarget, image, onNetwork } from "../docker/containers";
+import { DockerTarget, image, labels, onNetwork } from "../docker/containers";
 import { OFF_PEAK_WINDOW_KEY, WARMER_COMMAND, offPeakWindowText } from "../../render/warming";
 
 interface Args {
@@ -19,8 +19,8 @@ export function warmerOnDocker(parent: pulumi.Resource, name: string, args: Args
       image: image(`${name}-image`, args.image, parent).imageId,
       command: [...WARMER_COMMAND, "--schedule", args.warming.schedule],
       envs: args.env,
-      labels: [{ label: OFF_PEAK_WINDOW_KEY, value: offPeakWindowText(args.warming) }],
       networksAdvanced: onNetwork(args.target, name),
+      labels: labels(args.target, { [OFF_PEAK_WINDOW_KEY]: offPeakWindowText(args.warming) }),
       restart: "unless-stopped",
     },
     { parent },

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 export interface DockerTarget {
   kind: "docker";
   network: docker.Network;
+  stage: string;
 }
 
 export function image(name: string, ref: string, parent: pulumi.Resource): docker.RemoteImage {
@@ -25,7 +26,26 @@ export function envWithSecret(env: Record<string, string>, key: string, secret: 
   return pulumi.output(secret).apply((value) => envList({ ...env, [key]: value }));
 }
 
-/** The Docker target of a stage: its private network. */
+/**
+ * The Docker target of a stage: its private network, auto-named (hotel-<suffix>) so two
+ * stacks of one stage on one daemon (a laptop's dev and the tests' copy) never share
+ * one; containers find each other by their aliases on it.
+ */
 export function dockerTarget(parent: pulumi.Resource, stage: string): DockerTarget {
-  return { kind: "docker", network: new docker.Network("hotel", { name: `hotel-${stage}`, internal: false }, { parent }) };
+  return { kind: "docker", stage, network: new docker.Network("hotel", { labels: [{ label: STAGE_LABEL, value: stage }] }, { parent }) };
 }
+
+/**
+ * A container that publishes a host port or owns a data volume is replaced by deleting
+ * it first: a new one beside it could not bind the port, and two PostgreSQL servers must
+ * never share a data directory. (The others are replaced the default way, new first.)
+ */
+export const ONE_AT_A_TIME = true;
+
+/** The stage label, plus any of the container's own. */
+export function labels(t: DockerTarget, own: Record<string, string> = {}): docker.types.input.ContainerLabel[] {
+  return Object.entries({ [STAGE_LABEL]: t.stage, ...own }).map(([label, value]) => ({ label, value }));
+}
+
+/** Every Docker object of the stack carries its stage, for `docker ps --filter label=...`. */
+export const STAGE_LABEL = "org.hotel-stack.stage";

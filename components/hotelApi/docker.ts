@@ -1,7 +1,7 @@
 /** The app on Docker: one container with the settings and connection as environment. */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { DockerTarget, envList, image, onNetwork } from "../docker/containers";
+import { DockerTarget, ONE_AT_A_TIME, envList, image, labels, onNetwork } from "../docker/containers";
 import { Connection, connectionEnv } from "./env";
 
 interface Args {
@@ -29,9 +29,10 @@ export function apiOnDocker(parent: pulumi.Resource, name: string, args: Args): 
       envs: dockerAppEnv(args.settings, args.connection, args.password),
       ports: [{ internal: args.port, external: args.hostPort, ip: "127.0.0.1" }],
       networksAdvanced: onNetwork(args.target, name),
+      labels: labels(args.target),
       restart: "unless-stopped",
     },
-    { parent },
+    { parent, deleteBeforeReplace: ONE_AT_A_TIME },
   );
   return pulumi.output(name);
 }

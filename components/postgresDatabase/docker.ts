@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PostgresConfig } from "../../config/types";
 import { checksum } from "../../render/checksum";
 import { POSTGRES_PORT, postgresArgs } from "../../render/postgresSettings";
-import { DockerTarget, envWithSecret, image, onNetwork } from "../docker/containers";
+import { DockerTarget, ONE_AT_A_TIME, envWithSecret, image, labels, onNetwork } from "../docker/containers";
 import { MIGRATIONS_DIR, RECONCILE_APP_NAME, psqlCommand } from "./reconcile";
 
 interface Args {
@@ -23,6 +23,9 @@ interface Args {
 
 function server(name: string, args: Args, img: docker.RemoteImage, parent: pulumi.Resource): docker.Container {
   const pg = args.postgres;
+  // A volume of its own (auto-named): the data outlives a replaced container (a flag
+  // change restarts PostgreSQL by replacing it) and goes with `destroy`, as dev's should.
+  const data = new docker.Volume(`${name}-data`, { labels: labels(args.target) }, { parent });
   return new docker.Container(
     name,
     {
@@ -30,14 +33,15 @@ function server(name: string, args: Args, img: docker.RemoteImage, parent: pulum
       command: ["postgres", ...postgresArgs(pg)],
       envs: envWithSecret({ POSTGRES_USER: pg.user, POSTGRES_DB: pg.database }, "POSTGRES_PASSWORD", args.password),
       ports: [{ internal: POSTGRES_PORT, external: args.hostPort, ip: "127.0.0.1" }],
-      volumes: [{ volumeName: `${name}-data`, containerPath: "/var/lib/postgresql/data" }],
+      volumes: [{ volumeName: data.name, containerPath: "/var/lib/postgresql/data" }],
       healthcheck: { tests: ["CMD-SHELL", `pg_isready -U ${pg.user} -d ${pg.database}`], interval: "2s", timeout: "2s", retries: 30 },
       wait: true,
       waitTimeout: 120,
       networksAdvanced: onNetwork(args.target, name),
+      labels: labels(args.target),
       restart: "unless-stopped",
     },
-    { parent },
+    { parent, deleteBeforeReplace: ONE_AT_A_TIME },
   );
 }
 
@@ -51,7 +55,10 @@ export function postgresOnDocker(parent: pulumi.Resource, name: string, args: Ar
     { parent, dependsOn: [db] },
   );
   if (pg.pgStatStatements) {
-    new postgresql.Extension(`${name}-pg-stat-statements`, { name: "pg_stat_statements", database: pg.database }, { parent, provider });
+    // CREATE EXTENSION IF NOT EXISTS: one a DBA made first is adopted. The provider cannot
+    // tell it from the stack's own at delete, so a rollback never drops it (on Kubernetes
+    // the reconcile script marks its own and drops only that one).
+    new postgresql.Extension(`${name}-pg-stat-statements`, { name: "pg_stat_statements", database: pg.database }, { parent, provider, retainOnDelete: true });
   }
   new docker.Container(
     `${name}-reconcile-${checksum(sql)}`,
@@ -61,6 +68,7 @@ export function postgresOnDocker(parent: pulumi.Resource, name: string, args: Ar
       uploads: [{ file: `${MIGRATIONS_DIR}/reconcile.sql`, content: sql }],
       envs: envWithSecret({ PGHOST: name, PGUSER: pg.user, PGDATABASE: pg.database, PGAPPNAME: RECONCILE_APP_NAME }, "PGPASSWORD", args.password),
       networksAdvanced: onNetwork(args.target, `${name}-reconcile`),
+      labels: labels(args.target),
       // Wait for psql to finish: a failed reconcile fails the update.
       attach: true,
       logs: true,
@@ -75,6 +83,7 @@ export function postgresOnDocker(parent: pulumi.Resource, name: string, args: Ar
       image: image(`${name}-exporter-image`, args.exporterImage, parent).imageId,
       envs: envWithSecret({ DATA_SOURCE_URI: `${name}:${POSTGRES_PORT}/${pg.database}?sslmode=disable`, DATA_SOURCE_USER: pg.user }, "DATA_SOURCE_PASS", args.password),
       networksAdvanced: onNetwork(args.target, `${name}-exporter`),
+      labels: labels(args.target),
       restart: "unless-stopped",
     },
     { parent, dependsOn: [db] },

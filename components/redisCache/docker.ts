@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { RedisConfig } from "../../config/types";
 import { REDIS_CONF_DIR, REDIS_PORT, redisContainerMemory } from "../../render/redisConf";
-import { DockerTarget, envList, image, onNetwork } from "../docker/containers";
+import { DockerTarget, envList, image, labels, onNetwork } from "../docker/containers";
 
 interface Args {
   target: DockerTarget;
@@ -21,9 +21,12 @@ export function redisOnDocker(parent: pulumi.Resource, name: string, args: Args,
       command: ["redis-server", `${REDIS_CONF_DIR}/redis.conf`],
       uploads: [{ file: `${REDIS_CONF_DIR}/redis.conf`, content: conf }],
       networksAdvanced: onNetwork(t, name),
+      labels: labels(t),
       restart: "unless-stopped",
       // maxmemory with headroom, as on Kubernetes (MB).
       memory: redisContainerMemory(args.redis).limitMi,
+      // No swap (as on Kubernetes); Docker would otherwise add twice the memory.
+      memorySwap: redisContainerMemory(args.redis).limitMi,
     },
     { parent },
   );
@@ -33,6 +36,7 @@ export function redisOnDocker(parent: pulumi.Resource, name: string, args: Args,
       image: image(`${name}-exporter-image`, args.exporterImage, parent).imageId,
       envs: envList({ REDIS_ADDR: `redis://${name}:${REDIS_PORT}` }),
       networksAdvanced: onNetwork(t, `${name}-exporter`),
+      labels: labels(t),
       restart: "unless-stopped",
     },
     { parent, dependsOn: [server] },

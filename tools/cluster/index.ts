@@ -16,7 +16,7 @@ import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR } from "../../config/stages";
 import { filesUnder } from "../filesUnder";
-import { Daemon, logFile, runningPid, startDaemon, stopDaemon } from "./daemons";
+import { Daemon, logFile, runningPid, startDaemon, stopDaemon } from "../daemons";
 import { ensurePki, kubeconfig } from "./pki";
 
 export interface ClusterPorts {
