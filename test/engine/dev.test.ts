@@ -4,11 +4,14 @@
  * is the stand-in test fixture). What is checked is read back from the running
  * containers (docker exec, or ports published on 127.0.0.1), not from the program.
  */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as net from "net";
+import * as path from "path";
 import test from "ava";
 import { Client } from "pg";
 import { parse } from "yaml";
-import { checkStageFile } from "../../config/stages";
+import { PROJECT_DIR, checkStageFile } from "../../config/stages";
 import { DockerCli, LocalImages, ensureLocalImages } from "../../tools/docker/images";
 import { EngineOptions, destroy, exportState, preview, refresh, up } from "../../tools/engine";
 import { runStage } from "../../tools/mockRun";
@@ -17,6 +20,7 @@ import { StackObjects, containerOf, eventually, exec, getJson, stackObjects, tes
 import { checksum } from "../../render/checksum";
 import { renderReconcileSql } from "../../render/indexDdl";
 import { seedRowsSql } from "../fixtures/pgWorkload";
+import { tempDir } from "../fixtures/files";
 import { freePort } from "../fixtures/servers";
 
 const PASSWORD = "dev-live-test-password";
@@ -58,6 +62,19 @@ async function db<T>(f: (c: Client) => Promise<T>): Promise<T> {
 const validIndexes = () =>
   db(async (c) => (await c.query("SELECT indexrelid::regclass::text AS name FROM pg_index WHERE indisvalid AND indexrelid::regclass::text LIKE 'idx_%' ORDER BY 1")).rows.map((r) => r.name));
 const hasExtension = () => db(async (c) => (await c.query("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'")).rowCount === 1);
+
+test.serial("dev: up with images that cannot be pulled and no --local-images: exit 3 naming the switch and each image's key, nothing created", (t) => {
+  const state = tempDir("state");
+  const res = spawnSync(process.execPath, ["--import", "tsx", "tools/engineCli.ts", "up", "--stack", "dev"], {
+    cwd: PROJECT_DIR,
+    encoding: "utf8",
+    env: { ...process.env, DOCKER_HOST: d.host, HOTEL_STATE_DIR: state, HOTEL_STAGE_FILE: stageFile, HOTEL_LOCAL_IMAGES: "" },
+  });
+  t.is(res.status, 3, res.stderr);
+  t.regex(res.stderr, /hotel:app\.image = ghcr\.io\/hotel-reservation\/api:1\.8\.2: not on the daemon and cannot be pulled/);
+  t.regex(res.stderr, /run with --local-images \(or HOTEL_LOCAL_IMAGES=1\)/);
+  t.false(fs.existsSync(path.join(state, ".pulumi", "stacks")), "no stack was created");
+});
 
 test.serial("dev: up creates every resource; Redis, PostgreSQL, Prometheus, Alertmanager and the app run the stage's settings", async (t) => {
   const result = await up(stack);

@@ -154,6 +154,11 @@ function build(d: DockerCli, ref: string, context: string, buildArgs: Record<str
   const args = Object.entries(buildArgs).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
   d.must(["build", "-q", "--label", `${VERSION_LABEL}=${version}`, "-t", ref, ...args, context]);
   log(`built ${ref} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  // The stand-in this one supersedes (an older package version or fixture) goes; an image a container still uses stays.
+  const [repo, tag] = ref.split(":");
+  for (const old of d.run(["image", "ls", repo, "--format", "{{.Tag}}"]).stdout.split("\n").filter((t) => t && t !== tag)) {
+    d.run(["image", "rm", `${repo}:${old}`]);
+  }
 }
 
 /**
