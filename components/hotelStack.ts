@@ -55,7 +55,7 @@ function warmerPlacement(target: Target, api: HotelApi, db: PostgresDatabase, co
 function alertingPlacement(target: Target, c: StackConfig): AlertRulesPlacement {
   if (target.kind === "kubernetes") return { target };
   const at = (s: { name: string; port: number }) => `${s.name}:${s.port}`;
-  const prometheusConfig = renderPrometheusConfig(c.alerts.metrics, {
+  const prometheusConfig = renderPrometheusConfig(c.alerts, {
     app: `${SERVICES.app.name}:${c.app.port}`,
     redisExporter: at(SERVICES.redisExporter),
     postgresExporter: at(SERVICES.postgresExporter),

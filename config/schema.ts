@@ -98,8 +98,13 @@ export const SCHEMA = {
       p95Latency: knob(duration(1, 10_000), "100ms"),
       errorRatio: knob(ratio(1, false), 0.01),
       cacheMissRatio: knob(ratio(1, false), 0.3),
-      for: knob(duration(30_000, 3_600_000), "5m"),
-      cacheMissFor: knob(duration(30_000, 3_600_000), "15m"),
+      for: knob(duration(1_000, 3_600_000), "5m"),
+      cacheMissFor: knob(duration(1_000, 3_600_000), "15m"),
+      // The window of every rate() in the recorded series (and so in the alerts), and how
+      // often Prometheus scrapes and evaluates. Short values are for tests (a rate needs
+      // at least four samples: the validation holds rateWindow >= 4 x evaluationInterval).
+      rateWindow: knob(duration(4_000, 3_600_000), "5m"),
+      evaluationInterval: knob(duration(1_000, 300_000), "15s"),
       // Measured P95 of the 25 h baseline; the policy pack keeps thresholds well above it.
       baselineP95: knob(duration(0.001, 10_000), "4.85ms"),
       // The threshold must sit on a bucket boundary, else histogram_quantile interpolates
@@ -109,9 +114,18 @@ export const SCHEMA = {
       // a handful of failed requests at night is not an outage of a 291 req/s service.
       minRequestRate: knob(positive(1_000_000, "requests per second"), 0.5),
       // A scrape target missing for this long fires its own alert (its alerts cannot fire).
-      targetDownFor: knob(duration(30_000, 3_600_000), "5m"),
+      targetDownFor: knob(duration(1_000, 3_600_000), "5m"),
       runbookBaseUrl: knob(httpUrl, "https://runbooks.hotel.internal/reservations"),
       // Critical alerts page the on-call engineer; warnings open a ticket.
+      // Alertmanager's grouping: how long it waits to batch a new group, how often it sends
+      // a changed group, how often it repeats an unchanged one (critical: the pager route).
+      routing: block({
+        groupWait: knob(duration(0, 3_600_000), "30s"),
+        criticalGroupWait: knob(duration(0, 3_600_000), "10s"),
+        groupInterval: knob(duration(1_000, 86_400_000), "5m"),
+        repeatInterval: knob(duration(60_000, 7 * 86_400_000), "4h"),
+        criticalRepeatInterval: knob(duration(60_000, 7 * 86_400_000), "1h"),
+      }),
       receivers: block({
         critical: knob(webhookUrl, "https://alerts.hotel.internal/hooks/pager"),
         warning: knob(webhookUrl, "https://alerts.hotel.internal/hooks/tickets"),

@@ -24,6 +24,7 @@ export function msToSeconds(ms: number): number {
 
 /** Prometheus duration ("5m", "90s"): whole units only, the largest that divides evenly. */
 export function formatPromDuration(ms: number): string {
+  if (ms === 0) return "0s";
   for (const unit of ["d", "h", "m", "s"]) {
     const size = DURATION_UNITS_MS[unit];
     if (ms % size === 0) return `${ms / size}${unit}`;

@@ -53,6 +53,13 @@ function crossChecks(c: StackConfig, raw: Record<string, any>, p: Problems): voi
       `expected one of alerts.latencyBuckets (${buckets.map(formatDurationMs).join(", ")}): the threshold must be a histogram bucket boundary, or histogram_quantile interpolates inside a wide bucket`,
     );
   }
+  if (c.alerts.rateWindow < 4 * c.alerts.evaluationInterval) {
+    p.add(
+      at("alerts.rateWindow"),
+      raw.alerts?.rateWindow ?? SCHEMA.alerts.knobs.rateWindow.default,
+      `expected at least 4 x alerts.evaluationInterval (${formatDurationMs(4 * c.alerts.evaluationInterval)}): rate() needs four samples in its window`,
+    );
+  }
   const seen = new Set<string>();
   c.postgres.indexes.forEach((ix, i) => {
     if (seen.has(ix.name)) p.add(at(`postgres.indexes[${i}]`), ix.name, "expected each index name once");

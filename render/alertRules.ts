@@ -24,25 +24,33 @@ export interface RecordingRule {
 }
 
 export interface RuleGroups {
-  groups: { name: string; rules: (RecordingRule | AlertRule)[] }[];
+  groups: { name: string; interval: string; rules: (RecordingRule | AlertRule)[] }[];
 }
 
-/** The names of the recorded series (fixed: renaming a metric in config never renames them). */
-export const RECORDED = {
-  p95: "hotel_api:request_duration_seconds:p95_5m",
-  p99: "hotel_api:request_duration_seconds:p99_5m",
-  errorRatio: "hotel_api:requests:error_ratio_5m",
-  requestRate: "hotel_api:requests:rate_5m",
-  cacheMissRatio: "hotel_cache:keyspace_lookups:miss_ratio_5m",
-  firingAlerts: "hotel:alerts_firing:count",
-} as const;
+/**
+ * The names of the recorded series: fixed (renaming a metric in config never renames
+ * them) but for the rate window they carry, as Prometheus' level:metric:operations
+ * convention has it (hotel:alerts.rateWindow, "5m" by default).
+ */
+export function recorded(a: Pick<AlertsConfig, "rateWindow">) {
+  const w = rateWindow(a);
+  return {
+    p95: `hotel_api:request_duration_seconds:p95_${w}`,
+    p99: `hotel_api:request_duration_seconds:p99_${w}`,
+    errorRatio: `hotel_api:requests:error_ratio_${w}`,
+    requestRate: `hotel_api:requests:rate_${w}`,
+    cacheMissRatio: `hotel_cache:keyspace_lookups:miss_ratio_${w}`,
+    firingAlerts: "hotel:alerts_firing:count",
+  } as const;
+}
 
 /** The alerting rules of rendered groups (the recording rules left out). */
 export function alertingRules(g: RuleGroups): AlertRule[] {
   return g.groups.flatMap((x) => x.rules).filter((r): r is AlertRule => "alert" in r);
 }
 
-export const RATE_WINDOW = "5m";
+/** The window of every rate() (Prometheus duration). */
+export const rateWindow = (a: Pick<AlertsConfig, "rateWindow">) => formatPromDuration(a.rateWindow);
 
 /** Trims float noise (0.05 not 0.05000000000000001) for a readable expression. */
 const num = (x: number) => String(Number(x.toPrecision(12)));
@@ -50,7 +58,7 @@ const pct = (x: number) => `${num(x * 100)} %`;
 
 export function latencyQuantileExpr(a: AlertsConfig, q: number): string {
   const m = a.metrics;
-  return `histogram_quantile(${q}, sum by (le) (rate(${m.requestDuration}_bucket{job="${m.appJob}"}[${RATE_WINDOW}])))`;
+  return `histogram_quantile(${q}, sum by (le) (rate(${m.requestDuration}_bucket{job="${m.appJob}"}[${rateWindow(a)}])))`;
 }
 
 export const latencyP95Expr = (a: AlertsConfig) => latencyQuantileExpr(a, 0.95);
@@ -59,14 +67,14 @@ export function errorRatioExpr(a: AlertsConfig): string {
   const m = a.metrics;
   const sel = `job="${m.appJob}"`;
   return (
-    `sum(rate(${m.requestsTotal}{${sel},${m.statusLabel}=~"5.."}[${RATE_WINDOW}]))` +
-    ` / sum(rate(${m.requestsTotal}{${sel}}[${RATE_WINDOW}]))`
+    `sum(rate(${m.requestsTotal}{${sel},${m.statusLabel}=~"5.."}[${rateWindow(a)}]))` +
+    ` / sum(rate(${m.requestsTotal}{${sel}}[${rateWindow(a)}]))`
   );
 }
 
 /** The app's whole request rate: the error ratio only pages above a minimum traffic. */
 export function requestRateExpr(a: AlertsConfig): string {
-  return `sum(rate(${a.metrics.requestsTotal}{job="${a.metrics.appJob}"}[${RATE_WINDOW}]))`;
+  return `sum(rate(${a.metrics.requestsTotal}{job="${a.metrics.appJob}"}[${rateWindow(a)}]))`;
 }
 
 /** A scrape job that is down or gone: `up` is 0, or there is no `up` series at all. */
@@ -76,7 +84,7 @@ export function targetDownExpr(job: string): string {
 
 export function cacheMissRatioExpr(a: AlertsConfig): string {
   const m = a.metrics;
-  const rate = (metric: string) => `sum(rate(${metric}{job="${m.redisJob}"}[${RATE_WINDOW}]))`;
+  const rate = (metric: string) => `sum(rate(${metric}{job="${m.redisJob}"}[${rateWindow(a)}]))`;
   return `${rate(m.cacheMisses)} / (${rate(m.cacheHits)} + ${rate(m.cacheMisses)})`;
 }
 
@@ -85,29 +93,31 @@ export function cacheMissRatioExpr(a: AlertsConfig): string {
  * le), the 5xx ratio, the request rate, the cache miss ratio and the firing alerts.
  */
 export function recordingRules(a: AlertsConfig): RecordingRule[] {
+  const names = recorded(a);
   return [
-    { record: RECORDED.p95, expr: latencyQuantileExpr(a, 0.95) },
-    { record: RECORDED.p99, expr: latencyQuantileExpr(a, 0.99) },
-    { record: RECORDED.errorRatio, expr: errorRatioExpr(a) },
-    { record: RECORDED.requestRate, expr: requestRateExpr(a) },
-    { record: RECORDED.cacheMissRatio, expr: cacheMissRatioExpr(a) },
-    { record: RECORDED.firingAlerts, expr: `count(ALERTS{alertstate="firing"}) or vector(0)` },
+    { record: names.p95, expr: latencyQuantileExpr(a, 0.95) },
+    { record: names.p99, expr: latencyQuantileExpr(a, 0.99) },
+    { record: names.errorRatio, expr: errorRatioExpr(a) },
+    { record: names.requestRate, expr: requestRateExpr(a) },
+    { record: names.cacheMissRatio, expr: cacheMissRatioExpr(a) },
+    { record: names.firingAlerts, expr: `count(ALERTS{alertstate="firing"}) or vector(0)` },
   ];
 }
 
 /** The alerts read the recorded series, so an alert, a dashboard and the daily check agree. */
 export function renderAlertRules(a: AlertsConfig): RuleGroups {
   const runbook = (anchor: string) => `${a.runbookBaseUrl}#${anchor}`;
+  const names = recorded(a);
   const forDur = formatPromDuration(a.for);
   const rules: AlertRule[] = [
     {
       alert: "HotelApiP95LatencyHigh",
-      expr: `${RECORDED.p95} > ${num(msToSeconds(a.p95Latency))}`,
+      expr: `${names.p95} > ${num(msToSeconds(a.p95Latency))}`,
       for: forDur,
       labels: { severity: "warning", quickwin: "alert-thresholds" },
       annotations: {
         summary: `Hotel API P95 latency above ${num(a.p95Latency)} ms`,
-        description: `P95 over ${RATE_WINDOW} is {{ $value | humanizeDuration }} (baseline ${num(a.baselineP95)} ms).`,
+        description: `P95 over ${rateWindow(a)} is {{ $value | humanizeDuration }} (baseline ${num(a.baselineP95)} ms).`,
         runbook_url: runbook("p95-latency"),
         // Read by the policy pack, which keeps the threshold well above the measured baseline.
         baseline_p95_seconds: num(msToSeconds(a.baselineP95)),
@@ -115,23 +125,23 @@ export function renderAlertRules(a: AlertsConfig): RuleGroups {
     },
     {
       alert: "HotelApiErrorRatioHigh",
-      expr: `${RECORDED.errorRatio} > ${num(a.errorRatio)} and on() ${RECORDED.requestRate} > ${num(a.minRequestRate)}`,
+      expr: `${names.errorRatio} > ${num(a.errorRatio)} and on() ${names.requestRate} > ${num(a.minRequestRate)}`,
       for: forDur,
       labels: { severity: "critical", quickwin: "alert-thresholds" },
       annotations: {
         summary: `Hotel API 5xx ratio above ${pct(a.errorRatio)}`,
-        description: `{{ $value | humanizePercentage }} of requests over ${RATE_WINDOW} answered 5xx (only above ${num(a.minRequestRate)} req/s).`,
+        description: `{{ $value | humanizePercentage }} of requests over ${rateWindow(a)} answered 5xx (only above ${num(a.minRequestRate)} req/s).`,
         runbook_url: runbook("error-ratio"),
       },
     },
     {
       alert: "HotelCacheMissRatioHigh",
-      expr: `${RECORDED.cacheMissRatio} > ${num(a.cacheMissRatio)}`,
+      expr: `${names.cacheMissRatio} > ${num(a.cacheMissRatio)}`,
       for: formatPromDuration(a.cacheMissFor),
       labels: { severity: "warning", quickwin: "alert-thresholds" },
       annotations: {
         summary: `Redis keyspace miss ratio above ${pct(a.cacheMissRatio)}`,
-        description: `{{ $value | humanizePercentage }} of key lookups missed over ${RATE_WINDOW} (all lookups, locks and sessions included).`,
+        description: `{{ $value | humanizePercentage }} of key lookups missed over ${rateWindow(a)} (all lookups, locks and sessions included).`,
         runbook_url: runbook("cache-miss-ratio"),
       },
     },
@@ -139,7 +149,7 @@ export function renderAlertRules(a: AlertsConfig): RuleGroups {
   ];
   // One group, recordings first: within a group rules are evaluated in order, so each
   // alert reads the series recorded in the same evaluation.
-  return { groups: [{ name: "hotel-reservation.quick-wins", rules: [...recordingRules(a), ...rules] }] };
+  return { groups: [{ name: "hotel-reservation.quick-wins", interval: formatPromDuration(a.evaluationInterval), rules: [...recordingRules(a), ...rules] }] };
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { stringify } from "yaml";
 import { AlertsConfig } from "../config/types";
+import { formatPromDuration } from "../config/units";
 
 interface Routing {
   defaultReceiver: string;
@@ -20,10 +21,12 @@ function routing(a: AlertsConfig): Routing {
   return {
     defaultReceiver: "tickets",
     groupBy: ["alertname"],
-    groupWait: "30s",
-    groupInterval: "5m",
-    repeatInterval: "4h",
-    routes: [{ receiver: "pager", severity: "critical", groupWait: "10s", repeatInterval: "1h" }],
+    groupWait: formatPromDuration(a.routing.groupWait),
+    groupInterval: formatPromDuration(a.routing.groupInterval),
+    repeatInterval: formatPromDuration(a.routing.repeatInterval),
+    routes: [
+      { receiver: "pager", severity: "critical", groupWait: formatPromDuration(a.routing.criticalGroupWait), repeatInterval: formatPromDuration(a.routing.criticalRepeatInterval) },
+    ],
     receivers: [
       { name: "pager", url: a.receivers.critical },
       { name: "tickets", url: a.receivers.warning },

@@ -1,6 +1,7 @@
 /** prometheus.yml for the dev stage, where Prometheus runs as a container beside the app. */
 import { stringify } from "yaml";
-import { AlertMetrics } from "../config/types";
+import { AlertsConfig } from "../config/types";
+import { formatPromDuration } from "../config/units";
 
 export const RULES_PATH = "/etc/prometheus/rules/hotel.rules.yml";
 
@@ -11,10 +12,13 @@ export interface ScrapeTargets {
   alertmanager: string;
 }
 
-export function renderPrometheusConfig(metrics: AlertMetrics, targets: ScrapeTargets): string {
+/** Scrapes and evaluates at hotel:alerts.evaluationInterval; the rules file is where the platform puts it. */
+export function renderPrometheusConfig(alerts: AlertsConfig, targets: ScrapeTargets, rulesPath = RULES_PATH): string {
+  const metrics = alerts.metrics;
+  const every = formatPromDuration(alerts.evaluationInterval);
   return stringify({
-    global: { scrape_interval: "15s", evaluation_interval: "15s" },
-    rule_files: [RULES_PATH],
+    global: { scrape_interval: every, evaluation_interval: every },
+    rule_files: [rulesPath],
     alerting: { alertmanagers: [{ static_configs: [{ targets: [targets.alertmanager] }] }] },
     scrape_configs: [
       { job_name: metrics.appJob, static_configs: [{ targets: [targets.app] }] },

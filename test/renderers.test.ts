@@ -1,12 +1,13 @@
 import test from "ava";
 import { parse } from "yaml";
-import { RECORDED, alertingRules, recordingRules, renderAlertRules, renderAlertRulesYaml } from "../render/alertRules";
+import { alertingRules, recorded, recordingRules, renderAlertRules, renderAlertRulesYaml } from "../render/alertRules";
 import { renderAlertmanagerConfig, renderAlertmanagerConfigSpec } from "../render/alertmanagerConfig";
 import { renderAppEnv } from "../render/appEnv";
 import { connectionBudget } from "../render/connectionBudget";
 import { createIndexSql, dropIndexSql, renderReconcileSql } from "../render/indexDdl";
 import { postgresArgs, postgresSettings, renderPostgresConf } from "../render/postgresSettings";
 import { redisDirectives, renderRedisConf } from "../render/redisConf";
+import { renderPrometheusConfig } from "../render/prometheusConfig";
 import { stageConfig } from "./helpers";
 
 const dev = stageConfig("dev");
@@ -74,23 +75,24 @@ test("the roadmap's SQL mistakes are not emitted", (t) => {
   t.notRegex(sql, /\bmean_time\b/);
 });
 
-const recorded = (c: typeof dev) => Object.fromEntries(recordingRules(c.alerts).map((r) => [r.record, r.expr]));
+const recordedExprs = (c: typeof dev) => Object.fromEntries(recordingRules(c.alerts).map((r) => [r.record, r.expr]));
+const RECORDED = recorded(dev.alerts);
 
 test("latency is recorded with buckets summed by le; its alert compares the recorded P95 in seconds", (t) => {
   const [latency] = alertingRules(renderAlertRules(dev.alerts));
-  t.is(recorded(dev)[RECORDED.p95], 'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{job="hotel-api"}[5m])))');
-  t.is(recorded(dev)[RECORDED.p99], 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job="hotel-api"}[5m])))');
+  t.is(recordedExprs(dev)[RECORDED.p95], 'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{job="hotel-api"}[5m])))');
+  t.is(recordedExprs(dev)[RECORDED.p99], 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job="hotel-api"}[5m])))');
   t.is(latency.expr, `${RECORDED.p95} > 0.05`);
   t.regex(alertingRules(renderAlertRules(prod.alerts))[0].expr, / > 0\.1$/);
 });
 
 test("the error ratio is recorded as 5xx over all requests, the cache miss ratio from redis_exporter's keyspace counters; the alerts read them", (t) => {
   const [, errors, cache] = alertingRules(renderAlertRules(dev.alerts));
-  t.is(recorded(dev)[RECORDED.errorRatio], 'sum(rate(http_requests_total{job="hotel-api",status=~"5.."}[5m])) / sum(rate(http_requests_total{job="hotel-api"}[5m]))');
+  t.is(recordedExprs(dev)[RECORDED.errorRatio], 'sum(rate(http_requests_total{job="hotel-api",status=~"5.."}[5m])) / sum(rate(http_requests_total{job="hotel-api"}[5m]))');
   t.is(errors.expr, `${RECORDED.errorRatio} > 0.005 and on() ${RECORDED.requestRate} > 0.5`);
-  t.regex(recorded(dev)[RECORDED.cacheMissRatio], /redis_keyspace_misses_total.*\/ \(sum\(rate\(redis_keyspace_hits_total/);
+  t.regex(recordedExprs(dev)[RECORDED.cacheMissRatio], /redis_keyspace_misses_total.*\/ \(sum\(rate\(redis_keyspace_hits_total/);
   t.is(cache.expr, `${RECORDED.cacheMissRatio} > 0.2`);
-  t.is(recorded(dev)[RECORDED.firingAlerts], 'count(ALERTS{alertstate="firing"}) or vector(0)');
+  t.is(recordedExprs(dev)[RECORDED.firingAlerts], 'count(ALERTS{alertstate="firing"}) or vector(0)');
   t.notRegex(renderAlertRulesYaml(dev.alerts), /redis_cache_hits_total|http_requests_duration_seconds/);
   // Recordings come first in the one group: each alert reads what the same evaluation recorded.
   const order = renderAlertRules(dev.alerts).groups[0].rules.map((r) => ("record" in r ? "record" : "alert"));
@@ -172,4 +174,25 @@ test("connection budget: pool_size + max_overflow per process, all processes, un
   const over = connectionBudget({ ...roadmap, replicas: 4, workers: 4 });
   t.is(over.total, 486);
   t.false(over.fits);
+});
+
+test("the rate window, evaluation interval and routing timings are knobs: the recorded names carry the window, every rate() uses it", (t) => {
+  const fast = stageConfig("dev", (c) => {
+    c["hotel:alerts"] = { ...c["hotel:alerts"], rateWindow: "20s", evaluationInterval: "2s", routing: { groupWait: "0s", criticalGroupWait: "1s", groupInterval: "2s" } };
+  });
+  const names = recorded(fast.alerts);
+  t.is(names.p95, "hotel_api:request_duration_seconds:p95_20s");
+  t.is(recorded(dev.alerts).p95, "hotel_api:request_duration_seconds:p95_5m");
+  const rules = renderAlertRules(fast.alerts);
+  t.is(rules.groups[0].interval, "2s");
+  const windows = [...renderAlertRulesYaml(fast.alerts).matchAll(/\[(\w+)\]/g)].map((m) => m[1]);
+  t.true(windows.length >= 8);
+  t.deepEqual([...new Set(windows)], ["20s"]);
+  t.is(alertingRules(rules)[0].expr, `${names.p95} > 0.05`);
+  const prom = parse(renderPrometheusConfig(fast.alerts, { app: "a:1", redisExporter: "r:2", postgresExporter: "p:3", alertmanager: "am:4" }, "/tmp/rules.yml"));
+  t.deepEqual(prom.global, { scrape_interval: "2s", evaluation_interval: "2s" });
+  t.deepEqual(prom.rule_files, ["/tmp/rules.yml"]);
+  const am = renderAlertmanagerConfig(fast.alerts) as any;
+  t.like(am.route, { group_wait: "0s", group_interval: "2s", repeat_interval: "4h" });
+  t.like(am.route.routes[0], { receiver: "pager", group_wait: "1s", repeat_interval: "1h" });
 });
