@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { RULES_PATH } from "../../render/prometheusConfig";
 import { SERVICES } from "../../render/services";
-import { DockerTarget, ONE_AT_A_TIME, image, labels, onNetwork } from "../docker/containers";
+import { DockerTarget, image, labels, onNetwork } from "../docker/containers";
 
 interface Args {
   target: DockerTarget;
@@ -44,6 +44,6 @@ export function alertingOnDocker(parent: pulumi.Resource, name: string, args: Ar
       // No swap (as on Kubernetes); Docker would otherwise add twice the memory.
       memorySwap: 512,
     },
-    { parent, deleteBeforeReplace: ONE_AT_A_TIME },
+    { parent },
   );
 }

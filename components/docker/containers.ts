@@ -35,13 +35,6 @@ export function dockerTarget(parent: pulumi.Resource, stage: string): DockerTarg
   return { kind: "docker", stage, network: new docker.Network("hotel", { labels: [{ label: STAGE_LABEL, value: stage }] }, { parent }) };
 }
 
-/**
- * A container that publishes a host port or owns a data volume is replaced by deleting
- * it first: a new one beside it could not bind the port, and two PostgreSQL servers must
- * never share a data directory. (The others are replaced the default way, new first.)
- */
-export const ONE_AT_A_TIME = true;
-
 /** The stage label, plus any of the container's own. */
 export function labels(t: DockerTarget, own: Record<string, string> = {}): docker.types.input.ContainerLabel[] {
   return Object.entries({ [STAGE_LABEL]: t.stage, ...own }).map(([label, value]) => ({ label, value }));

@@ -1,7 +1,7 @@
 /** The app on Docker: one container with the settings and connection as environment. */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { DockerTarget, ONE_AT_A_TIME, envList, image, labels, onNetwork } from "../docker/containers";
+import { DockerTarget, envList, image, labels, onNetwork } from "../docker/containers";
 import { Connection, connectionEnv } from "./env";
 
 interface Args {
@@ -32,7 +32,7 @@ export function apiOnDocker(parent: pulumi.Resource, name: string, args: Args): 
       labels: labels(args.target),
       restart: "unless-stopped",
     },
-    { parent, deleteBeforeReplace: ONE_AT_A_TIME },
+    { parent },
   );
   return pulumi.output(name);
 }

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PostgresConfig } from "../../config/types";
 import { checksum } from "../../render/checksum";
 import { POSTGRES_PORT, postgresArgs } from "../../render/postgresSettings";
-import { DockerTarget, ONE_AT_A_TIME, envWithSecret, image, labels, onNetwork } from "../docker/containers";
+import { DockerTarget, envWithSecret, image, labels, onNetwork } from "../docker/containers";
 import { MIGRATIONS_DIR, RECONCILE_APP_NAME, psqlCommand } from "./reconcile";
 
 interface Args {
@@ -41,7 +41,7 @@ function server(name: string, args: Args, img: docker.RemoteImage, parent: pulum
       labels: labels(args.target),
       restart: "unless-stopped",
     },
-    { parent, deleteBeforeReplace: ONE_AT_A_TIME },
+    { parent },
   );
 }
 
