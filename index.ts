@@ -5,8 +5,8 @@
 import { loadStackConfig } from "./config/load";
 import { HotelStack } from "./components/hotelStack";
 
-const { config, postgresPassword } = loadStackConfig();
-const stack = new HotelStack("hotel", { config, postgresPassword });
+const { config, postgresPassword: pgPassword } = loadStackConfig();
+const stack = new HotelStack("hotel", { config, postgresPassword: pgPassword });
 
 export const stage = config.stage;
 export const platform = config.platform;
@@ -16,3 +16,6 @@ export const redisConf = stack.redisConf;
 export const reconcileSql = stack.reconcileSql;
 export const alertRules = stack.alertRulesYaml;
 export const alertmanagerConfig = stack.alertmanagerYaml;
+// Kept in the state (a secret, encrypted with the stack's passphrase): every checkout on a
+// shared backend reads the same password from here (tools/engine.ts), none generates its own.
+export const postgresPassword = pgPassword;

@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR } from "../config/stages";
 import { POLICY_PACK_DIR, toolchainBin } from "../tools/engine";
+import { chooseBackend, passphraseEnv } from "../tools/stateBackend";
 
 export interface PreviewTiming {
   label: string;
@@ -52,7 +53,8 @@ function subjects(stage: string, empty: string, stateDir: string): Subject[] {
       PATH: `${bin}:${process.env.PATH}`,
       PULUMI_HOME: path.join(PROJECT_DIR, ".pulumi-home"),
       PULUMI_BACKEND_URL: `file://${stateDir}`,
-      PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "",
+      // The passphrase the driver used for these stacks (tools/stateBackend.ts).
+      ...passphraseEnv(chooseBackend(stateDir), process.env, () => undefined),
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     }, cwd);

@@ -33,6 +33,7 @@ import { StackConfig } from "../config/types";
 import { PROJECT_DIR, RawConfig, checkStageFile, readStageFile, stageFilePath } from "../config/stages";
 import { privateRenderDir, publishRedacted } from "./renderFolder";
 import { LocalImages } from "./docker/images";
+import { Backend, chooseBackend, passphraseEnv } from "./stateBackend";
 import { shrinkProblems } from "./volumeGuard";
 
 export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policies");
@@ -40,8 +41,10 @@ const PASSWORD_KEY = `${NAMESPACE}:postgresPassword`;
 
 export interface EngineOptions {
   stage: string;
-  /** File backend folder (default .pulumi-state). */
+  /** File backend folder (default .pulumi-state); also where the work config lives with any backend. */
   stateDir?: string;
+  /** A shared state backend (e.g. postgres://...); default: the file backend in stateDir. */
+  backendUrl?: string;
   /** The stage file to run (default Pulumi.<stage>.yaml). */
   stageFile?: string;
   /**
@@ -95,11 +98,11 @@ export function toolchainBin(): string {
   return binDir;
 }
 
-function engineEnv(stateDir: string, bin: string): Record<string, string> & { PULUMI_HOME: string } {
+function engineEnv(backend: Backend, passphrase: Record<string, string>, bin: string): Record<string, string> & { PULUMI_HOME: string } {
   return {
     PULUMI_HOME: path.join(PROJECT_DIR, ".pulumi-home"),
-    PULUMI_BACKEND_URL: `file://${stateDir}`,
-    PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "",
+    PULUMI_BACKEND_URL: backend.url,
+    ...passphrase,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_SKIP_CONFIRMATIONS: "true",
@@ -210,7 +213,7 @@ function writeWorkConfig(o: EngineOptions, stateDir: string, salt?: string): Wor
   }
   if (o.renderDir) {
     const k8sKey = `${NAMESPACE}:kubernetes`;
-    config[k8sKey] = { ...(config[k8sKey] ?? {}), renderYamlToDirectory: privateRenderDir(stateDir, o.stage) };
+    config[k8sKey] = { ...(config[k8sKey] ?? {}), renderYamlToDirectory: privateRenderDir(backendOf(o).url, o.stage) };
   }
   const doc: Record<string, any> = {};
   const keptSalt = previous.encryptionsalt ?? salt;
@@ -221,15 +224,33 @@ function writeWorkConfig(o: EngineOptions, stateDir: string, salt?: string): Wor
   return { file, hasPassword: Boolean(secret) };
 }
 
-/** The password: given, else the stack's own, else generated once into the state folder. */
-function passwordToSet(o: EngineOptions, stateDir: string, work: WorkConfig): string | undefined {
+/** The stack output that keeps the password in the state (a secret, encrypted with the stack's passphrase). */
+export const PASSWORD_OUTPUT = "postgresPassword";
+
+/**
+ * The password to set in the work config: the one given, else the one kept in the
+ * stack's state (so every checkout on a shared backend uses the same), else none when
+ * the work config has one already, else a new random one. Only ever passed on stdin.
+ */
+function passwordToSet(o: EngineOptions, work: WorkConfig, fromState: string | undefined): string | undefined {
   if (o.password) return o.password;
+  if (fromState) return fromState;
   if (work.hasPassword) return undefined;
-  const file = path.join(stateDir, `${o.stage}.pgpass`);
-  if (!fs.existsSync(file) || fs.statSync(file).size === 0) {
-    fs.writeFileSync(file, crypto.randomBytes(24).toString("hex"), { mode: 0o600 });
+  return crypto.randomBytes(24).toString("hex");
+}
+
+/**
+ * The password the state keeps, if the stack has been updated with one. (`stack output`
+ * has no --config-file: it decrypts with the state's own copy of the secrets settings,
+ * and the salt it may write into the stage file is put back by keepingStageFile.)
+ */
+function passwordInState(run: (args: string[]) => string, stage: string): string | undefined {
+  try {
+    const out = run(["stack", "output", PASSWORD_OUTPUT, "--show-secrets", "--stack", stage]);
+    return out.trim() || undefined;
+  } catch {
+    return undefined; // a new stack, or one from before the password was kept in state
   }
-  return fs.readFileSync(file, "utf8").trim();
 }
 
 export interface OpenStage {
@@ -241,6 +262,7 @@ export interface OpenStage {
 }
 
 const resolveStateDir = (o: EngineOptions) => path.resolve(o.stateDir ?? path.join(PROJECT_DIR, ".pulumi-state"));
+const backendOf = (o: EngineOptions) => chooseBackend(resolveStateDir(o), o.backendUrl);
 
 /**
  * The stage file an operation runs: read, and (unless preflight is off) validated as
@@ -260,8 +282,10 @@ export async function openStage(o: EngineOptions): Promise<OpenStage> {
   fs.mkdirSync(stateDir, { recursive: true });
   const bin = toolchainBin();
   const platform = raw[`${NAMESPACE}:platform`] as string | undefined;
+  const backend = backendOf(o);
+  const say = (text: string) => (o.onError ? o.onError(`${text}\n`) : console.error(text));
   const env: Record<string, string> & { PULUMI_HOME: string } = {
-    ...engineEnv(stateDir, bin),
+    ...engineEnv(backend, passphraseEnv(backend, process.env, say), bin),
     ...(o.kubeconfig ? { KUBECONFIG: o.kubeconfig } : {}),
     ...(o.dockerHost ? { DOCKER_HOST: o.dockerHost } : {}),
   };
@@ -276,7 +300,8 @@ export async function openStage(o: EngineOptions): Promise<OpenStage> {
     if (problems.length) throw new ConfigError(problems);
   }
   const work = writeWorkConfig({ ...o, stageFile }, stateDir, salt);
-  const password = passwordToSet(o, stateDir, work);
+  const run = (args: string[]) => cli(bin, env, projectDir, args);
+  const password = passwordToSet(o, work, salt ? undefined : passwordInState(run, o.stage));
   if (password !== undefined) {
     // On stdin, never on a command line (where the process list would show it).
     cli(bin, env, projectDir, ["config", "set", "--secret", PASSWORD_KEY, "--stack", o.stage, "--config-file", work.file], password);
@@ -309,7 +334,7 @@ export function up(o: EngineOptions, flags: RunFlags = {}): Promise<UpResult> {
     } finally {
       // Render mode writes Secrets in plain text: redact whatever was written (even on
       // failure) in the private folder, and publish only the redacted tree.
-      if (o.renderDir) publishRedacted(privateRenderDir(resolveStateDir(o), o.stage), o.renderDir);
+      if (o.renderDir) publishRedacted(privateRenderDir(backendOf(o).url, o.stage), o.renderDir);
     }
   });
 }
@@ -325,6 +350,11 @@ export function destroy(o: EngineOptions): Promise<DestroyResult> {
 /** The stack's state (resources, their inputs and outputs), as `pulumi stack export` gives it. */
 export function exportState(o: EngineOptions): Promise<Deployment> {
   return withStage(o, (s) => s.stack.exportStack());
+}
+
+/** The PostgreSQL password the stack's state keeps (what every checkout on its backend uses). */
+export function statePassword(o: EngineOptions): Promise<string | undefined> {
+  return withStage(o, async (s) => passwordInState(s.cli, o.stage));
 }
 
 /** Ends an update that was killed (a stale lock); see docs/ENGINE.md. */

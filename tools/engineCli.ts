@@ -11,6 +11,7 @@ import { ConfigError } from "../config/validate";
 import { CommandError } from "@pulumi/pulumi/automation";
 import { LocalCluster, howToLook } from "./cluster";
 import { ImagesUnavailable, prepareDockerStage } from "./docker/stage";
+import { SecretsSetupError, backendFromEnv } from "./stateBackend";
 import { EngineOptions, RefreshFlags, RunFlags, cancel, destroy, preview, readStage, refresh, up } from "./engine";
 
 const COMMANDS = ["preview", "up", "render", "refresh", "destroy", "cancel"] as const;
@@ -48,6 +49,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = proces
     projectDir: env.HOTEL_PROJECT_DIR,
     preflight: env.HOTEL_PROJECT_DIR === undefined,
     stateDir: env.HOTEL_STATE_DIR,
+    backendUrl: backendFromEnv(env),
     stageFile: env.HOTEL_STAGE_FILE,
     password: env.HOTEL_POSTGRES_PASSWORD || undefined,
     // render writes YAML (by default into the committed tree); HOTEL_RENDER_DIR also previews a render-mode state.
@@ -63,7 +65,7 @@ function userKubeconfig(env: NodeJS.ProcessEnv, stageConfig: Record<string, unkn
   return Boolean(env.KUBECONFIG) || fs.existsSync(path.join(os.homedir(), ".kube", "config")) || "kubernetes:kubeconfig" in stageConfig || "kubernetes:context" in stageConfig;
 }
 
-const sharedBackend = (env: NodeJS.ProcessEnv) => [env.HOTEL_BACKEND_URL, env.PULUMI_BACKEND_URL].some((u) => u && !u.startsWith("file://"));
+const sharedBackend = (env: NodeJS.ProcessEnv) => !(backendFromEnv(env) ?? "file://").startsWith("file://");
 
 /**
  * Where a command applies. With a kubeconfig of yours: there. Without one, on a laptop
@@ -124,7 +126,7 @@ async function runCommand({ command, options, flags, localImages }: CommandLine)
 
 /** Exit codes: 1 the engine failed (its output says why), 2 bad config or usage, 3 images unavailable (see --local-images). */
 export function exitCodeOf(e: unknown): number {
-  if (e instanceof ConfigError || e instanceof UsageError) return 2;
+  if (e instanceof ConfigError || e instanceof UsageError || e instanceof SecretsSetupError) return 2;
   if (e instanceof ImagesUnavailable) return 3;
   return 1;
 }

@@ -13,9 +13,10 @@ import * as path from "path";
 import { filesUnder } from "./filesUnder";
 import { redactTree } from "./redact";
 
-export function privateRenderDir(stateDir: string, stage: string): string {
+export function privateRenderDir(backendUrl: string, stage: string): string {
   const root = path.join(os.homedir(), ".cache", "hotel-stack", "render");
-  const dir = path.join(root, createHash("sha256").update(path.resolve(stateDir)).digest("hex").slice(0, 16), stage);
+  // Keyed by the state backend, so two checkouts on one backend render into the same folder.
+  const dir = path.join(root, createHash("sha256").update(backendUrl).digest("hex").slice(0, 16), stage);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   for (let d = dir; d.startsWith(root) && d !== root; d = path.dirname(d)) fs.chmodSync(d, 0o700);
   return dir;

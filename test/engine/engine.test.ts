@@ -203,7 +203,7 @@ test.serial("a render killed with SIGKILL the moment the Secret is written leave
   const password = `sigkill-${randomBytes(12).toString("hex")}`;
   const stateDir = tempDir("state");
   const target = path.join(PROJECT_DIR, "rendered", "sigkill-test");
-  const privateDir = privateRenderDir(stateDir, "staging");
+  const privateDir = privateRenderDir(`file://${stateDir}`, "staging");
   t.false(privateDir.startsWith(PROJECT_DIR), privateDir);
   t.is(fs.statSync(privateDir).mode & 0o777, 0o700);
   const child = spawn(process.execPath, ["--import", "tsx", "tools/engineCli.ts", "render", "--stack", "staging"], {

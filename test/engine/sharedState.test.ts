@@ -1,0 +1,77 @@
+/**
+ * A team's shared state: Pulumi's PostgreSQL backend on a real local PostgreSQL, the
+ * passphrase from the environment, the password kept in the state. Each "checkout" is a
+ * driver run with its own work folder (no work config, no local password) on the same
+ * backend. Render mode: no cluster is needed to show the state's behaviour.
+ */
+import { spawnSync } from "child_process";
+import { randomBytes } from "crypto";
+import test from "ava";
+import { PROJECT_DIR } from "../../config/stages";
+import { EngineOptions, exportState, openStage, preview, statePassword, up } from "../../tools/engine";
+import { runStage } from "../../tools/mockRun";
+import { tempDir } from "../fixtures/files";
+import { PostgresServer, startPostgres } from "../fixtures/servers";
+
+let pg: PostgresServer;
+let backendUrl: string;
+
+test.before(async () => {
+  pg = await startPostgres("");
+  backendUrl = `postgres://postgres@127.0.0.1:${pg.port}/postgres?sslmode=disable`;
+  // The team's passphrase, as CI would hand it over (this worker only).
+  process.env.PULUMI_CONFIG_PASSPHRASE = `team-${randomBytes(8).toString("hex")}`;
+});
+
+test.after.always(async () => {
+  await pg?.stop();
+});
+
+const checkout = (): EngineOptions => ({ stage: "staging", stateDir: tempDir("checkout"), backendUrl, renderDir: tempDir("render") });
+const expectedCount = async () => (await runStage("staging")).resources.length + 1;
+
+test.serial("a shared backend without a passphrase: exit 2 naming the variables, and nothing is written to the backend", async (t) => {
+  const env: NodeJS.ProcessEnv = { ...process.env, HOTEL_BACKEND_URL: backendUrl, HOTEL_STATE_DIR: tempDir("state"), HOTEL_RENDER_DIR: tempDir("render") };
+  delete env.PULUMI_CONFIG_PASSPHRASE;
+  delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
+  const res = spawnSync(process.execPath, ["--import", "tsx", "tools/engineCli.ts", "up", "--stack", "staging"], { cwd: PROJECT_DIR, encoding: "utf8", env });
+  t.is(res.status, 2, res.stderr);
+  t.regex(res.stderr, /state backend postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?sslmode=disable is shared: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE/);
+  const c = await pg.connect();
+  const tables = (await c.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'pulumi_state'")).rows[0].n;
+  await c.end();
+  t.is(tables, 0, "the backend was never opened");
+});
+
+test.serial("two ups of one stage at once on the PostgreSQL backend: the second fails on the lock with a clear message; nothing is created twice", async (t) => {
+  const a = checkout();
+  const b = checkout();
+  await preview(a); // the stack exists before the race (stack creation is not what is tested)
+  const opened = await openStage(b); // b is ready to start its update at once
+  let second: Promise<unknown> | undefined;
+  const first = up({
+    ...a,
+    onEvent: (e) => {
+      // a holds the stack's lock from the start of its update: b starts while a is mid-way.
+      if (e.resourcePreEvent && !second) second = opened.stack.up({ configFile: opened.configFile, color: "never" }).then(() => "succeeded", (err: Error) => err);
+    },
+  });
+  const result = await first;
+  const loser = await second;
+  t.is(result.summary.result, "succeeded");
+  t.true(loser instanceof Error, "the second up did not run alongside the first");
+  t.regex(String((loser as Error).message), /the stack is currently locked by 1 lock\(s\)\. Either wait for the other process\(es\) to end or delete the lock file with `pulumi cancel`/);
+  const urns = ((await exportState(a)).deployment.resources ?? []).map((r: any) => r.urn);
+  t.is(urns.length, await expectedCount());
+  t.is(new Set(urns).size, urns.length, "each resource once");
+  t.deepEqual((await preview(b, { expectNoChanges: true })).changeSummary, { same: await expectedCount() });
+});
+
+test.serial("a second checkout on the same backend sees the same stack and the same password", async (t) => {
+  const first = checkout();
+  const second = checkout();
+  const password = await statePassword(first);
+  t.regex(password ?? "", /^[0-9a-f]{48}$/);
+  t.is(await statePassword(second), password);
+  t.deepEqual((await preview(second, { expectNoChanges: true })).changeSummary, { same: await expectedCount() });
+});
