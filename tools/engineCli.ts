@@ -12,9 +12,9 @@ import { CommandError } from "@pulumi/pulumi/automation";
 import { LocalCluster, howToLook } from "./cluster";
 import { ImagesUnavailable, prepareDockerStage } from "./docker/stage";
 import { SecretsSetupError, backendFromEnv } from "./stateBackend";
-import { EngineOptions, RefreshFlags, RunFlags, cancel, destroy, preview, readStage, refresh, up } from "./engine";
+import { EngineOptions, RefreshFlags, RunFlags, cancel, destroy, preview, readStage, recover, refresh, up } from "./engine";
 
-const COMMANDS = ["preview", "up", "render", "refresh", "destroy", "cancel"] as const;
+const COMMANDS = ["preview", "up", "render", "refresh", "destroy", "cancel", "recover"] as const;
 type Command = (typeof COMMANDS)[number];
 type Flags = RunFlags & RefreshFlags;
 const FLAGS: Record<string, keyof Flags> = { "--expect-no-changes": "expectNoChanges", "--refresh": "refresh", "--clear-pending-creates": "clearPendingCreates" };
@@ -121,7 +121,13 @@ async function runCommand({ command, options, flags, localImages }: CommandLine)
   else if (command === "up" || command === "render") await up(o, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });
   else if (command === "refresh") await refresh(o, { expectNoChanges: flags.expectNoChanges, clearPendingCreates: flags.clearPendingCreates });
   else if (command === "destroy") await destroy(o);
-  else await cancel(o);
+  else if (command === "recover") {
+    const r = await recover(o);
+    const names = (urns: string[]) => urns.map((u) => u.split("::").pop()).join(", ");
+    console.log(`recovered ${o.stage}: ${r.unlocked ? "stale lock removed" : "no lock was held"}; ${r.retaken.length} half-created Kubernetes object(s) to be taken over by the next up${r.retaken.length ? ` (${names(r.retaken)})` : ""}`);
+    if (r.orphaned.length) console.log(`remove by hand what these half-finished creates made before the next up (docs/OPERATIONS.md): ${names(r.orphaned)}`);
+    console.log(`next: npm run up -- --stack ${o.stage}`);
+  } else await cancel(o);
 }
 
 /** Exit codes: 1 the engine failed (its output says why), 2 bad config or usage, 3 images unavailable (see --local-images). */

@@ -32,7 +32,7 @@ function warmerContainer(args: Args): k8s.types.input.core.v1.Container {
 export function warmerOnKubernetes(parent: pulumi.Resource, name: string, args: Args): void {
   const t = args.target;
   const jobLabels = labels(name, { "app.kubernetes.io/component": "cache-warmer", [DATA_ACCESS_LABEL]: "true" });
-  const metadata = { ...meta(name, t.namespace, jobLabels), annotations: { [OFF_PEAK_WINDOW_KEY]: offPeakWindowText(args.warming) } };
+  const metadata = meta(name, t.namespace, jobLabels, { [OFF_PEAK_WINDOW_KEY]: offPeakWindowText(args.warming) });
   new k8s.batch.v1.CronJob(
     name,
     {

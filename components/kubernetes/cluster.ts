@@ -2,7 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../../config/types";
-import { KubeTarget, PART_OF } from "./objects";
+import { KubeTarget, PART_OF, PATCH_FORCE } from "./objects";
 
 export function kubernetesTarget(parent: pulumi.Resource, c: StackConfig): KubeTarget {
   const k = c.kubernetes;
@@ -18,7 +18,7 @@ export function kubernetesTarget(parent: pulumi.Resource, c: StackConfig): KubeT
   );
   const ns = new k8s.core.v1.Namespace(
     "namespace",
-    { metadata: { name: k.namespace, labels: { "app.kubernetes.io/part-of": PART_OF, stage: c.stage } } },
+    { metadata: { name: k.namespace, labels: { "app.kubernetes.io/part-of": PART_OF, stage: c.stage }, annotations: PATCH_FORCE } },
     // Deleting a namespace deletes everything in it, retained StatefulSets and PVCs too:
     // it is protected and retained wherever they are.
     { parent, provider, protect: k.protectStateful, retainOnDelete: k.protectStateful },

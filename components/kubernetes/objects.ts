@@ -23,11 +23,19 @@ export interface KubeTarget {
 }
 
 /**
+ * The stack owns every object it declares: when another field manager holds a field it
+ * sets (the usual one is a killed run of the stack itself, whose half-made object the
+ * next run creates again), its server-side apply takes the field instead of failing
+ * with a conflict. docs/OPERATIONS.md, "a killed update".
+ */
+export const PATCH_FORCE = { "pulumi.com/patchForce": "true" };
+
+/**
  * Object metadata with an explicit name: rendered manifests and reviews then show
  * stable names, not Pulumi's random suffixes.
  */
-export function meta(name: string, namespace: pulumi.Input<string>, objectLabels: Record<string, string>) {
-  return { name, namespace, labels: objectLabels };
+export function meta(name: string, namespace: pulumi.Input<string>, objectLabels: Record<string, string>, annotations: Record<string, string> = {}) {
+  return { name, namespace, labels: objectLabels, annotations: { ...PATCH_FORCE, ...annotations } };
 }
 
 export function labels(name: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -75,7 +83,7 @@ export function dataVolumeSize(name: string, t: KubeTarget, storage: string, own
     `${name}-data-size`,
     {
       // The StatefulSet controller created the claim; taking over its size needs a forced apply.
-      metadata: { name: `data-${name}-0`, namespace: t.namespace, annotations: { "pulumi.com/patchForce": "true" } },
+      metadata: { name: `data-${name}-0`, namespace: t.namespace, annotations: PATCH_FORCE },
       spec: { resources: { requests: { storage } } },
     },
     { ...opts, dependsOn: [owner] },
