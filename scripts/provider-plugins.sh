@@ -9,8 +9,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-MIRROR=${HOTEL_THIRD_PARTY:-$(cd .. && pwd)/shared/third_party}
 log() { echo "provider-plugins: $*" >&2; }
+# The mirror sits beside the checkout (../shared/third_party); a checkout placed deeper
+# (a CI workspace) finds it in the nearest ancestor that has one.
+find_mirror() {
+  local dir
+  dir=$(cd .. && pwd)
+  while :; do
+    if [ -f "$dir/shared/third_party/SHA256SUMS" ]; then echo "$dir/shared/third_party"; return; fi
+    [ "$dir" = / ] && break
+    dir=$(dirname "$dir")
+  done
+  echo "$(cd .. && pwd)/shared/third_party"
+}
+MIRROR=${HOTEL_THIRD_PARTY:-$(find_mirror)}
 if [ ! -f "$MIRROR/SHA256SUMS" ]; then
   log "no source mirror at $MIRROR: plugins come from Pulumi's normal route"
   exit 0
