@@ -5,8 +5,8 @@
 import { loadStackConfig } from "./config/load";
 import { HotelStack } from "./components/hotelStack";
 
-const { config, postgresPassword: pgPassword } = loadStackConfig();
-const stack = new HotelStack("hotel", { config, postgresPassword: pgPassword });
+const { config, postgresPassword: pgPassword, postgresPreviousPassword } = loadStackConfig();
+const stack = new HotelStack("hotel", { config, postgresPassword: pgPassword, postgresPreviousPassword });
 
 export const stage = config.stage;
 export const platform = config.platform;

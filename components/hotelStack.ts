@@ -21,6 +21,8 @@ import { RedisCache } from "./redisCache";
 export interface HotelStackArgs {
   config: StackConfig;
   postgresPassword: pulumi.Input<string>;
+  /** Only while the password is rotated (Kubernetes): the one the role has now. */
+  postgresPreviousPassword?: pulumi.Input<string>;
 }
 
 /** The data stores' placement: volumes on Kubernetes, a host port for @pulumi/postgresql on Docker. */
@@ -35,7 +37,7 @@ const mismatch = (what: string) => new Error(`${what} was placed on another plat
 
 function apiPlacement(target: Target, c: StackConfig, db: PostgresDatabase): HotelApiPlacement {
   const cred = db.credentials;
-  if (target.kind === "kubernetes" && cred.kind === "kubernetes") return { target, credentialsSecretName: cred.secretName };
+  if (target.kind === "kubernetes" && cred.kind === "kubernetes") return { target, credentialsSecretName: cred.secretName, credentialsChecksum: cred.checksum };
   if (target.kind === "docker" && cred.kind === "docker") return { target, password: cred.password, hostPort: c.docker.appHostPort };
   throw mismatch("the database");
 }
@@ -84,7 +86,14 @@ export class HotelStack extends pulumi.ComponentResource {
     const redis = new RedisCache(SERVICES.redis.name, { ...placed.redis, redis: c.redis, image: c.images.redis, exporterImage: c.images.redisExporter }, { parent: this });
     const db = new PostgresDatabase(
       SERVICES.postgres.name,
-      { ...placed.postgres, postgres: c.postgres, image: c.images.postgres, exporterImage: c.images.postgresExporter, password: args.postgresPassword },
+      {
+        ...placed.postgres,
+        postgres: c.postgres,
+        image: c.images.postgres,
+        exporterImage: c.images.postgresExporter,
+        password: args.postgresPassword,
+        previousPassword: args.postgresPreviousPassword,
+      },
       { parent: this },
     );
     this.appSettings = renderAppEnv(c);

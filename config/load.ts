@@ -7,7 +7,16 @@ import { StackConfig } from "./types";
 export interface LoadedConfig {
   config: StackConfig;
   postgresPassword: pulumi.Output<string>;
+  /** Only while the password is being rotated: the one the role has until the rotation Job runs. */
+  postgresPreviousPassword?: pulumi.Output<string>;
 }
+
+/**
+ * The secrets the program reads itself (never part of a stage file). The previous
+ * password is set only by `npm run rotate-password`, for one run, and is deliberately
+ * not declared in Pulumi.yaml (a declared key without a default would be required).
+ */
+const SECRET_KEYS = ["postgresPassword", "postgresPreviousPassword"];
 
 /** Structured values reach the runtime as JSON text; plain values as strings. */
 function parseValue(text: string): unknown {
@@ -25,7 +34,7 @@ function readConfig(): StackConfig {
   const raw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(all)) {
     const [ns, name] = key.split(":");
-    if (ns === NAMESPACE && name !== "postgresPassword") raw[name] = parseValue(value);
+    if (ns === NAMESPACE && !SECRET_KEYS.includes(name)) raw[name] = parseValue(value);
   }
   return validateStackConfig(pulumi.getStack(), raw);
 }
@@ -50,5 +59,6 @@ export function loadStackConfig(): LoadedConfig {
         `Set it as a secret: pulumi config set --secret ${NAMESPACE}:postgresPassword --stack ${pulumi.getStack()} (the value on stdin)`,
     );
   }
-  return { config, postgresPassword: password };
+  const previous = new pulumi.Config(NAMESPACE).getSecret("postgresPreviousPassword");
+  return { config, postgresPassword: password, postgresPreviousPassword: previous };
 }

@@ -56,8 +56,17 @@ export function renderAlertmanagerConfigYaml(a: AlertsConfig): string {
   return stringify(renderAlertmanagerConfig(a));
 }
 
-/** monitoring.coreos.com/v1alpha1 AlertmanagerConfig spec (the operator scopes it to the namespace). */
-export function renderAlertmanagerConfigSpec(a: AlertsConfig): Record<string, unknown> {
+/** The webhook URLs by receiver name: on Kubernetes they live in a Secret, not in the routing. */
+export function webhookUrls(a: AlertsConfig): Record<string, string> {
+  return Object.fromEntries(routing(a).receivers.map((x) => [x.name, x.url]));
+}
+
+/**
+ * monitoring.coreos.com/v1alpha1 AlertmanagerConfig spec (the operator scopes it to the
+ * namespace). With `urlSecret`, each webhook reads its URL from that Secret (key = the
+ * receiver's name) instead of carrying it: a webhook URL often holds a token.
+ */
+export function renderAlertmanagerConfigSpec(a: AlertsConfig, urlSecret?: string): Record<string, unknown> {
   const r = routing(a);
   return {
     route: {
@@ -73,6 +82,9 @@ export function renderAlertmanagerConfigSpec(a: AlertsConfig): Record<string, un
         repeatInterval: x.repeatInterval,
       })),
     },
-    receivers: r.receivers.map((x) => ({ name: x.name, webhookConfigs: [{ url: x.url, sendResolved: true }] })),
+    receivers: r.receivers.map((x) => ({
+      name: x.name,
+      webhookConfigs: [{ ...(urlSecret ? { urlSecret: { name: urlSecret, key: x.name } } : { url: x.url }), sendResolved: true }],
+    })),
   };
 }

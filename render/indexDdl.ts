@@ -8,6 +8,7 @@
  * A failed concurrent build leaves an INVALID index that IF NOT EXISTS would accept:
  * the script drops invalid (or redefined) managed indexes before creating them.
  */
+import { quoteIdent } from "./sql";
 import { IndexSpec, PostgresConfig } from "../config/types";
 
 /** Marks the indexes (and the extension) this stack created, so that it drops only those. */
@@ -16,7 +17,6 @@ export const MANAGED_MARKER = "managed-by:hotel-stack";
 export const RECONCILE_LOCK_KEY = 7_243_101;
 export const SCHEMA = "public";
 
-const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 export function createIndexSql(ix: IndexSpec): string {

@@ -16,12 +16,15 @@ test.serial("staging registers the Kubernetes stack with quick wins 1-3", async 
     [K8S.prometheusRule]: 1,
     [K8S.alertmanagerConfig]: 1,
     [K8S.job]: 1,
-    [K8S.secret]: 1,
+    [K8S.secret]: 2,
   });
   t.false(r.some((x) => x.type === K8S.cronJob), "cache warming is not on in staging");
   const routing = find(r, K8S.alertmanagerConfig).inputs.spec;
   t.deepEqual(routing.route.routes[0].matchers, [{ name: "severity", value: "critical", matchType: "=" }]);
-  t.is(routing.receivers[0].webhookConfigs[0].url, "https://alerts.hotel.internal/hooks/pager");
+  // The URLs live in a Secret; the routing names the Secret and key.
+  t.deepEqual(routing.receivers[0].webhookConfigs[0], { urlSecret: { name: "alert-rules-webhooks", key: "pager" }, sendResolved: true });
+  t.is(find(r, K8S.secret, "alert-rules-webhooks").inputs.stringData.pager, "https://alerts.hotel.internal/hooks/pager");
+  t.notRegex(JSON.stringify(routing), /hooks\/pager/);
   const rule = find(r, K8S.prometheusRule);
   const latencyAlert = rule.inputs.spec.groups[0].rules.find((x: { alert?: string }) => x.alert === "HotelApiP95LatencyHigh");
   t.is(latencyAlert.expr, "hotel_api:request_duration_seconds:p95_5m > 0.05");
@@ -120,7 +123,7 @@ test.serial("stateful sets and their namespace are protected and retained in pro
 
 test.serial("the database password is a secret and stays out of plain inputs", async (t) => {
   const r = (await runStage("staging")).resources;
-  const secret = find(r, K8S.secret);
+  const secret = find(r, K8S.secret, "postgres-credentials");
   t.is(secret.inputs.stringData.password, MOCK_PASSWORD);
   t.deepEqual(secret.secretPaths, ["stringData"]);
   const elsewhere = r.filter((x) => x !== secret && JSON.stringify(x.inputs).includes(MOCK_PASSWORD));

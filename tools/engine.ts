@@ -38,6 +38,7 @@ import { shrinkProblems } from "./volumeGuard";
 
 export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policies");
 const PASSWORD_KEY = `${NAMESPACE}:postgresPassword`;
+const PREVIOUS_PASSWORD_KEY = `${NAMESPACE}:postgresPreviousPassword`;
 
 export interface EngineOptions {
   stage: string;
@@ -54,6 +55,8 @@ export interface EngineOptions {
   renderDir?: string;
   /** The PostgreSQL password; else the stack's, else one generated once. */
   password?: string;
+  /** Rotation in progress (rotatePassword): the password the role has now. */
+  previousPassword?: string;
   /** The engine's display text (stdout), as it comes. */
   onOutput?: (text: string) => void;
   /** The engine's errors (stderr): a failed program's message lands here. */
@@ -302,10 +305,10 @@ export async function openStage(o: EngineOptions): Promise<OpenStage> {
   const work = writeWorkConfig({ ...o, stageFile }, stateDir, salt);
   const run = (args: string[]) => cli(bin, env, projectDir, args);
   const password = passwordToSet(o, work, salt ? undefined : passwordInState(run, o.stage));
-  if (password !== undefined) {
-    // On stdin, never on a command line (where the process list would show it).
-    cli(bin, env, projectDir, ["config", "set", "--secret", PASSWORD_KEY, "--stack", o.stage, "--config-file", work.file], password);
-  }
+  // On stdin, never on a command line (where the process list would show it).
+  const setSecret = (key: string, value: string) => cli(bin, env, projectDir, ["config", "set", "--secret", key, "--stack", o.stage, "--config-file", work.file], value);
+  if (password !== undefined) setSecret(PASSWORD_KEY, password);
+  if (o.previousPassword !== undefined) setSecret(PREVIOUS_PASSWORD_KEY, o.previousPassword);
   return { stack, configFile: work.file, options: o, cli: (args, input) => cli(bin, env, projectDir, args, input) };
 }
 
@@ -385,6 +388,27 @@ export function recover(o: EngineOptions): Promise<Recovery> {
       orphaned: creates.filter((r) => !r.type.startsWith("kubernetes:")).map((r) => r.urn),
     };
   });
+}
+
+export class RotationRefused extends Error {}
+
+/**
+ * `npm run rotate-password`: a new random password, applied in order by one `up` (the
+ * rotation Job changes the role first, connecting with the current password; then the
+ * Secret; then the app's pods roll), and a second `up` that removes the Job and its
+ * Secret. The state keeps the new password for every checkout.
+ */
+export async function rotatePassword(o: EngineOptions): Promise<{ rotated: UpResult; settled: UpResult }> {
+  const { config } = readStage(o);
+  if (config && config.platform !== "kubernetes") {
+    throw new RotationRefused(`stage ${o.stage} runs on Docker: the dev database is disposable; npm run destroy and up give it a new password`);
+  }
+  const previous = await statePassword(o);
+  if (!previous) throw new RotationRefused(`stage ${o.stage} has no password in its state yet: run npm run up -- --stack ${o.stage} first`);
+  const next = crypto.randomBytes(24).toString("hex");
+  const rotated = await up({ ...o, password: next, previousPassword: previous });
+  const settled = await up({ ...o, password: next });
+  return { rotated, settled };
 }
 
 /** Ends an update that was killed (a stale lock); see docs/ENGINE.md. */

@@ -12,9 +12,9 @@ import { CommandError } from "@pulumi/pulumi/automation";
 import { LocalCluster, howToLook } from "./cluster";
 import { ImagesUnavailable, prepareDockerStage } from "./docker/stage";
 import { SecretsSetupError, backendFromEnv } from "./stateBackend";
-import { EngineOptions, RefreshFlags, RunFlags, cancel, destroy, preview, readStage, recover, refresh, up } from "./engine";
+import { EngineOptions, RefreshFlags, RotationRefused, RunFlags, cancel, destroy, preview, readStage, recover, refresh, rotatePassword, up } from "./engine";
 
-const COMMANDS = ["preview", "up", "render", "refresh", "destroy", "cancel", "recover"] as const;
+const COMMANDS = ["preview", "up", "render", "refresh", "destroy", "cancel", "recover", "rotate-password"] as const;
 type Command = (typeof COMMANDS)[number];
 type Flags = RunFlags & RefreshFlags;
 const FLAGS: Record<string, keyof Flags> = { "--expect-no-changes": "expectNoChanges", "--refresh": "refresh", "--clear-pending-creates": "clearPendingCreates" };
@@ -121,7 +121,10 @@ async function runCommand({ command, options, flags, localImages }: CommandLine)
   else if (command === "up" || command === "render") await up(o, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });
   else if (command === "refresh") await refresh(o, { expectNoChanges: flags.expectNoChanges, clearPendingCreates: flags.clearPendingCreates });
   else if (command === "destroy") await destroy(o);
-  else if (command === "recover") {
+  else if (command === "rotate-password") {
+    await rotatePassword(o);
+    console.log(`rotated the PostgreSQL password of ${o.stage}: the role first (Job), then the Secret, then the app's pods; the state keeps the new one`);
+  } else if (command === "recover") {
     const r = await recover(o);
     const names = (urns: string[]) => urns.map((u) => u.split("::").pop()).join(", ");
     console.log(`recovered ${o.stage}: ${r.unlocked ? "stale lock removed" : "no lock was held"}; ${r.retaken.length} half-created Kubernetes object(s) to be taken over by the next up${r.retaken.length ? ` (${names(r.retaken)})` : ""}`);
@@ -132,7 +135,7 @@ async function runCommand({ command, options, flags, localImages }: CommandLine)
 
 /** Exit codes: 1 the engine failed (its output says why), 2 bad config or usage, 3 images unavailable (see --local-images). */
 export function exitCodeOf(e: unknown): number {
-  if (e instanceof ConfigError || e instanceof UsageError || e instanceof SecretsSetupError) return 2;
+  if (e instanceof ConfigError || e instanceof UsageError || e instanceof SecretsSetupError || e instanceof RotationRefused) return 2;
   if (e instanceof ImagesUnavailable) return 3;
   return 1;
 }

@@ -1,10 +1,12 @@
 /**
  * Render mode writes Secrets in plain text. Removes the data of every Secret manifest
- * under a directory (its keys stay listed in an annotation, for review), so that the
- * rendered tree can be committed.
+ * under a directory (its keys stay listed in an annotation, for review), and the pod
+ * templates' credentials checksum (derived from the password, and different for every
+ * stack), so that the rendered tree can be committed.
  */
 import * as fs from "fs";
 import { parseAllDocuments, stringify } from "yaml";
+import { CREDENTIALS_CHECKSUM } from "../render/credentials";
 import { filesUnder } from "./filesUnder";
 
 export const REDACTED_KEYS = "hotel-reservation/redacted-keys";
@@ -13,6 +15,11 @@ export function redactSecrets(text: string): string {
   const docs = parseAllDocuments(text).map((d) => d.toJS());
   let changed = false;
   for (const doc of docs) {
+    const podAnnotations = doc?.spec?.template?.metadata?.annotations;
+    if (podAnnotations?.[CREDENTIALS_CHECKSUM]) {
+      podAnnotations[CREDENTIALS_CHECKSUM] = "redacted";
+      changed = true;
+    }
     if (doc?.kind !== "Secret") continue;
     const keys = new Set<string>();
     for (const field of ["data", "stringData"]) {

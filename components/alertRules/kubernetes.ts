@@ -2,7 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertsConfig } from "../../config/types";
-import { renderAlertmanagerConfigSpec } from "../../render/alertmanagerConfig";
+import { renderAlertmanagerConfigSpec, webhookUrls } from "../../render/alertmanagerConfig";
 import { RuleGroups } from "../../render/alertRules";
 import { KubeTarget, labels, meta } from "../kubernetes/objects";
 
@@ -16,18 +16,26 @@ export function alertRulesOnKubernetes(parent: pulumi.Resource, name: string, ar
   const t = args.target;
   const opts = { parent, provider: t.provider };
   const metadata = meta(name, t.namespace, labels(name, { role: "alert-rules", ...t.monitoringLabels }));
+  // Webhook URLs often carry a token: they go to a Secret (redacted in rendered manifests), never into the routing object.
+  const routingLabels = labels(name, { role: "alert-routing" });
   if (!t.prometheusOperator) {
-    new k8s.core.v1.ConfigMap(name, { metadata, data: { "hotel.rules.yml": r.rulesYaml, "alertmanager.yml": r.alertmanagerYaml } }, opts);
+    new k8s.core.v1.ConfigMap(name, { metadata, data: { "hotel.rules.yml": r.rulesYaml } }, opts);
+    new k8s.core.v1.Secret(`${name}-alertmanager`, { metadata: meta(`${name}-alertmanager`, t.namespace, routingLabels), type: "Opaque", stringData: { "alertmanager.yml": r.alertmanagerYaml } }, opts);
     return;
   }
+  const webhooks = new k8s.core.v1.Secret(
+    `${name}-webhooks`,
+    { metadata: meta(`${name}-webhooks`, t.namespace, routingLabels), type: "Opaque", stringData: webhookUrls(args.alerts) },
+    opts,
+  );
   new k8s.apiextensions.CustomResource(name, { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata, spec: r.rules }, opts);
   new k8s.apiextensions.CustomResource(
     `${name}-routing`,
     {
       apiVersion: "monitoring.coreos.com/v1alpha1",
       kind: "AlertmanagerConfig",
-      metadata: meta(`${name}-routing`, t.namespace, labels(name, { role: "alert-routing" })),
-      spec: renderAlertmanagerConfigSpec(args.alerts),
+      metadata: meta(`${name}-routing`, t.namespace, routingLabels),
+      spec: webhooks.metadata.name.apply((secret) => renderAlertmanagerConfigSpec(args.alerts, secret)),
     },
     opts,
   );

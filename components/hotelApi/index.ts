@@ -8,7 +8,12 @@ export type { Connection };
 
 /** Where the app runs, and how it gets the password there. */
 export type HotelApiPlacement = Placement<
-  { /** The Secret that holds the password. */ credentialsSecretName: pulumi.Input<string> },
+  {
+    /** The Secret that holds the password. */
+    credentialsSecretName: pulumi.Input<string>;
+    /** Changes with the password: rolls the pods. */
+    credentialsChecksum: pulumi.Input<string>;
+  },
   { password: pulumi.Input<string>; hostPort: number }
 >;
 

@@ -2,6 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { checksum } from "../../render/checksum";
+import { CREDENTIALS_CHECKSUM } from "../../render/credentials";
 import { APP_UID, DATA_ACCESS_LABEL, KubeTarget, SIZING, containerSecurity, labels, meta, podSecurity, serviceMonitor } from "../kubernetes/objects";
 import { Connection, connectionEnv } from "./env";
 
@@ -13,6 +14,7 @@ interface Args {
   settings: Record<string, string>;
   connection: Connection;
   credentialsSecretName: pulumi.Input<string>;
+  credentialsChecksum: pulumi.Input<string>;
 }
 
 function apiContainer(args: Args, settingsName: pulumi.Input<string>): k8s.types.input.core.v1.Container {
@@ -47,7 +49,8 @@ export function apiOnKubernetes(parent: pulumi.Resource, name: string, args: Arg
         template: {
           metadata: {
             labels: { ...sel, [DATA_ACCESS_LABEL]: "true" },
-            annotations: { "hotel-reservation/settings-checksum": checksum(JSON.stringify(args.settings)) },
+            // A new password (rotation) rolls the pods: the app reads it once, at start.
+            annotations: { "hotel-reservation/settings-checksum": checksum(JSON.stringify(args.settings)), [CREDENTIALS_CHECKSUM]: args.credentialsChecksum },
           },
           spec: { securityContext: podSecurity(APP_UID, false), containers: [apiContainer(args, settings.metadata.name)] },
         },

@@ -7,7 +7,14 @@ import { postgresOnDocker } from "./docker";
 import { postgresOnKubernetes } from "./kubernetes";
 
 export type PostgresDatabaseArgs = PlatformArgs<
-  { postgres: PostgresConfig; image: string; exporterImage: string; password: pulumi.Input<string> },
+  {
+    postgres: PostgresConfig;
+    image: string;
+    exporterImage: string;
+    password: pulumi.Input<string>;
+    /** Only while `npm run rotate-password` runs (Kubernetes): the password the role has now. */
+    previousPassword?: pulumi.Input<string>;
+  },
   { /** Size of the data volume. */ storage: string },
   { /** Host port (127.0.0.1) where @pulumi/postgresql reaches the server. */ hostPort: number }
 >;
@@ -24,7 +31,9 @@ export class PostgresDatabase extends pulumi.ComponentResource {
   public readonly port: number = POSTGRES_PORT;
   public readonly reconcileSql: string;
   /** Where the app finds the password: a Kubernetes Secret, or (Docker) the value itself. */
-  public readonly credentials: { kind: "kubernetes"; secretName: pulumi.Output<string> } | { kind: "docker"; password: pulumi.Input<string> };
+  public readonly credentials:
+    | { kind: "kubernetes"; secretName: pulumi.Output<string>; /** Rolls the app's pods when the password changes. */ checksum: pulumi.Output<string> }
+    | { kind: "docker"; password: pulumi.Input<string> };
 
   constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hotel:index:PostgresDatabase", name, {}, opts);
@@ -32,7 +41,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
       this.reconcileSql = renderReconcileSql(args.postgres, { manageExtension: true });
       const placed = postgresOnKubernetes(this, name, args, this.reconcileSql);
       this.host = placed.host;
-      this.credentials = { kind: "kubernetes", secretName: placed.secretName };
+      this.credentials = { kind: "kubernetes", secretName: placed.secretName, checksum: placed.checksum };
     } else {
       // The extension is a @pulumi/postgresql resource here; the script keeps to indexes.
       this.reconcileSql = renderReconcileSql(args.postgres, { manageExtension: false });

@@ -22,6 +22,7 @@ import {
   podSecurity,
   serviceMonitor,
 } from "../kubernetes/objects";
+import { NEXT_PASSWORD_ENV, ROTATION_DIR, credentialsChecksum, renderRotateSql } from "../../render/credentials";
 import { MIGRATIONS_DIR, RECONCILE_APP_NAME, psqlCommand } from "./reconcile";
 
 const EXPORTER_PORT = SERVICES.postgresExporter.port;
@@ -33,6 +34,7 @@ interface Args {
   image: string;
   exporterImage: string;
   password: pulumi.Input<string>;
+  previousPassword?: pulumi.Input<string>;
   storage: string;
 }
 
@@ -143,6 +145,62 @@ function reconcileJob(name: string, args: Args, sql: string, host: pulumi.Input<
   );
 }
 
+/**
+ * Password rotation (npm run rotate-password): a Job inside the cluster changes the
+ * role's password first, connecting with the one it has now; the credentials Secret
+ * takes the new one only after the Job succeeded (its dependency), and the app's pods
+ * roll on the Secret's checksum. The driver's next run drops the Job and its Secret.
+ */
+function rotationJob(name: string, args: Args, host: pulumi.Input<string>, previous: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): k8s.batch.v1.Job {
+  const t = args.target;
+  const jobName = `${name}-rotate-password`;
+  const jobLabels = labels(jobName, { "app.kubernetes.io/component": "migration", [DATA_ACCESS_LABEL]: "true" });
+  const secret = new k8s.core.v1.Secret(
+    jobName,
+    { metadata: meta(jobName, t.namespace, jobLabels), type: "Opaque", stringData: { current: previous, next: args.password } },
+    opts,
+  );
+  const script = new k8s.core.v1.ConfigMap(jobName, { metadata: meta(jobName, t.namespace, jobLabels), data: { "rotate.sql": renderRotateSql(args.postgres.user) } }, opts);
+  const fromRotation = (key: string) => ({ secretKeyRef: { name: secret.metadata.name, key } });
+  return new k8s.batch.v1.Job(
+    jobName,
+    {
+      metadata: meta(jobName, t.namespace, jobLabels),
+      spec: {
+        backoffLimit: 3,
+        activeDeadlineSeconds: 300,
+        template: {
+          metadata: { labels: jobLabels },
+          spec: {
+            restartPolicy: "OnFailure",
+            securityContext: podSecurity(999),
+            containers: [
+              {
+                name: "psql",
+                image: args.image,
+                command: ["psql", "-v", "ON_ERROR_STOP=1", "-f", `${ROTATION_DIR}/rotate.sql`],
+                env: [
+                  { name: "PGHOST", value: host },
+                  { name: "PGPORT", value: String(POSTGRES_PORT) },
+                  { name: "PGUSER", value: args.postgres.user },
+                  { name: "PGDATABASE", value: args.postgres.database },
+                  { name: "PGPASSWORD", valueFrom: fromRotation("current") },
+                  { name: NEXT_PASSWORD_ENV, valueFrom: fromRotation("next") },
+                ],
+                resources: SIZING.job,
+                securityContext: containerSecurity,
+                volumeMounts: [{ name: "rotation", mountPath: ROTATION_DIR }],
+              },
+            ],
+            volumes: [{ name: "rotation", configMap: { name: script.metadata.name } }],
+          },
+        },
+      },
+    },
+    { ...opts, customTimeouts: { create: "6m", update: "6m" } },
+  );
+}
+
 const reconcileWait = (pg: PostgresConfig) => `${Math.ceil(pg.reconcileTimeout / 60_000) + 1}m`;
 
 export function postgresOnKubernetes(parent: pulumi.Resource, name: string, args: Args, sql: string) {
@@ -150,10 +208,12 @@ export function postgresOnKubernetes(parent: pulumi.Resource, name: string, args
   const pg = args.postgres;
   const opts = { parent, provider: t.provider };
   const sel = labels(name, { "app.kubernetes.io/component": "database" });
+  // The Service's name is fixed: the rotation Job reaches the server before the Secret exists in its new form.
+  const rotation = args.previousPassword === undefined ? undefined : rotationJob(name, args, name, args.previousPassword, opts);
   const secret = new k8s.core.v1.Secret(
     `${name}-credentials`,
     { metadata: meta(`${name}-credentials`, t.namespace, sel), type: "Opaque", stringData: { username: pg.user, password: args.password, database: pg.database } },
-    opts,
+    { ...opts, dependsOn: rotation ? [rotation] : [] },
   );
   const fromSecret: EnvFrom = (key) => ({ secretKeyRef: { name: secret.metadata.name, key } });
   const ports = [
@@ -167,5 +227,5 @@ export function postgresOnKubernetes(parent: pulumi.Resource, name: string, args
   dataStoreNetworkPolicy(`${name}-ingress`, t, sel, { data: POSTGRES_PORT, metrics: EXPORTER_PORT }, opts);
 
   reconcileJob(name, args, sql, svc.metadata.name, fromSecret, server, opts);
-  return { host: svc.metadata.name, secretName: secret.metadata.name };
+  return { host: svc.metadata.name, secretName: secret.metadata.name, checksum: pulumi.secret(pulumi.output(args.password).apply(credentialsChecksum)) };
 }

@@ -9,11 +9,11 @@
 import * as path from "path";
 import { gunzipSync } from "zlib";
 import test from "ava";
-import { CommandError } from "@pulumi/pulumi/automation";
+import { CommandError, EngineEvent } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { PROJECT_DIR, readStageConfig, readStageFile, stageConfig } from "../../config/stages";
 import { LocalCluster } from "../../tools/cluster";
-import { EngineOptions, destroy, preview, refresh, unprotectAll, up } from "../../tools/engine";
+import { EngineOptions, destroy, preview, refresh, rotatePassword, statePassword, unprotectAll, up } from "../../tools/engine";
 import { runStage } from "../../tools/mockRun";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
 import { amtool, checkConfig, checkRules } from "../fixtures/promtool";
@@ -199,6 +199,30 @@ test.serial("drift: an index removed from the reconcile script's ConfigMap is pu
   await up({ ...stacks.staging, stageFile: on });
   t.is(get("staging", name, "{.data.reconcile\\.sql}"), sql);
   await up(stacks.staging);
+});
+
+test.serial("staging: rotate-password runs the rotation Job before the Secret changes, rolls the app's pods, keeps the new password in the state, then removes the Job", async (t) => {
+  const before = await statePassword(stacks.staging);
+  const podChecksum = () => get("staging", "deployment/hotel-api", `{.spec.template.metadata.annotations.hotel-reservation/credentials-checksum}`);
+  const checksumBefore = podChecksum();
+  const order: string[] = [];
+  const onEvent = (e: EngineEvent) => {
+    const m = e.resOutputsEvent?.metadata;
+    if (m && m.op !== "same") order.push(`${m.op} ${m.urn.split("::").pop()}`);
+  };
+  const { rotated } = await rotatePassword({ ...stacks.staging, onEvent });
+  t.is(rotated.summary.result, "succeeded");
+  const after = await statePassword(stacks.staging);
+  t.regex(after ?? "", /^[0-9a-f]{48}$/);
+  t.not(after, before);
+  t.is(Buffer.from(get("staging", "secret/postgres-credentials", "{.data.password}"), "base64").toString(), String(after));
+  // The role first (the Job, which kwok marks succeeded without running psql: the SQL is proven in test/real/rotation.test.ts), then the Secret.
+  const job = order.indexOf("create postgres-rotate-password");
+  const secret = order.indexOf("update postgres-credentials");
+  t.true(job >= 0 && secret > job, order.join(", "));
+  t.not(podChecksum(), checksumBefore, "the app's pods roll");
+  const leftovers = cluster.kubectl(["get", "jobs,secrets,configmaps", "-n", ns("staging"), "-o", "name"]).split("\n").filter((n) => n.includes("rotate-password"));
+  t.deepEqual(leftovers, []);
 });
 
 test.serial("staging: growing postgresStorage patches the live claim in place; the StatefulSet keeps its UID", async (t) => {
