@@ -23,6 +23,15 @@ export interface ReplayResult extends MissBreakdown {
   requests: number;
   evictedKeys: number;
   elapsedMs: number;
+  /** Redis's own CPU time (user + system) over the replay, ms. */
+  redisCpuMs: number;
+}
+
+/** Redis's CPU time so far (INFO cpu), ms. */
+async function redisCpuMs(c: Redis): Promise<number> {
+  const info = await c.info("cpu");
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)![1]);
+  return (field("used_cpu_user") + field("used_cpu_sys")) * 1000;
 }
 
 /** Memory one key of each class takes in Redis (value, key, expire entry). */
@@ -51,12 +60,23 @@ export async function measureCosts(trace: Trace, redis: RedisConfig): Promise<{ 
   }
 }
 
-export async function replay(trace: Trace, redis: RedisConfig, ttlMs: Record<CacheKeyClass, number>, opts: { requests?: number; warm?: number[] } = {}): Promise<ReplayResult> {
+export interface ReplayOptions {
+  requests?: number;
+  warm?: number[];
+  /** From which request to replay (a segment). */
+  from?: number;
+  /** Pace the requests at their trace times (LFU's per-minute decay then acts as in production). */
+  realTime?: boolean;
+}
+
+export async function replay(trace: Trace, redis: RedisConfig, ttlMs: Record<CacheKeyClass, number>, opts: ReplayOptions = {}): Promise<ReplayResult> {
   const srv = await startRedis(renderRedisConf(redis));
   const started = Date.now();
   try {
     const c: Redis = srv.client();
-    const n = Math.min(opts.requests ?? trace.requests.length, trace.requests.length);
+    const from = opts.from ?? 0;
+    const n = Math.min(from + (opts.requests ?? trace.requests.length), trace.requests.length);
+    const cpuBefore = await redisCpuMs(c);
     const lastFill = new Map<number, number>();
     // Virtual-clock expiry: [expiresAt, key, fill time] in a queue ordered by expiry per class
     // (each class has one TTL, so fills expire in the order they were made).
@@ -76,11 +96,16 @@ export async function replay(trace: Trace, redis: RedisConfig, ttlMs: Record<Cac
       await p.exec();
       // Warmed keys are not reads: their first read is not "compulsory".
     }
-    const out: ReplayResult = { hits: 0, compulsory: 0, expiry: 0, eviction: 0, requests: n, evictedKeys: 0, elapsedMs: 0 };
+    const out: ReplayResult = { hits: 0, compulsory: 0, expiry: 0, eviction: 0, requests: n - from, evictedKeys: 0, elapsedMs: 0, redisCpuMs: 0 };
     const seen = new Set<number>(opts.warm ?? []);
-    for (let start = 0; start < n; start += BATCH) {
+    const wallStart = Date.now();
+    for (let start = from; start < n; start += BATCH) {
       const end = Math.min(n, start + BATCH);
       const now = trace.timeMs[start];
+      if (opts.realTime) {
+        const due = now - trace.timeMs[from] - (Date.now() - wallStart);
+        if (due > 0) await new Promise((r) => setTimeout(r, due));
+      }
       const expire = c.pipeline();
       let expiring = 0;
       for (const [cls, q] of queues) {
@@ -117,6 +142,7 @@ export async function replay(trace: Trace, redis: RedisConfig, ttlMs: Record<Cac
       if (filled.size) await set.exec();
     }
     out.evictedKeys = Number(/evicted_keys:(\d+)/.exec(await c.info("stats"))![1]);
+    out.redisCpuMs = (await redisCpuMs(c)) - cpuBefore;
     out.elapsedMs = Date.now() - started;
     return out;
   } finally {

@@ -6,6 +6,7 @@
  * online eviction policy (exact for equal sizes, the standard heuristic otherwise).
  */
 import { CacheKeyClass } from "../config/types";
+import { Heap } from "./heap";
 import { Trace, nextUse } from "./trace";
 
 export interface MissBreakdown {
@@ -25,42 +26,6 @@ export function classifyMiss(lastFillMs: number | undefined, ttlMs: number, nowM
   return nowMs >= lastFillMs + ttlMs ? "expiry" : "eviction";
 }
 
-class MaxHeap {
-  private items: [number, number, number][] = []; // [priority, key, version]
-  push(x: [number, number, number]) {
-    const a = this.items;
-    a.push(x);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (a[p][0] >= a[i][0]) break;
-      [a[p], a[i]] = [a[i], a[p]];
-      i = p;
-    }
-  }
-  pop(): [number, number, number] | undefined {
-    const a = this.items;
-    if (a.length === 0) return undefined;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && a[l][0] > a[m][0]) m = l;
-        if (r < a.length && a[r][0] > a[m][0]) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i], a[m]];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
 /**
  * @param capacity bytes available for values (the same budget Redis gets)
  * @param cost bytes one key of each class takes (measured on Redis: MEMORY USAGE)
@@ -72,7 +37,8 @@ export function belady(trace: Trace, ttlMs: Record<CacheKeyClass, number>, capac
   const version = new Map<number, number>();
   // When the app last fetched the key (a miss): its value would be valid until then + TTL.
   const lastFill = new Map<number, number>();
-  const heap = new MaxHeap();
+  // [priority, key, version]: the furthest next use on top.
+  const heap = new Heap<[number, number, number]>((x, y) => x[0] > y[0]);
   let used = 0;
   const out: MissBreakdown = { hits: 0, compulsory: 0, expiry: 0, eviction: 0 };
   const drop = (k: number) => {

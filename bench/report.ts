@@ -1,4 +1,5 @@
 /** results.json -> docs/BENCHMARKS.md and its SVG chart. */
+import { sizingMarkdown } from "./sizingReport";
 import { CacheResult, Results } from "./types";
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
@@ -106,5 +107,6 @@ export function markdown(r: Results): string {
     "Guest and reservation keys are not warmed by design (personal, short-lived), which bounds the stack's set below the oracle.",
     "",
   );
+  if (r.sizing) L.push(sizingMarkdown(r.sizing));
   return L.join("\n");
 }

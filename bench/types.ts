@@ -1,6 +1,7 @@
 /** The benchmark's results, as bench/results.json holds them and the report reads them. */
 import { IndexResults } from "./indexes";
 import { MissBreakdown } from "./opt";
+import { CacheSizing } from "./sizingReport";
 import { WarmingResults } from "./warming";
 
 export interface PolicyResult extends MissBreakdown {
@@ -22,4 +23,6 @@ export interface Results {
   cache: CacheResult[];
   indexes: IndexResults;
   warming: WarmingResults;
+  /** `npm run bench -- cache`: curves, knob sweep, decay (absent until that has run). */
+  sizing?: CacheSizing;
 }

@@ -122,15 +122,15 @@ test.serial("no secret value reaches a rendered file, even when the update fails
   // A changed password with --expect-no-changes fails after the provider has written files.
   await t.throwsAsync(up({ ...opts, password: "engine-test-other-9c2d" }, { expectNoChanges: true }), { instanceOf: CommandError });
   t.deepEqual(leaks(opts.renderDir!, "engine-test-other-9c2d"), []);
-  const secret = parse(fs.readFileSync(path.join(opts.renderDir!, files.find((f) => f.includes("secret"))!), "utf8"));
+  const secret = parse(fs.readFileSync(path.join(opts.renderDir!, files.find((f) => f.includes("secret") && f.includes("credentials"))!), "utf8"));
   t.is(secret.kind, "Secret");
   t.is(secret.data, undefined);
   t.is(secret.metadata.annotations["hotel-reservation/redacted-keys"], "database,password,username");
-  // The committed tree holds only Secrets without data too.
+  // The committed tree holds only Secrets without data too (the credentials, and the webhook URLs).
   for (const stage of K8S_STAGES) {
     const dir = path.join(PROJECT_DIR, "rendered", stage, "manifests");
     const secrets = Object.keys(snapshot(dir)).filter((x) => x.includes("secret"));
-    t.is(secrets.length, 1, stage);
+    t.is(secrets.length, 2, stage);
     for (const f of secrets) {
       const doc = parse(fs.readFileSync(path.join(dir, f), "utf8"));
       t.is(doc.data ?? doc.stringData, undefined, f);
