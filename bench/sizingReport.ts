@@ -97,7 +97,13 @@ export function sizingMarkdown(z: CacheSizing): string {
   ];
   const first = Object.values(c.points)[0]!;
   first.forEach((pt, i) => L.push(`| ${pct(pt.fraction)} | ${mb(pt.maxmemoryBytes)} | ${Object.values(c.points).map((pts) => pct(pts![i].hitRatio)).join(" | ")} |`));
-  L.push("", `### What the roadmap's ${pct(z.target)} needs`, "");
+  L.push(
+    "",
+    "`before` is prod's Redis block with its TTLs (allkeys-lru, reservations 30 min); the other curves use quick win 3's TTLs (reservations 15 min), so their ceilings differ by what the shorter TTL costs, not by eviction.",
+    "",
+    `### What the roadmap's ${pct(z.target)} needs`,
+    "",
+  );
   for (const [p, a] of Object.entries(z.answers)) L.push(`- ${p}: ${describeAnswer(a!, z.target)}`);
   L.push(
     "",
