@@ -17,6 +17,8 @@ bash scripts/cluster-build.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1;
 # and stopped at the end only if this run started it), and the local stand-in images
 # built from Debian packages (cold: ~3 min), all cached by version.
 bash scripts/provider-plugins.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+# actionlint for the CI workflows users get (cold: seconds to a minute, then cached).
+bash scripts/actionlint.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 docker_outcome=$(npx tsx tools/dockerCli.ts start | tail -1) || { echo "0 passed, 1 failed"; exit 1; }
 stop_docker() { case "$docker_outcome" in started*) npx tsx tools/dockerCli.ts stop >&2 ;; esac; }
 trap stop_docker EXIT

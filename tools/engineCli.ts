@@ -114,8 +114,21 @@ export async function chooseDocker(command: Command, o: EngineOptions, localImag
   return { ...o, dockerHost: docker.host, localImages: docker.localImages };
 }
 
+/**
+ * CI hands the kubeconfig over as a secret's content (HOTEL_KUBECONFIG_DATA): written to a
+ * private file (mode 600) for this run, never echoed.
+ */
+export function kubeconfigFromData(o: EngineOptions, env: NodeJS.ProcessEnv = process.env): EngineOptions {
+  if (!env.HOTEL_KUBECONFIG_DATA || o.kubeconfig) return o;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hotel-kubeconfig-"));
+  const file = path.join(dir, "config");
+  fs.writeFileSync(file, env.HOTEL_KUBECONFIG_DATA, { mode: 0o600 });
+  process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  return { ...o, kubeconfig: file };
+}
+
 async function runCommand({ command, options, flags, localImages }: CommandLine): Promise<void> {
-  const target = await chooseCluster(command, await chooseDocker(command, options, localImages));
+  const target = await chooseCluster(command, await chooseDocker(command, kubeconfigFromData(options), localImages));
   const o = { ...target, onOutput: (t: string) => process.stdout.write(t), onError: (t: string) => process.stderr.write(t) };
   if (command === "preview") await preview(o, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });
   else if (command === "up" || command === "render") await up(o, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });

@@ -1,5 +1,5 @@
 /**
- * npm run summary -- [--base <git ref>]
+ * npm run summary -- [--base <git ref>] [--out <file>]
  * For every stage file that differs from the base ref (default HEAD), prints a short
  * markdown summary for a pull request: which quick wins changed, which resources and
  * properties change (program under mocks, base config vs working tree), and the
@@ -74,9 +74,10 @@ export async function summarize(base: string, readNow = (file: string) => fs.rea
 }
 
 if (require.main === module) {
-  const i = process.argv.indexOf("--base");
-  summarize(i >= 0 ? process.argv[i + 1] : "HEAD")
-    .then((s) => console.log(s))
+  const arg = (flag: string) => (process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined);
+  summarize(arg("--base") ?? "HEAD")
+    // --out: the markdown into a file too (CI posts it as the pull request's comment).
+    .then((s) => (console.log(s), arg("--out") && fs.writeFileSync(arg("--out")!, s + "\n")))
     .catch((e) => {
       console.error(e.message);
       process.exit(1);
