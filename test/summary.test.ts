@@ -20,7 +20,10 @@ test.serial("turning quick win 4 on in staging names it, its resources and prope
   t.regex(md, /### Stage `staging`/);
   t.notRegex(md, /### Stage `(dev|prod)`/);
   t.regex(md, /Quick wins changed: 4\. pg_stat_statements, slow-query log, indexes/);
-  t.regex(md, /`kubernetes:apps\/v1:StatefulSet` `postgres` \| changed \|.*`shared_preload_libraries=` → `shared_preload_libraries=pg_stat_statements`/);
+  // Server flags as a set (array positions shift with every flag), the script as a unified diff.
+  t.regex(md, /`kubernetes:apps\/v1:StatefulSet` `postgres` \| changed \|.*containers\[name=postgres\]\.args`: .*\+ `-c compute_query_id=on`.*- `-c shared_preload_libraries=`/);
+  t.notRegex(md, /args\[\d+\]/);
+  t.regex(md, /```diff\n[\s\S]*^\+ CREATE EXTENSION pg_stat_statements;$/m);
   t.regex(md, /`kubernetes:batch\/v1:Job` `postgres-reconcile` \| changed/);
   t.regex(md, /Policy pack: \*\*pass\*\*/);
   t.is((md.match(/^\| `/gm) ?? []).length, 3);

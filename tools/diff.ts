@@ -9,22 +9,37 @@ export interface Change {
   values?: { before: unknown; after: unknown }[];
 }
 
-/** The value at a path printed by changedPaths ("spec.containers[0].args[6]"). */
+/** The value at a path printed by changedPaths ("spec.containers[name=postgres].args"). */
 export function valueAt(obj: unknown, p: string): unknown {
   if (p === "(root)") return obj;
   let cur: any = obj;
-  for (const m of p.matchAll(/\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|\.?([^.[\]]+)/g)) {
+  for (const m of p.matchAll(/\[name=([^\]]+)\]|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|\.?([^.[\]]+)/g)) {
     if (cur === undefined || cur === null) return undefined;
-    cur = m[1] !== undefined ? cur[Number(m[1])] : m[2] !== undefined ? cur[JSON.parse(m[2])] : cur[m[3]];
+    if (m[1] !== undefined) cur = Array.isArray(cur) ? cur.find((x) => x?.name === m[1]) : undefined;
+    else cur = m[2] !== undefined ? cur[Number(m[2])] : m[3] !== undefined ? cur[JSON.parse(m[3])] : cur[m[4]];
   }
   return cur;
 }
+
+const isObj = (x: unknown): x is object => typeof x === "object" && x !== null;
+const scalars = (x: unknown): x is unknown[] => Array.isArray(x) && x.every((v) => !isObj(v));
+/** Lists of named things (containers, env vars, ports): compared by name, never by position. */
+const named = (x: unknown): x is { name: string }[] => Array.isArray(x) && x.length > 0 && x.every((v) => isObj(v) && typeof (v as any).name === "string");
 
 export const resourceKey = (r: Pick<Registered, "type" | "name">) => `${r.type}::${r.name}`;
 
 function leafPaths(a: unknown, b: unknown, prefix: string, out: string[]): void {
   if (a === b) return;
-  const isObj = (x: unknown) => typeof x === "object" && x !== null;
+  // A list of flags or words is one value: its positions shift with every flag added.
+  if (scalars(a) && scalars(b)) {
+    if (JSON.stringify(a) !== JSON.stringify(b)) out.push(prefix || "(root)");
+    return;
+  }
+  if (named(a) && named(b)) {
+    const names = new Set([...a.map((x) => x.name), ...b.map((x) => x.name)]);
+    for (const n of names) leafPaths(a.find((x) => x.name === n), b.find((x) => x.name === n), `${prefix}[name=${n}]`, out);
+    return;
+  }
   if (isObj(a) && isObj(b) && Array.isArray(a) === Array.isArray(b)) {
     const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
     for (const k of keys) {

@@ -9,6 +9,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { parse } from "yaml";
 import { diffResources } from "./diff";
+import { setDiff, unifiedDiff } from "./textDiff";
 import { PROJECT_DIR, STAGES } from "../config/stages";
 import { runStage } from "./mockRun";
 import { mandatory, runPolicies } from "./policyRunner";
@@ -39,6 +40,25 @@ function show(v: unknown): string {
   return `\`${shortened.replace(/\|/g, "\\|")}\``;
 }
 
+const cell = (s: string) => `\`${s.replace(/\|/g, "\\|")}\``;
+
+/**
+ * One property's change, as a reviewer reads it: a list of flags as what it gained and
+ * lost (positions shift with every flag), a multi-line text as "see the diff below",
+ * anything else as before → after.
+ */
+function describe(path: string, v: { before: unknown; after: unknown }, texts: string[]): string {
+  if (Array.isArray(v.before) && Array.isArray(v.after)) {
+    const d = setDiff(v.before, v.after);
+    return `\`${path}\`: ${[...d.added.map((x) => `+ ${cell(x)}`), ...d.removed.map((x) => `- ${cell(x)}`)].join(" ") || "reordered"}`;
+  }
+  if ([v.before, v.after].some((x) => typeof x === "string" && x.includes("\n"))) {
+    texts.push(`\`${path}\`\n\n\`\`\`diff\n${unifiedDiff(String(v.before ?? ""), String(v.after ?? ""))}\n\`\`\``);
+    return `\`${path}\`: text changed (diff below)`;
+  }
+  return `\`${path}\`: ${show(v.before)} → ${show(v.after)}`;
+}
+
 /** @param readNow the stage file as it is now (the working tree, unless a test says otherwise) */
 export async function summarize(base: string, readNow = (file: string) => fs.readFileSync(`${PROJECT_DIR}/${file}`, "utf8")): Promise<string> {
   const out: string[] = [];
@@ -59,11 +79,13 @@ export async function summarize(base: string, readNow = (file: string) => fs.rea
     }
     const changes = diffResources(runA.resources, runB.resources);
     out.push("| resource | change | properties |", "|---|---|---|");
+    const texts: string[] = [];
     for (const c of changes) {
-      const props = c.paths.map((p, i) => `\`${p}\`${c.values ? `: ${show(c.values[i].before)} → ${show(c.values[i].after)}` : ""}`);
+      const props = c.paths.map((p, i) => (c.values ? describe(p, c.values[i], texts) : `\`${p}\``));
       out.push(`| \`${c.resource.replace("::", "` `")}\` | ${c.kind} | ${props.join("<br>")} |`);
     }
     if (changes.length === 0) out.push("| (none) | | |");
+    if (texts.length) out.push("", "<details><summary>Text changes</summary>", "", ...texts, "", "</details>");
     const vs = runPolicies(runB.resources, policies);
     const m = mandatory(vs);
     out.push("", `Policy pack: ${m.length === 0 ? "**pass**" : `**${m.length} mandatory violation(s)**`}, ${vs.length - m.length} advisory`);
