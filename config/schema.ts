@@ -200,5 +200,19 @@ export const SCHEMA = {
       ttlJitter: knob(fraction(), 0.1),
     }),
   ),
+  rollout: section(
+    "Promotion out of this stage (npm run promote): how long a quick win soaks here, and how much worse its metrics may get.",
+    block({
+      soakTime: knob(duration(60_000, 14 * 86_400_000), "4h"),
+      tolerance: block({
+        // Relative: P95 and P99 may rise by this share of their value before the change.
+        latency: knob(fraction(), 0.1),
+        // Absolute: the 5xx ratio may rise by this much (0.001 = 0.1 point).
+        errorRatio: knob(fraction(), 0.001),
+        // Absolute: the cache hit ratio may fall by this much (0.01 = 1 point).
+        cacheHitRatio: knob(fraction(), 0.01),
+      }),
+    }),
+  ),
   postgresPassword: section("Password of the PostgreSQL user (kept as a secret; see docs/ENGINE.md).", knob(nonEmpty), { secret: true }),
 };

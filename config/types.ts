@@ -32,3 +32,4 @@ export type DbPoolConfig = StackConfig["dbPool"];
 export type RedisConfig = StackConfig["redis"];
 export type PostgresConfig = StackConfig["postgres"];
 export type CacheWarmingConfig = StackConfig["cacheWarming"];
+export type RolloutConfig = StackConfig["rollout"];

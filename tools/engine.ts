@@ -26,6 +26,7 @@ import {
   Stack,
   StackNotFoundError,
   UpResult,
+  UpdateSummary,
 } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { ConfigError, NAMESPACE } from "../config/validate";
@@ -409,6 +410,11 @@ export async function rotatePassword(o: EngineOptions): Promise<{ rotated: UpRes
   const rotated = await up({ ...o, password: next, previousPassword: previous });
   const settled = await up({ ...o, password: next });
   return { rotated, settled };
+}
+
+/** The stack's update history (newest first), with the config each update ran. */
+export function updateHistory(o: EngineOptions): Promise<UpdateSummary[]> {
+  return withStage(o, (s) => s.stack.history());
 }
 
 /** Ends an update that was killed (a stale lock); see docs/ENGINE.md. */

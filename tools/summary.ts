@@ -10,18 +10,13 @@ import * as fs from "fs";
 import { parse } from "yaml";
 import { diffResources } from "./diff";
 import { setDiff, unifiedDiff } from "./textDiff";
+import { QUICK_WINS } from "../config/quickWins";
 import { PROJECT_DIR, STAGES } from "../config/stages";
 import { runStage } from "./mockRun";
 import { mandatory, runPolicies } from "./policyRunner";
 import { policies } from "../policies/pack";
 
-const QUICK_WINS: Record<string, string> = {
-  "hotel:alerts": "1. alert thresholds",
-  "hotel:dbPool": "2. connection pool",
-  "hotel:redis": "3. Redis eviction and TTLs",
-  "hotel:postgres": "4. pg_stat_statements, slow-query log, indexes",
-  "hotel:cacheWarming": "5. cache warming",
-};
+const TITLES: Record<string, string> = Object.fromEntries(QUICK_WINS.map((q) => [q.key, `${q.n}. ${q.title}`]));
 
 function atRef(ref: string, file: string): string | undefined {
   try {
@@ -70,7 +65,7 @@ export async function summarize(base: string, readNow = (file: string) => fs.rea
     const a = (before ? parse(before)?.config : {}) ?? {};
     const b = parse(now)?.config ?? {};
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
-    out.push(`### Stage \`${stage}\``, "", `Quick wins changed: ${keys.map((k) => QUICK_WINS[k] ?? `\`${k}\``).join("; ") || "none"}`, "");
+    out.push(`### Stage \`${stage}\``, "", `Quick wins changed: ${keys.map((k) => TITLES[k] ?? `\`${k}\``).join("; ") || "none"}`, "");
     const runA = await runStage(stage, { config: a });
     const runB = await runStage(stage, { config: b });
     if (runB.error) {
