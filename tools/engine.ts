@@ -34,11 +34,14 @@ import { StackConfig } from "../config/types";
 import { PROJECT_DIR, RawConfig, checkStageFile, readStageFile, stageFilePath } from "../config/stages";
 import { privateRenderDir, publishRedacted } from "./renderFolder";
 import { LocalImages } from "./docker/images";
+import { repairCheckpoint } from "./checkpoint";
 import { Backend, chooseBackend, passphraseEnv } from "./stateBackend";
 import { shrinkProblems } from "./volumeGuard";
 
 export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policies");
 const PASSWORD_KEY = `${NAMESPACE}:postgresPassword`;
+/** The Pulumi project's name (Pulumi.yaml): the file backend keeps stacks under it. */
+const PROJECT_NAME = "hotel";
 const PREVIOUS_PASSWORD_KEY = `${NAMESPACE}:postgresPreviousPassword`;
 
 export interface EngineOptions {
@@ -362,6 +365,8 @@ export function statePassword(o: EngineOptions): Promise<string | undefined> {
 }
 
 export interface Recovery {
+  /** The backup a truncated checkpoint was restored from (file backend), if it was. */
+  restoredFrom?: string;
   /** Whether a stale lock was removed. */
   unlocked: boolean;
   /** Pending creates of Kubernetes objects: forgotten, and taken over by the next up (forced apply). */
@@ -378,12 +383,16 @@ export interface Recovery {
  * reported, to be removed by hand before the next `up`.
  */
 export function recover(o: EngineOptions): Promise<Recovery> {
+  const backend = backendOf(o);
+  // A kill in the middle of writing the checkpoint leaves it truncated: put the last good one back first.
+  const restoredFrom = backend.shared ? undefined : repairCheckpoint(resolveStateDir(o), PROJECT_NAME, o.stage);
   return withStage(o, async (s) => {
     const unlocked = await s.stack.cancel().then(() => true, () => false);
     const pending = ((await s.stack.exportStack()).deployment.pending_operations ?? []) as { type: string; resource: { urn: string; type: string } }[];
     const creates = pending.filter((p) => p.type === "creating").map((p) => p.resource);
     await s.stack.refresh({ configFile: s.configFile, clearPendingCreates: true, color: "never", onOutput: o.onOutput, onError: o.onError });
     return {
+      restoredFrom,
       unlocked,
       retaken: creates.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.urn),
       orphaned: creates.filter((r) => !r.type.startsWith("kubernetes:")).map((r) => r.urn),

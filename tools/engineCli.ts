@@ -140,6 +140,7 @@ async function runCommand({ command, options, flags, localImages }: CommandLine)
   } else if (command === "recover") {
     const r = await recover(o);
     const names = (urns: string[]) => urns.map((u) => u.split("::").pop()).join(", ");
+    if (r.restoredFrom) console.log(`the checkpoint was truncated (a kill mid-write): restored from ${r.restoredFrom}`);
     console.log(`recovered ${o.stage}: ${r.unlocked ? "stale lock removed" : "no lock was held"}; ${r.retaken.length} half-created Kubernetes object(s) to be taken over by the next up${r.retaken.length ? ` (${names(r.retaken)})` : ""}`);
     if (r.orphaned.length) console.log(`remove by hand what these half-finished creates made before the next up (docs/OPERATIONS.md): ${names(r.orphaned)}`);
     console.log(`next: npm run up -- --stack ${o.stage}`);

@@ -51,12 +51,13 @@ test.serial("an up killed mid-update: the next up is refused on the lock; recove
   // The provider awaits a StatefulSet's readiness for several seconds: its create is pending then.
   await upKilledAt(/StatefulSet postgres creating/, 300);
   const refused = await up(stack).then(() => undefined, (e: Error) => e);
-  t.regex(String(refused?.message), /the stack is currently locked by 1 lock\(s\)/);
+  // Refused on the stale lock, or (a kill in the middle of writing the checkpoint) on a truncated checkpoint.
+  t.regex(String(refused?.message), /the stack is currently locked by 1 lock\(s\)|failed to load checkpoint/);
 
   const r = await recover(stack);
-  t.true(r.unlocked);
+  t.true(r.unlocked || r.restoredFrom !== undefined, JSON.stringify(r));
   // Which create was pending depends on timing (a StatefulSet, the Job, the Deployment): one was.
-  t.true(r.retaken.length >= 1, JSON.stringify(r));
+  t.true(r.retaken.length >= 1 || r.restoredFrom !== undefined, JSON.stringify(r));
   t.log(`pending at the kill: ${r.retaken.map((u) => u.split("::").slice(-2).join("::")).join(", ")}`);
   t.deepEqual(r.orphaned, []);
 
