@@ -70,6 +70,7 @@ export class LocalDocker {
       throw new Error("no Docker daemon answers and dockerd is not installed: run 'bash scripts/setup.sh --servers' (Debian's docker.io)");
     }
     fs.mkdirSync(path.join(this.dir, "exec"), { recursive: true, mode: 0o700 });
+    this.clearStaleFiles();
     const pid = startDaemon(this.dir, dockerd(this.dir));
     log(`started dockerd (pid ${pid}) on ${this.ownHost}`);
     for (let waited = 0; waited < 60_000; waited += 250) {
@@ -79,6 +80,23 @@ export class LocalDocker {
     }
     const tail = fs.existsSync(logFile(this.dir, "dockerd")) ? fs.readFileSync(logFile(this.dir, "dockerd"), "utf8").slice(-2000) : "";
     throw new Error(`dockerd did not answer on ${this.ownHost}; its log (${logFile(this.dir, "dockerd")}) ends:\n${tail}`);
+  }
+
+  /**
+   * What a killed dockerd leaves behind and the next one would trip on: its own pid file
+   * ("pid file found, ensure docker is not running" when the PID has been reused by any
+   * process), and the pid file of a containerd that no longer runs. Called only when our
+   * dockerd does not run; a containerd that still runs is left to the new dockerd.
+   */
+  private clearStaleFiles(): void {
+    const exec = path.join(this.dir, "exec");
+    fs.rmSync(path.join(exec, "dockerd.pid"), { force: true });
+    const containerdPid = path.join(exec, "containerd", "containerd.pid");
+    if (fs.existsSync(containerdPid)) {
+      const pid = fs.readFileSync(containerdPid, "utf8").trim();
+      const cmd = fs.existsSync(`/proc/${pid}/cmdline`) ? fs.readFileSync(`/proc/${pid}/cmdline`, "utf8") : "";
+      if (!cmd.includes("containerd")) fs.rmSync(containerdPid, { force: true });
+    }
   }
 
   /** Stops our dockerd (never another one); its containers stop with it. */
