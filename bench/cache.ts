@@ -6,7 +6,8 @@
  * PX so that volatile-* policies may evict them. Eviction is Redis's own.
  */
 import Redis from "ioredis";
-import { CacheKeyClass, RedisConfig } from "../config/types";
+import { ByteSize, CacheKeyClass, RedisConfig } from "../config/types";
+import { byteSize } from "../config/units";
 import { startRedis } from "../test/fixtures/servers";
 import { renderRedisConf } from "../render/redisConf";
 import { MissBreakdown, classifyMiss } from "./opt";
@@ -32,6 +33,11 @@ async function redisCpuMs(c: Redis): Promise<number> {
   const info = await c.info("cpu");
   const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)![1]);
   return (field("used_cpu_user") + field("used_cpu_sys")) * 1000;
+}
+
+/** maxmemory for `capacity` bytes of values above Redis's empty footprint (maxmemory counts both). */
+export function maxmemoryFor(baselineBytes: number, capacity: number): ByteSize {
+  return byteSize(`${Math.round((baselineBytes + capacity) / 1024)}kb`);
 }
 
 /** Memory one key of each class takes in Redis (value, key, expire entry). */

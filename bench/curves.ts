@@ -6,8 +6,7 @@
  * Redis's approximation.
  */
 import { CacheKeyClass, RedisConfig } from "../config/types";
-import { byteSize } from "../config/units";
-import { measureCosts, replay } from "./cache";
+import { maxmemoryFor, measureCosts, replay } from "./cache";
 import { MissBreakdown, belady } from "./opt";
 import { perfectLfu } from "./perfectLfu";
 import { CurvePoint } from "./sizing";
@@ -49,7 +48,7 @@ export async function missRatioCurves(trace: Trace, s: Setting, policies: CurveP
   for (const fraction of CURVE_FRACTIONS) {
     const capacity = Math.round(ws * fraction);
     const maxmemoryBytes = baseline + capacity;
-    const maxmemory = byteSize(`${Math.round(maxmemoryBytes / 1024)}kb`);
+    const maxmemory = maxmemoryFor(baseline, capacity);
     const measure = async (p: CurvePolicy): Promise<MissBreakdown> => {
       if (p === "opt") return belady(trace, s.after.ttl, capacity, cost);
       if (p === "perfect-lfu") return perfectLfu(trace, s.after.ttl, capacity, cost);

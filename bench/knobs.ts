@@ -4,8 +4,7 @@
  * and Redis CPU per request measured side by side; and LFU's decay measured in real time.
  */
 import { RedisConfig } from "../config/types";
-import { byteSize } from "../config/units";
-import { measureCosts, replay } from "./cache";
+import { maxmemoryFor, measureCosts, replay } from "./cache";
 import { workingSetBytes } from "./curves";
 import { belady } from "./opt";
 import { REQUESTS_PER_SECOND, makeTrace } from "./trace";
@@ -60,7 +59,7 @@ export async function knobSweep(after: RedisConfig, requests: number, memoryFrac
     const trace = makeTrace(requests, 1.0, seed);
     const { cost, baseline } = await measureCosts(trace, after);
     const capacity = Math.round(workingSetBytes(trace, cost) * memoryFraction);
-    const maxmemory = byteSize(`${Math.round((baseline + capacity) / 1024)}kb`);
+    const maxmemory = maxmemoryFor(baseline, capacity);
     const optHits = belady(trace, after.ttl, capacity, cost).hits;
     for (const r of results) {
       const redis = { ...after, maxmemory, maxmemoryPolicy: "allkeys-lfu" as const, maxmemorySamples: r.samples, lfuLogFactor: r.logFactor, lfuDecayTime: r.decayTime };
@@ -90,7 +89,7 @@ export async function decayInRealTime(after: RedisConfig, segmentSeconds: number
   const trace = makeTrace(requests, 1.0, 42);
   const { cost, baseline } = await measureCosts(trace, after);
   const capacity = Math.round(workingSetBytes(trace, cost) * memoryFraction);
-  const redis = { ...after, maxmemory: byteSize(`${Math.round((baseline + capacity) / 1024)}kb`) };
+  const redis = { ...after, maxmemory: maxmemoryFor(baseline, capacity) };
   const fast = await replay(trace, redis, after.ttl);
   const paced = await replay(trace, redis, after.ttl, { realTime: true });
   return { segmentSeconds, requests, fast: fast.hits / requests, realTime: paced.hits / requests };

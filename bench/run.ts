@@ -10,8 +10,7 @@ import * as path from "path";
 import { PROJECT_DIR } from "../config/stages";
 import { PG_BIN } from "../test/fixtures/servers";
 import { stageConfig } from "../config/stages";
-import { byteSize } from "../config/units";
-import { measureCosts, replay } from "./cache";
+import { maxmemoryFor, measureCosts, replay } from "./cache";
 import { indexBench } from "./indexes";
 import { MissBreakdown, belady } from "./opt";
 import { CacheResult, Results } from "./types";
@@ -55,7 +54,7 @@ async function main() {
     let workingSet = 0;
     for (const k of new Set(trace.requests)) workingSet += cost[trace.keyClass[k]];
     const capacity = Math.round(workingSet * params.memoryFraction);
-    const maxmemory = byteSize(`${Math.round((baseline + capacity) / 1024)}kb`);
+    const maxmemory = maxmemoryFor(baseline, capacity);
     const run = async (redis: typeof after.redis, ttl = after.redis.ttl) => replay(trace, { ...redis, maxmemory }, ttl);
     const raw: Record<string, MissBreakdown> = {
       before: await run(before.redis, before.redis.ttl),

@@ -7,6 +7,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { PROJECT_DIR, STAGES } from "../config/stages";
+import { flagValue } from "./flags";
 
 /** Paths that never change what a stage deploys. */
 const NOT_DEPLOYED = [/^docs\//, /\.md$/, /^rendered\//, /^bench\//, /^\.github\//];
@@ -21,7 +22,7 @@ function changedFiles(base: string): string[] {
 }
 
 if (require.main === module) {
-  const arg = (flag: string) => (process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined);
+  const arg = (flag: string) => flagValue(process.argv, flag);
   const stage = arg("--stack");
   const base = arg("--base");
   if (!stage || !(STAGES as readonly string[]).includes(stage) || !base) {

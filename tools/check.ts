@@ -6,6 +6,7 @@
  */
 import { StackConfig } from "../config/types";
 import { recorded } from "../render/alertRules";
+import { PrometheusApi } from "./prometheusApi";
 
 export interface CheckValues {
   p95?: number;
@@ -60,25 +61,13 @@ export function formatCheck(stage: string, rows: CheckRow[]): string {
 /** Reads the recorded series (and ALERTS) from a Prometheus HTTP API. */
 export async function readCheckValues(prometheusUrl: string, c: StackConfig): Promise<CheckValues> {
   const names = recorded(c.alerts);
-  const instant = async (expr: string): Promise<any[]> => {
-    const url = `${prometheusUrl.replace(/\/$/, "")}/api/v1/query?query=${encodeURIComponent(expr)}`;
-    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-    return (await res.json()).data.result;
-  };
-  const scalar = async (expr: string) => {
-    const r = await instant(expr);
-    const v = r[0]?.value?.[1];
-    return v === undefined || v === "NaN" ? undefined : Number(v);
-  };
-  // The stack's own alerts (all carry quickwin="alert-thresholds"), not every alert of a shared Prometheus.
-  const firing = (await instant(`ALERTS{alertstate="firing",quickwin="alert-thresholds"}`)).map((s) => String(s.metric.alertname)).sort();
+  const prom = new PrometheusApi(prometheusUrl);
   return {
-    p95: await scalar(names.p95),
-    p99: await scalar(names.p99),
-    errorRatio: await scalar(names.errorRatio),
-    requestRate: await scalar(names.requestRate),
-    cacheMissRatio: await scalar(names.cacheMissRatio),
-    firing: [...new Set(firing)],
+    p95: await prom.scalar(names.p95),
+    p99: await prom.scalar(names.p99),
+    errorRatio: await prom.scalar(names.errorRatio),
+    requestRate: await prom.scalar(names.requestRate),
+    cacheMissRatio: await prom.scalar(names.cacheMissRatio),
+    firing: await prom.firingStackAlerts(),
   };
 }

@@ -12,6 +12,7 @@ import { isMap, isNode, isScalar, parseDocument } from "yaml";
 import { AlertsConfig, RolloutConfig } from "../config/types";
 import { formatPromDuration } from "../config/units";
 import { recorded } from "../render/alertRules";
+import { PrometheusApi } from "./prometheusApi";
 
 /** The target stage file's text with the source's block for `key` merged in (comments and order kept). */
 export function mergeQuickWin(sourceText: string, targetText: string, key: string): string {
@@ -91,21 +92,12 @@ export function soakProblems(v: SoakValues, r: RolloutConfig, soakedMs: number):
 /** Averages of the recorded series over the soak and over the same length before the change. */
 export async function readSoakValues(prometheusUrl: string, alerts: AlertsConfig, since: Date, soakMs: number): Promise<SoakValues> {
   const names = recorded(alerts);
-  const query = async (expr: string, at: number): Promise<any[]> => {
-    const url = `${prometheusUrl.replace(/\/$/, "")}/api/v1/query?query=${encodeURIComponent(expr)}&time=${at / 1000}`;
-    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-    return (await res.json()).data.result;
-  };
-  const avg = async (series: string, end: number) => {
-    const v = (await query(`avg_over_time(${series}[${formatPromDuration(soakMs)}])`, end))[0]?.value?.[1];
-    return v === undefined || v === "NaN" ? undefined : Number(v);
-  };
+  const prom = new PrometheusApi(prometheusUrl);
+  const avg = (series: string, end: number) => prom.scalar(`avg_over_time(${series}[${formatPromDuration(soakMs)}])`, end);
   const window = async (end: number): Promise<SoakWindowValues> => {
     const miss = await avg(names.cacheMissRatio, end);
     return { p95: await avg(names.p95, end), p99: await avg(names.p99, end), errorRatio: await avg(names.errorRatio, end), cacheHitRatio: miss === undefined ? undefined : 1 - miss };
   };
   const t = since.getTime();
-  const firing = (await query(`ALERTS{alertstate="firing",quickwin="alert-thresholds"}`, Date.now())).map((s) => String(s.metric.alertname));
-  return { before: await window(t), after: await window(t + soakMs), firing: [...new Set(firing)].sort() };
+  return { before: await window(t), after: await window(t + soakMs), firing: await prom.firingStackAlerts() };
 }

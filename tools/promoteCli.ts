@@ -17,6 +17,7 @@ import { runStage } from "./mockRun";
 import { mandatory, runPolicies } from "./policyRunner";
 import { PromotionRefused, changeTime, mergeQuickWin, readSoakValues, soakProblems } from "./promote";
 import { unifiedDiff } from "./textDiff";
+import { flagValue } from "./flags";
 
 class UsageError extends Error {}
 
@@ -30,7 +31,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const get = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
+  const get = (flag: string) => flagValue(argv, flag);
   const n = Number(get("--quick-win"));
   const [from, to] = [get("--from"), get("--to")];
   const since = get("--since");

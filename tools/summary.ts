@@ -15,6 +15,7 @@ import { PROJECT_DIR, STAGES } from "../config/stages";
 import { runStage } from "./mockRun";
 import { mandatory, runPolicies } from "./policyRunner";
 import { policies } from "../policies/pack";
+import { flagValue } from "./flags";
 
 const TITLES: Record<string, string> = Object.fromEntries(QUICK_WINS.map((q) => [q.key, `${q.n}. ${q.title}`]));
 
@@ -91,7 +92,7 @@ export async function summarize(base: string, readNow = (file: string) => fs.rea
 }
 
 if (require.main === module) {
-  const arg = (flag: string) => (process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined);
+  const arg = (flag: string) => flagValue(process.argv, flag);
   summarize(arg("--base") ?? "HEAD")
     // --out: the markdown into a file too (CI posts it as the pull request's comment).
     .then((s) => (console.log(s), arg("--out") && fs.writeFileSync(arg("--out")!, s + "\n")))

@@ -49,8 +49,11 @@ test.after.always(async () => {
 const objects = async (): Promise<StackObjects> => stackObjects(await exportState(stack));
 const config = () => checkStageFile("dev", stageFile).config;
 
+/** A client of the stack's PostgreSQL, through its port published on 127.0.0.1. */
+const client = () => new Client({ host: "127.0.0.1", port: ports.postgres, user: config().postgres.user, database: config().postgres.database, password: PASSWORD });
+
 async function db<T>(f: (c: Client) => Promise<T>): Promise<T> {
-  const c = new Client({ host: "127.0.0.1", port: ports.postgres, user: config().postgres.user, database: config().postgres.database, password: PASSWORD });
+  const c = client();
   await c.connect();
   try {
     return await f(c);
@@ -151,7 +154,7 @@ function startWriter(): { stop: () => Promise<Insert[]> } {
     while (running && Date.now() < deadline && inserts.length < 30_000) {
       try {
         if (!c) {
-          const fresh = new Client({ host: "127.0.0.1", port: ports.postgres, user: config().postgres.user, database: config().postgres.database, password: PASSWORD });
+          const fresh = client();
           // A restart ends an idle connection with an error event: the next insert reconnects.
           fresh.on("error", () => (c = undefined));
           await fresh.connect();
