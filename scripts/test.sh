@@ -20,7 +20,8 @@ bash scripts/provider-plugins.sh >/dev/null || { echo "0 passed, 1 failed"; exit
 # actionlint for the CI workflows users get (cold: seconds to a minute, then cached).
 bash scripts/actionlint.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 docker_outcome=$(npx tsx tools/dockerCli.ts start | tail -1) || { echo "0 passed, 1 failed"; exit 1; }
-stop_docker() { case "$docker_outcome" in started*) npx tsx tools/dockerCli.ts stop >&2 ;; esac; }
+# Silent: nothing may follow the summary line, whichever way the script ends.
+stop_docker() { case "$docker_outcome" in started*) npx tsx tools/dockerCli.ts stop >/dev/null 2>&1 ;; esac; docker_outcome=; }
 trap stop_docker EXIT
 npx tsx tools/dockerCli.ts images >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 export HOTEL_DOCKER_HOST=${docker_outcome#* }
@@ -39,5 +40,6 @@ failed=$(grep -cE '^not ok [0-9]+' "$out" || true)
 failed=$((failed + failed_extra))
 rm -f "$out"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+stop_docker
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]
