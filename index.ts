@@ -17,5 +17,5 @@ export const reconcileSql = stack.reconcileSql;
 export const alertRules = stack.alertRulesYaml;
 export const alertmanagerConfig = stack.alertmanagerYaml;
 // Kept in the state (a secret, encrypted with the stack's passphrase): every checkout on a
-// shared backend reads the same password from here (tools/engine.ts), none generates its own.
+// shared backend reads the same password from here (ops/engine), none generates its own.
 export const postgresPassword = pgPassword;

@@ -8,7 +8,7 @@
 import Redis from "ioredis";
 import { ByteSize, CacheKeyClass, RedisConfig } from "../config/types";
 import { byteSize } from "../config/units";
-import { startRedis } from "../test/fixtures/servers";
+import { startRedis } from "../lab/servers";
 import { renderRedisConf } from "../render/redisConf";
 import { MissBreakdown, classifyMiss } from "./opt";
 import { Trace } from "./trace";
@@ -75,6 +75,32 @@ export interface ReplayOptions {
   realTime?: boolean;
 }
 
+const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+
+async function withPipeline(c: Redis, fill: (p: ReturnType<Redis["pipeline"]>) => void): Promise<void> {
+  const p = c.pipeline();
+  fill(p);
+  await p.exec();
+}
+
+/** Deletes the values whose TTL ran out on the trace's clock by `now` (unless refilled since). */
+async function expireDue(c: Redis, trace: Trace, queues: Map<CacheKeyClass, [number, number, number][]>, heads: Map<CacheKeyClass, number>, lastFill: Map<number, number>, now: number): Promise<void> {
+  const expire = c.pipeline();
+  let expiring = 0;
+  for (const [cls, q] of queues) {
+    let h = heads.get(cls) ?? 0;
+    while (h < q.length && q[h][0] <= now) {
+      const [, k, at] = q[h++];
+      if (lastFill.get(k) === at) {
+        expire.del(trace.keys[k]);
+        expiring++;
+      }
+    }
+    heads.set(cls, h);
+  }
+  if (expiring) await expire.exec();
+}
+
 export async function replay(trace: Trace, redis: RedisConfig, ttlMs: Record<CacheKeyClass, number>, opts: ReplayOptions = {}): Promise<ReplayResult> {
   const srv = await startRedis(renderRedisConf(redis));
   const started = Date.now();
@@ -96,36 +122,17 @@ export async function replay(trace: Trace, redis: RedisConfig, ttlMs: Record<Cac
       q.push([t + ttlMs[cls], k, t]);
       queues.set(cls, q);
     };
-    if (opts.warm?.length) {
-      const p = c.pipeline();
-      for (const k of opts.warm) fill(p, k, 0);
-      await p.exec();
-      // Warmed keys are not reads: their first read is not "compulsory".
-    }
+    // Warmed keys are not reads: their first read is not "compulsory".
+    const warm = opts.warm ?? [];
+    if (warm.length) await withPipeline(c, (p) => warm.forEach((k) => fill(p, k, 0)));
     const out: ReplayResult = { hits: 0, compulsory: 0, expiry: 0, eviction: 0, requests: n - from, evictedKeys: 0, elapsedMs: 0, redisCpuMs: 0 };
     const seen = new Set<number>(opts.warm ?? []);
     const wallStart = Date.now();
     for (let start = from; start < n; start += BATCH) {
       const end = Math.min(n, start + BATCH);
       const now = trace.timeMs[start];
-      if (opts.realTime) {
-        const due = now - trace.timeMs[from] - (Date.now() - wallStart);
-        if (due > 0) await new Promise((r) => setTimeout(r, due));
-      }
-      const expire = c.pipeline();
-      let expiring = 0;
-      for (const [cls, q] of queues) {
-        let h = heads.get(cls) ?? 0;
-        while (h < q.length && q[h][0] <= now) {
-          const [, k, at] = q[h++];
-          if (lastFill.get(k) === at) {
-            expire.del(trace.keys[k]);
-            expiring++;
-          }
-        }
-        heads.set(cls, h);
-      }
-      if (expiring) await expire.exec();
+      if (opts.realTime) await sleep(now - trace.timeMs[from] - (Date.now() - wallStart));
+      await expireDue(c, trace, queues, heads, lastFill, now);
 
       const get = c.pipeline();
       // GET, not EXISTS: a read must touch the key's LRU clock / LFU counter, as the app's does.

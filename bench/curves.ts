@@ -13,7 +13,7 @@ import { CurvePoint } from "./sizing";
 import { Trace } from "./trace";
 
 /** The sizes of the curves, as shares of the working set (at least 8, from 5 % to 100 %). */
-export const CURVE_FRACTIONS = [0.05, 0.1, 0.15, 0.25, 0.4, 0.6, 0.8, 1.0];
+const CURVE_FRACTIONS = [0.05, 0.1, 0.15, 0.25, 0.4, 0.6, 0.8, 1.0];
 
 export type CurvePolicy = "before" | "allkeys-lru" | "allkeys-lfu" | "volatile-lfu" | "perfect-lfu" | "opt";
 export const CURVE_POLICIES: CurvePolicy[] = ["before", "allkeys-lru", "allkeys-lfu", "volatile-lfu", "perfect-lfu", "opt"];

@@ -4,8 +4,8 @@
  * insert, and the writer's stall during a plain vs a concurrent build.
  */
 import { PostgresConfig } from "../config/types";
-import { INSERT_RESERVATION, ROADMAP_QUERIES, percentile, plan, seed, timeMs, writerDuring } from "../test/fixtures/pgWorkload";
-import { startPostgres } from "../test/fixtures/servers";
+import { INSERT_RESERVATION, ROADMAP_QUERIES, percentile, plan, seed, timeMs, writerDuring } from "../lab/pgWorkload";
+import { startPostgres } from "../lab/servers";
 import { renderReconcileSql } from "../render/indexDdl";
 import { renderPostgresConf } from "../render/postgresSettings";
 import { prng } from "./trace";

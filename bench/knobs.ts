@@ -39,13 +39,13 @@ export interface KnobSweep {
 }
 
 export const KNOB_GRID = { samples: [5, 10, 20], logFactor: [1, 10, 100], decayTime: [1, 10] };
-export const SWEEP_SEEDS = [42, 7, 1234];
+const SWEEP_SEEDS = [42, 7, 1234];
 
 const same = (a: KnobSetting, b: KnobSetting) => a.samples === b.samples && a.logFactor === b.logFactor && a.decayTime === b.decayTime;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Whether `candidate` beats `current` by more than `margin` on every seed (runs in seed order). */
-export function beatsOnEverySeed(candidate: KnobRun[], current: KnobRun[], margin = 0.01): boolean {
+function beatsOnEverySeed(candidate: KnobRun[], current: KnobRun[], margin = 0.01): boolean {
   return candidate.length === current.length && candidate.every((r, i) => r.hitRatio - current[i].hitRatio > margin);
 }
 

@@ -10,8 +10,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR } from "../config/stages";
-import { POLICY_PACK_DIR, toolchainBin } from "../tools/engine";
-import { chooseBackend, passphraseEnv } from "../tools/stateBackend";
+import { POLICY_PACK_DIR, toolchainBin } from "../ops/engine/driver";
+import { chooseBackend, passphraseEnv } from "../ops/engine/stateBackend";
 
 export interface PreviewTiming {
   label: string;
@@ -53,7 +53,7 @@ function subjects(stage: string, empty: string, stateDir: string): Subject[] {
       PATH: `${bin}:${process.env.PATH}`,
       PULUMI_HOME: path.join(PROJECT_DIR, ".pulumi-home"),
       PULUMI_BACKEND_URL: `file://${stateDir}`,
-      // The passphrase the driver used for these stacks (tools/stateBackend.ts).
+      // The passphrase the driver used for these stacks (ops/engine/stateBackend.ts).
       ...passphraseEnv(chooseBackend(stateDir), process.env, () => undefined),
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",

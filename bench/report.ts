@@ -96,6 +96,15 @@ export function markdown(r: Results): string {
     `| plain CREATE INDEX (the roadmap's) | ${ms(i.stall.plain.buildMs)} | ${i.stall.plain.inserts} | ${ms(i.stall.plain.maxInsertMs)} |`,
     `| CREATE INDEX CONCURRENTLY (the stack's) | ${ms(i.stall.concurrent.buildMs)} | ${i.stall.concurrent.inserts} | ${ms(i.stall.concurrent.maxInsertMs)} |`,
     "",
+  );
+  L.push(...warmingSection(r));
+  if (r.sizing) L.push(sizingMarkdown(r.sizing));
+  return L.join("\n");
+}
+
+/** The warming table: cold start, the stack's warm set, the best set of the same size. */
+function warmingSection(r: Results): string[] {
+  return [
     "## Cache warming",
     "",
     `| warm set | hit ratio over the first ${r.warming.window.toLocaleString("en")} requests |`,
@@ -106,7 +115,5 @@ export function markdown(r: Results): string {
     "",
     "Guest and reservation keys are not warmed by design (personal, short-lived), which bounds the stack's set below the oracle.",
     "",
-  );
-  if (r.sizing) L.push(sizingMarkdown(r.sizing));
-  return L.join("\n");
+  ];
 }

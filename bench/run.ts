@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR } from "../config/stages";
-import { PG_BIN } from "../test/fixtures/servers";
+import { PG_BIN } from "../lab/servers";
 import { stageConfig } from "../config/stages";
 import { maxmemoryFor, measureCosts, replay } from "./cache";
 import { indexBench } from "./indexes";

@@ -40,7 +40,7 @@ export function sizeFor(points: CurvePoint[], target: number): SizeAnswer {
 }
 
 /** The key class of a user's key: its "<class>:" prefix, else reservations (said in the report). */
-export function classOfKey(key: string): CacheKeyClass {
+function classOfKey(key: string): CacheKeyClass {
   const prefix = key.split(":")[0];
   return (CACHE_KEY_CLASSES as readonly string[]).includes(prefix) ? (prefix as CacheKeyClass) : "reservations";
 }

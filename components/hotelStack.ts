@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config/types";
 import { renderAppEnv } from "../render/appEnv";
 import { renderPrometheusConfig } from "../render/prometheusConfig";
-import { SERVICES } from "../render/services";
+import { SERVICES } from "../contract/services";
 import { AlertRules, AlertRulesPlacement } from "./alertRules";
 import { CacheWarming, CacheWarmingPlacement } from "./cacheWarming";
 import { dockerTarget } from "./docker/containers";

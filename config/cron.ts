@@ -4,7 +4,7 @@
  * `*\/n` or `a-b/n`, or a comma-separated list of those; every number in range.
  */
 
-export const CRON_FIELDS = [
+const CRON_FIELDS = [
   { name: "minute", min: 0, max: 59 },
   { name: "hour", min: 0, max: 23 },
   { name: "day of month", min: 1, max: 31 },

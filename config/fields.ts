@@ -115,7 +115,7 @@ export function durationOrOff(minMs: number, maxMs: number): Field<number | unde
 }
 
 /** The largest size any size field takes: Redis reads larger values as 0 (no limit at all). */
-export const MAX_SIZE_BYTES = 1024 ** 4;
+const MAX_SIZE_BYTES = 1024 ** 4;
 
 export function bytes(minBytes: number, maxBytes = MAX_SIZE_BYTES): Field<ByteSize> {
   return (v, path, p) => {

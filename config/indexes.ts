@@ -9,7 +9,7 @@ export interface IndexSpec {
 }
 
 /** The four indexes of the roadmap, each for one of its slow queries. */
-export const INDEX_CATALOGUE: Record<string, { table: string; columns: string[] }> = {
+const INDEX_CATALOGUE: Record<string, { table: string; columns: string[] }> = {
   idx_reservations_guest_id: { table: "reservations", columns: ["guest_id"] },
   idx_sessions_created_at: { table: "sessions", columns: ["created_at"] },
   idx_sessions_guest_id: { table: "sessions", columns: ["guest_id"] },

@@ -18,7 +18,7 @@ export const EVICTION_POLICIES = ["noeviction", "allkeys-lru", "allkeys-lfu", "a
  */
 export const REDIS_KEYSPACES = ["cache-only", "shared"] as const;
 export const CACHE_KEY_CLASSES = ["availability", "roomDetails", "guest", "reservations", "rates"] as const;
-export const PG_STAT_TRACK = ["top", "all"] as const;
+const PG_STAT_TRACK = ["top", "all"] as const;
 
 /** A job name enters PromQL as a label value: no quotes, braces or spaces can break out of it. */
 const jobName = text(/^[a-zA-Z0-9_.:-]{1,100}$/, "a Prometheus job name (letters, digits, '_', '.', ':', '-')");

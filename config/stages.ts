@@ -40,7 +40,7 @@ export function readStageFile(file: string): RawConfig {
  * Namespaces a stage file may use: the stack's own and its providers'. Anything else is
  * a typo (`hotle:redis`) that would silently drop a quick win.
  */
-export const KNOWN_NAMESPACES = [NAMESPACE, "kubernetes", "docker", "postgresql", "pulumi"];
+const KNOWN_NAMESPACES = [NAMESPACE, "kubernetes", "docker", "postgresql", "pulumi"];
 
 export function namespaceProblems(keys: string[]): string[] {
   return keys
@@ -60,7 +60,7 @@ export function checkStageFile(stage: string, file = stageFilePath(stage)): { ra
 }
 
 /** Only the stack's own `hotel:*` keys (providers' keys are theirs to check). */
-export function ownKeys(raw: RawConfig): RawConfig {
+function ownKeys(raw: RawConfig): RawConfig {
   return Object.fromEntries(Object.entries(raw).filter(([k]) => k.startsWith(`${NAMESPACE}:`)));
 }
 

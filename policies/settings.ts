@@ -2,7 +2,7 @@
  * A policy's settings, written once: the JSON schema the engine shows and validates
  * (`configSchema`, with each default) and the typed object the policy reads. The
  * engine fills in the schema's defaults before a policy runs (so does the offline
- * runner, tools/policyRunner.ts), so the code never repeats a default.
+ * runner, harness/policyRunner.ts), so the code never repeats a default.
  */
 import { PolicyConfigSchema } from "@pulumi/policy";
 

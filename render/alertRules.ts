@@ -56,14 +56,12 @@ export const rateWindow = (a: Pick<AlertsConfig, "rateWindow">) => formatPromDur
 const num = (x: number) => String(Number(x.toPrecision(12)));
 const pct = (x: number) => `${num(x * 100)} %`;
 
-export function latencyQuantileExpr(a: AlertsConfig, q: number): string {
+function latencyQuantileExpr(a: AlertsConfig, q: number): string {
   const m = a.metrics;
   return `histogram_quantile(${q}, sum by (le) (rate(${m.requestDuration}_bucket{job="${m.appJob}"}[${rateWindow(a)}])))`;
 }
 
-export const latencyP95Expr = (a: AlertsConfig) => latencyQuantileExpr(a, 0.95);
-
-export function errorRatioExpr(a: AlertsConfig): string {
+function errorRatioExpr(a: AlertsConfig): string {
   const m = a.metrics;
   const sel = `job="${m.appJob}"`;
   return (
@@ -73,16 +71,16 @@ export function errorRatioExpr(a: AlertsConfig): string {
 }
 
 /** The app's whole request rate: the error ratio only pages above a minimum traffic. */
-export function requestRateExpr(a: AlertsConfig): string {
+function requestRateExpr(a: AlertsConfig): string {
   return `sum(rate(${a.metrics.requestsTotal}{job="${a.metrics.appJob}"}[${rateWindow(a)}]))`;
 }
 
 /** A scrape job that is down or gone: `up` is 0, or there is no `up` series at all. */
-export function targetDownExpr(job: string): string {
+function targetDownExpr(job: string): string {
   return `up{job="${job}"} == 0 or absent(up{job="${job}"}) == 1`;
 }
 
-export function cacheMissRatioExpr(a: AlertsConfig): string {
+function cacheMissRatioExpr(a: AlertsConfig): string {
   const m = a.metrics;
   const rate = (metric: string) => `sum(rate(${metric}{job="${m.redisJob}"}[${rateWindow(a)}]))`;
   return `${rate(m.cacheMisses)} / (${rate(m.cacheHits)} + ${rate(m.cacheMisses)})`;

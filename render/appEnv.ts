@@ -44,7 +44,7 @@ const ttlVariables: AppVariable[] = CACHE_KEY_CLASSES.map((k) => ({
 }));
 
 /** In the order the app's settings have always been rendered (their checksum rolls the pods). */
-export const APP_VARIABLES: AppVariable[] = [
+const APP_VARIABLES: AppVariable[] = [
   { name: "WEB_CONCURRENCY", unit: "processes", quickWin: "-", use: "worker processes per pod (uvicorn/gunicorn `--workers`); each opens its own pool", value: (c) => String(c.app.workers) },
   { name: "DB_POOL_SIZE", unit: "connections", quickWin: "2", use: "`create_async_engine(pool_size=...)`", value: (c) => String(c.dbPool.poolSize) },
   { name: "DB_MAX_OVERFLOW", unit: "connections", quickWin: "2", use: "`create_async_engine(max_overflow=...)`", value: (c) => String(c.dbPool.maxOverflow) },
@@ -74,10 +74,6 @@ export const APP_VARIABLES: AppVariable[] = [
   { name: "CACHE_TTL_JITTER", unit: "fraction", quickWin: "5", use: "multiply each TTL by a random factor in [1 - j, 1 + j]", value: (c) => String(c.cacheWarming.enabled ? c.cacheWarming.ttlJitter : 0) },
   ...ttlVariables,
 ];
-
-export function ttlEnvName(k: CacheKeyClass): string {
-  return TTL_ENV[k];
-}
 
 export function renderAppEnv(c: StackConfig): Record<string, string> {
   return Object.fromEntries(APP_VARIABLES.map((v) => [v.name, v.value(c)]));

@@ -12,7 +12,7 @@ import { quoteIdent } from "./sql";
 import { IndexSpec, PostgresConfig } from "../config/types";
 
 /** Marks the indexes (and the extension) this stack created, so that it drops only those. */
-export const MANAGED_MARKER = "managed-by:hotel-stack";
+const MANAGED_MARKER = "managed-by:hotel-stack";
 /** The advisory lock one reconcile run holds: two runs (an old Job retrying, a new one) never overlap. */
 export const RECONCILE_LOCK_KEY = 7_243_101;
 export const SCHEMA = "public";
@@ -31,7 +31,7 @@ export function dropIndexSql(name: string): string {
  * The part of pg_get_indexdef() after " ON " once the index is built (a plain b-tree on
  * these columns); a managed index whose definition differs is rebuilt.
  */
-export function expectedIndexTarget(ix: IndexSpec): string {
+function expectedIndexTarget(ix: IndexSpec): string {
   const ident = (s: string) => (/^[a-z_][a-z0-9_]*$/.test(s) ? s : quoteIdent(s));
   return `${SCHEMA}.${ident(ix.table)} USING btree (${ix.columns.map(ident).join(", ")})`;
 }

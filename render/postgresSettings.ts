@@ -1,6 +1,6 @@
 /** Quick win 4 (server side): the PostgreSQL settings, as `-c` flags and as postgresql.conf lines. */
 import { PostgresConfig } from "../config/types";
-import { SERVICES } from "./services";
+import { SERVICES } from "../contract/services";
 
 export const POSTGRES_PORT = SERVICES.postgres.port;
 

@@ -1,6 +1,6 @@
 /** Quick win 3 as redis.conf: the file the server starts with, so a restart keeps it. */
 import { RedisConfig } from "../config/types";
-import { SERVICES } from "./services";
+import { SERVICES } from "../contract/services";
 
 export const REDIS_PORT = SERVICES.redis.port;
 /** Where the server reads redis.conf (the file is mounted or uploaded there). */
@@ -30,10 +30,6 @@ export function renderRedisConf(redis: RedisConfig): string {
     "# Edit the stage file, not this file: CONFIG SET would be lost on restart.",
   ];
   return [...header, ...redisDirectives(redis).map(([k, v]) => `${k} ${v}`)].join("\n") + "\n";
-}
-
-export function isLfu(policy: string): boolean {
-  return policy.endsWith("-lfu");
 }
 
 /**

@@ -19,11 +19,11 @@ bash scripts/cluster-build.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1;
 bash scripts/provider-plugins.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 # actionlint for the CI workflows users get (cold: seconds to a minute, then cached).
 bash scripts/actionlint.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
-docker_outcome=$(npx tsx tools/dockerCli.ts start | tail -1) || { echo "0 passed, 1 failed"; exit 1; }
+docker_outcome=$(npx tsx ops/dockerCommand.ts start | tail -1) || { echo "0 passed, 1 failed"; exit 1; }
 # Silent: nothing may follow the summary line, whichever way the script ends.
-stop_docker() { case "$docker_outcome" in started*) npx tsx tools/dockerCli.ts stop >/dev/null 2>&1 ;; esac; docker_outcome=; }
+stop_docker() { case "$docker_outcome" in started*) npx tsx ops/dockerCommand.ts stop >/dev/null 2>&1 ;; esac; docker_outcome=; }
 trap stop_docker EXIT
-npx tsx tools/dockerCli.ts images >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+npx tsx ops/dockerCommand.ts images >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 export HOTEL_DOCKER_HOST=${docker_outcome#* }
 
 failed_extra=0

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds (once, then from cache) the Pulumi engine pieces this project runs offline:
 #   - the pulumi CLI at the version of the pinned @pulumi/pulumi (Go module pkg/v3),
-#   - a Node.js language host (toolchain/language-host: our own, see docs/ENGINE.md),
+#   - a Node.js language host (lab/toolchain/language-host: our own, see docs/ENGINE.md),
 #   - the Kubernetes provider plugin for the pinned @pulumi/kubernetes.
 # Only the Go module proxy is used. A `pulumi` already on PATH at the right version
 # is preferred. Prints the bin directory to put first on PATH.
@@ -18,7 +18,7 @@ K8S_SDK_VERSION=v4.24.0
 CLIPBOARD_FORK=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e
 
 CACHE=${HOTEL_TOOLCHAIN_CACHE:-$HOME/.cache/hotel-stack/toolchain}
-HOST_HASH=$(cat toolchain/language-host/go.mod toolchain/language-host/*.go | sha256sum | cut -c1-12)
+HOST_HASH=$(cat lab/toolchain/language-host/go.mod lab/toolchain/language-host/*.go | sha256sum | cut -c1-12)
 BIN=$CACHE/bin-pulumi-v$PULUMI_VERSION-host-$HOST_HASH-k8s-v$K8S_VERSION
 mkdir -p "$BIN"
 export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
@@ -50,8 +50,8 @@ fi
 
 # 2. Node.js language host (and the dynamic-provider shim the SDK ships)
 if [ ! -x "$BIN/pulumi-language-nodejs" ]; then
-  log "building the Node.js language host (toolchain/language-host)"
-  (cd toolchain/language-host && go build -trimpath -ldflags "-s -w -X main.version=$PULUMI_VERSION" -o "$BIN/pulumi-language-nodejs.tmp" .)
+  log "building the Node.js language host (lab/toolchain/language-host)"
+  (cd lab/toolchain/language-host && go build -trimpath -ldflags "-s -w -X main.version=$PULUMI_VERSION" -o "$BIN/pulumi-language-nodejs.tmp" .)
   mv "$BIN/pulumi-language-nodejs.tmp" "$BIN/pulumi-language-nodejs"
 fi
 cp "$ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs" "$BIN/" 2>/dev/null || true

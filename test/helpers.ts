@@ -2,8 +2,8 @@
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import * as postgresql from "@pulumi/postgresql";
-import { AlertmanagerConfig, PrometheusRule, typeToken } from "../policies/artifacts/types";
-import { Registered } from "../tools/mockRun";
+import { AlertmanagerConfig, PrometheusRule, typeToken } from "../policies/readers/types";
+import { Registered } from "../harness/mockRun";
 
 export { stageConfig, stripNamespace } from "../config/stages";
 

@@ -2,7 +2,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { RULES_PATH } from "../../render/prometheusConfig";
-import { SERVICES } from "../../render/services";
+import { SERVICES } from "../../contract/services";
 import { DockerTarget, image, labels, onNetwork } from "../docker/containers";
 
 interface Args {

@@ -41,4 +41,4 @@ export function labels(t: DockerTarget, own: Record<string, string> = {}): docke
 }
 
 /** Every Docker object of the stack carries its stage, for `docker ps --filter label=...`. */
-export const STAGE_LABEL = "org.hotel-stack.stage";
+const STAGE_LABEL = "org.hotel-stack.stage";

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PostgresConfig } from "../../config/types";
 import { POSTGRES_PORT, postgresArgs } from "../../render/postgresSettings";
 import { checksum } from "../../render/checksum";
-import { SERVICES } from "../../render/services";
+import { SERVICES } from "../../contract/services";
 import {
   DATA_ACCESS_LABEL,
   KubeTarget,

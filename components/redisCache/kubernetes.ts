@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RedisConfig } from "../../config/types";
 import { REDIS_CONF_DIR, REDIS_PORT, redisContainerMemory } from "../../render/redisConf";
 import { checksum } from "../../render/checksum";
-import { SERVICES } from "../../render/services";
+import { SERVICES } from "../../contract/services";
 import { KubeTarget, SIZING, containerSecurity, dataStoreNetworkPolicy, FIXED_VOLUME_TEMPLATES, dataVolume, dataVolumeSize, labels, meta, podSecurity, serviceMonitor } from "../kubernetes/objects";
 
 const EXPORTER_PORT = SERVICES.redisExporter.port;

@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { onAlertRules } from "../artifacts/alerts";
+import { onAlertRules } from "../readers/alerts";
 
 export const alertRulesComplete: ResourceValidationPolicy = {
   name: "alert-rules-complete",

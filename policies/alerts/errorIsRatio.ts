@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { onAlertRules } from "../artifacts/alerts";
+import { onAlertRules } from "../readers/alerts";
 
 const FIVE_XX = /5\.\.|5\d\d/;
 

@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { onAlertRules } from "../artifacts/alerts";
+import { onAlertRules } from "../readers/alerts";
 
 /** The aggregation right inside histogram_quantile(q, ...), and the labels it keeps. */
 function keptLabels(inner: string): string[] | undefined {

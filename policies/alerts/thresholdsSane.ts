@@ -1,5 +1,5 @@
 import { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
-import { AlertRule, onAlertRules, threshold } from "../artifacts/alerts";
+import { AlertRule, onAlertRules, threshold } from "../readers/alerts";
 import { policySettings } from "../settings";
 
 const settings = policySettings<{ baselineP95?: number; minMultipleOfBaseline: number; maxErrorRatio: number }>({

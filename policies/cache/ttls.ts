@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { onAppSettings } from "../artifacts/files";
+import { onAppSettings } from "../readers/files";
 import { policySettings } from "../settings";
 
 const settings = policySettings<{ maxAvailabilitySeconds: number }>({ maxAvailabilitySeconds: { type: "number", default: 300 } });

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
-import { podOf } from "../artifacts/pods";
+import { podOf } from "../readers/pods";
 
 type Rule = { from?: { ipBlock?: unknown; namespaceSelector?: unknown; podSelector?: unknown }[]; ports?: { port?: number | string }[] };
 const subset = (sel: Record<string, string>, labels: Record<string, string>) => Object.entries(sel).every(([k, v]) => labels[k] === v);

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import { ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { onPods } from "../artifacts/pods";
+import { onPods } from "../readers/pods";
 
 /** A tag other than "latest" (in any case), or a digest. */
 export function pinned(image: string): boolean {

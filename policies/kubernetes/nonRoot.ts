@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { onPods } from "../artifacts/pods";
+import { onPods } from "../readers/pods";
 
 export const k8sNonRoot: ResourceValidationPolicy = {
   name: "k8s-non-root",

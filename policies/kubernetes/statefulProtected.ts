@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import { StackValidationPolicy } from "@pulumi/policy";
-import { stackOf } from "../artifacts/stack";
+import { stackOf } from "../readers/stack";
 import { policySettings } from "../settings";
 
 const settings = policySettings<{ stages: string[] }>({ stages: { type: "array", items: { type: "string" }, default: ["prod"] } });

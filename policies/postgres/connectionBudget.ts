@@ -1,11 +1,11 @@
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { connectionBudget } from "../../render/connectionBudget";
+import { connectionBudget } from "./budget";
 import { WARMER_COMMAND } from "../../render/warming";
-import { envOf } from "../artifacts/files";
-import { podOf, postgresSettingsOf } from "../artifacts/pods";
-import { appSettingsOf } from "../artifacts/stack";
+import { envOf } from "../readers/files";
+import { podOf, postgresSettingsOf } from "../readers/pods";
+import { appSettingsOf } from "../readers/stack";
 import { policySettings } from "../settings";
 
 const settings = policySettings<{ adminConnections: number }>({ adminConnections: { type: "number", default: 5 } });

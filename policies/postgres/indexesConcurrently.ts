@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { onReconcileSql } from "../artifacts/files";
+import { onReconcileSql } from "../readers/files";
 
 /** Every CREATE/DROP INDEX statement in the script must be CONCURRENTLY, outside a transaction. */
 export const pgIndexesConcurrently: ResourceValidationPolicy = {

@@ -1,7 +1,7 @@
 import * as postgresql from "@pulumi/postgresql";
 import { StackValidationPolicy } from "@pulumi/policy";
-import { postgresSettingsOf } from "../artifacts/pods";
-import { filesOf } from "../artifacts/stack";
+import { postgresSettingsOf } from "../readers/pods";
+import { filesOf } from "../readers/stack";
 
 export const pgStatStatementsPreloaded: StackValidationPolicy = {
   name: "pg-stat-statements-preloaded",

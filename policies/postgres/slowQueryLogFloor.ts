@@ -1,6 +1,6 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { parseDurationMs } from "../../config/units";
-import { onPostgresSettings } from "../artifacts/pods";
+import { onPostgresSettings } from "../readers/pods";
 import { policySettings } from "../settings";
 
 const settings = policySettings<{ floorMs: number }>({ floorMs: { type: "number", default: 50 } });

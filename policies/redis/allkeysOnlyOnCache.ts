@@ -1,5 +1,5 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { appSettingsOf, redisConfOf } from "../artifacts/stack";
+import { appSettingsOf, redisConfOf } from "../readers/stack";
 
 /** allkeys-* evicts keys without a TTL: only safe where the app keeps nothing else in Redis. */
 export const redisAllkeysOnlyOnCache: StackValidationPolicy = {

@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { onRedisConf } from "../artifacts/files";
+import { onRedisConf } from "../readers/files";
 
 export const redisEvictionPolicySwitch: ResourceValidationPolicy = {
   name: "redis-eviction-policy-switch",

@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { onRedisConf } from "../artifacts/files";
+import { onRedisConf } from "../readers/files";
 import { policySettings } from "../settings";
 
 const settings = policySettings<{ logFactor: number[]; decayTimeMinutes: number[]; samples: number[] }>({

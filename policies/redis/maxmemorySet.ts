@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { onRedisConf } from "../artifacts/files";
+import { onRedisConf } from "../readers/files";
 
 export const redisMaxmemorySet: ResourceValidationPolicy = {
   name: "redis-maxmemory-set",

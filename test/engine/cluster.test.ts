@@ -1,6 +1,6 @@
 /**
  * `pulumi up` for real: staging and prod applied to a real Kubernetes API server (the
- * project's local control plane, tools/cluster, with kwok as the node) through the
+ * project's local control plane, lab/cluster, with kwok as the node) through the
  * engine driver. What is checked is read back from the API, not from the program's
  * inputs. kwok runs no container: a Job is marked Succeeded without running psql, so
  * this proves the objects and the provider's awaiting; the reconcile SQL itself is
@@ -12,9 +12,9 @@ import test from "ava";
 import { CommandError, EngineEvent } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { PROJECT_DIR, readStageConfig, readStageFile, stageConfig } from "../../config/stages";
-import { LocalCluster } from "../../tools/cluster";
-import { EngineOptions, destroy, preview, refresh, rotatePassword, statePassword, unprotectAll, up } from "../../tools/engine";
-import { runStage } from "../../tools/mockRun";
+import { LocalCluster } from "../../lab/cluster";
+import { EngineOptions, destroy, preview, refresh, rotatePassword, statePassword, unprotectAll, up } from "../../ops/engine/driver";
+import { runStage } from "../../harness/mockRun";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
 import { amtool, checkConfig, checkRules } from "../fixtures/promtool";
 import { jsonpath, liveChanges, liveState, plannedState, startTestCluster, workloadUids } from "../fixtures/liveCluster";

@@ -12,16 +12,16 @@ import test from "ava";
 import { Client } from "pg";
 import { parse } from "yaml";
 import { PROJECT_DIR, checkStageFile } from "../../config/stages";
-import { DockerCli, LocalImages, ensureLocalImages } from "../../tools/docker/images";
-import { EngineOptions, destroy, exportState, preview, refresh, up } from "../../tools/engine";
-import { runStage } from "../../tools/mockRun";
+import { DockerCli, LocalImages, ensureLocalImages } from "../../lab/docker/images";
+import { EngineOptions, destroy, exportState, preview, refresh, up } from "../../ops/engine/driver";
+import { runStage } from "../../harness/mockRun";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
 import { StackObjects, containerOf, eventually, exec, getJson, stackObjects, testDocker } from "../fixtures/liveDocker";
 import { checksum } from "../../render/checksum";
 import { renderReconcileSql } from "../../render/indexDdl";
-import { seedRowsSql } from "../fixtures/pgWorkload";
+import { seedRowsSql } from "../../lab/pgWorkload";
 import { tempDir } from "../fixtures/files";
-import { freePort } from "../fixtures/servers";
+import { freePort } from "../../lab/servers";
 
 const PASSWORD = "dev-live-test-password";
 const RECONCILE = /^postgres-reconcile-/;
@@ -68,7 +68,7 @@ const hasExtension = () => db(async (c) => (await c.query("SELECT 1 FROM pg_exte
 
 test.serial("dev: up with images that cannot be pulled and no --local-images: exit 3 naming the switch and each image's key, nothing created", (t) => {
   const state = tempDir("state");
-  const res = spawnSync(process.execPath, ["--import", "tsx", "tools/engineCli.ts", "up", "--stack", "dev"], {
+  const res = spawnSync(process.execPath, ["--import", "tsx", "ops/engineCommand.ts", "up", "--stack", "dev"], {
     cwd: PROJECT_DIR,
     encoding: "utf8",
     env: { ...process.env, DOCKER_HOST: d.host, HOTEL_STATE_DIR: state, HOTEL_STAGE_FILE: stageFile, HOTEL_LOCAL_IMAGES: "" },

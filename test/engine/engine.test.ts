@@ -1,6 +1,6 @@
 /**
  * The real engine (pulumi CLI v3.248.0, our Node.js language host and the Kubernetes
- * provider, built by scripts/toolchain.sh) driven through tools/engine.ts, the
+ * provider, built by scripts/toolchain.sh) driven through ops/engine, the
  * Automation API driver behind `npm run preview|up|render`. Assertions are on typed
  * results: change summaries, step events and policy events. Kubernetes stages, in
  * render mode or preview (no cluster here).
@@ -14,9 +14,9 @@ import { CommandError } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
 import { PROJECT_DIR, readStageConfig } from "../../config/stages";
 import { ConfigError } from "../../config/validate";
-import { preview, up } from "../../tools/engine";
-import { privateRenderDir } from "../../tools/renderFolder";
-import { runStage } from "../../tools/mockRun";
+import { preview, up } from "../../ops/engine/driver";
+import { privateRenderDir } from "../../ops/engine/renderFolder";
+import { runStage } from "../../harness/mockRun";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
 import { changedFiles, snapshot, tempDir } from "../fixtures/files";
 
@@ -70,7 +70,7 @@ test.serial("the program's own check under the real engine: the clean message, n
 
 test.serial("npm run preview with a bad stage file: exit 2 and the same clean message", (t) => {
   const stageFile = stageVariant("staging", (c) => (c["hotle:redis"] = c["hotel:redis"]));
-  const res = spawnSync("npx", ["tsx", "tools/engineCli.ts", "preview", "--stack", "staging"], {
+  const res = spawnSync("npx", ["tsx", "ops/engineCommand.ts", "preview", "--stack", "staging"], {
     cwd: PROJECT_DIR,
     encoding: "utf8",
     env: { ...process.env, HOTEL_STAGE_FILE: stageFile, HOTEL_STATE_DIR: tempDir("state") },
@@ -82,7 +82,7 @@ test.serial("npm run preview with a bad stage file: exit 2 and the same clean me
 
 test.serial("npm run up with no kubeconfig and CI set: exit 2, and the local cluster is never started", (t) => {
   const home = tempDir("home");
-  const res = spawnSync(process.execPath, ["--import", "tsx", "tools/engineCli.ts", "up", "--stack", "staging"], {
+  const res = spawnSync(process.execPath, ["--import", "tsx", "ops/engineCommand.ts", "up", "--stack", "staging"], {
     cwd: PROJECT_DIR,
     encoding: "utf8",
     env: { ...process.env, HOME: home, CI: "true", KUBECONFIG: "", HOTEL_STATE_DIR: tempDir("state") },
@@ -206,7 +206,7 @@ test.serial("a render killed with SIGKILL the moment the Secret is written leave
   const privateDir = privateRenderDir(`file://${stateDir}`, "staging");
   t.false(privateDir.startsWith(PROJECT_DIR), privateDir);
   t.is(fs.statSync(privateDir).mode & 0o777, 0o700);
-  const child = spawn(process.execPath, ["--import", "tsx", "tools/engineCli.ts", "render", "--stack", "staging"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "ops/engineCommand.ts", "render", "--stack", "staging"], {
     cwd: PROJECT_DIR,
     env: { ...process.env, HOTEL_STATE_DIR: stateDir, HOTEL_RENDER_DIR: target, HOTEL_POSTGRES_PASSWORD: password },
     detached: true,

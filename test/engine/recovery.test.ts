@@ -5,9 +5,9 @@
 import { spawn } from "child_process";
 import test from "ava";
 import { PROJECT_DIR } from "../../config/stages";
-import { LocalCluster } from "../../tools/cluster";
-import { EngineOptions, preview, recover, up } from "../../tools/engine";
-import { runStage } from "../../tools/mockRun";
+import { LocalCluster } from "../../lab/cluster";
+import { EngineOptions, preview, recover, up } from "../../ops/engine/driver";
+import { runStage } from "../../harness/mockRun";
 import { freshState } from "../fixtures/engine";
 import { startTestCluster } from "../fixtures/liveCluster";
 
@@ -26,7 +26,7 @@ test.after.always(async () => {
 /** `npm run up` in its own process group, killed with SIGKILL `delayMs` after `line` appears in its output. */
 function upKilledAt(line: RegExp, delayMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "tools/engineCli.ts", "up", "--stack", "staging"], {
+    const child = spawn(process.execPath, ["--import", "tsx", "ops/engineCommand.ts", "up", "--stack", "staging"], {
       cwd: PROJECT_DIR,
       env: { ...process.env, HOTEL_STATE_DIR: stack.stateDir, KUBECONFIG: cluster.kubeconfigPath },
       detached: true,

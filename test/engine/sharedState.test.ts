@@ -8,10 +8,10 @@ import { spawnSync } from "child_process";
 import { randomBytes } from "crypto";
 import test from "ava";
 import { PROJECT_DIR } from "../../config/stages";
-import { EngineOptions, exportState, openStage, preview, statePassword, up } from "../../tools/engine";
-import { runStage } from "../../tools/mockRun";
+import { EngineOptions, exportState, openStage, preview, statePassword, up } from "../../ops/engine/driver";
+import { runStage } from "../../harness/mockRun";
 import { tempDir } from "../fixtures/files";
-import { PostgresServer, startPostgres } from "../fixtures/servers";
+import { PostgresServer, startPostgres } from "../../lab/servers";
 
 let pg: PostgresServer;
 let backendUrl: string;
@@ -34,7 +34,7 @@ test.serial("a shared backend without a passphrase: exit 2 naming the variables,
   const env: NodeJS.ProcessEnv = { ...process.env, HOTEL_BACKEND_URL: backendUrl, HOTEL_STATE_DIR: tempDir("state"), HOTEL_RENDER_DIR: tempDir("render") };
   delete env.PULUMI_CONFIG_PASSPHRASE;
   delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
-  const res = spawnSync(process.execPath, ["--import", "tsx", "tools/engineCli.ts", "up", "--stack", "staging"], { cwd: PROJECT_DIR, encoding: "utf8", env });
+  const res = spawnSync(process.execPath, ["--import", "tsx", "ops/engineCommand.ts", "up", "--stack", "staging"], { cwd: PROJECT_DIR, encoding: "utf8", env });
   t.is(res.status, 2, res.stderr);
   t.regex(res.stderr, /state backend postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?sslmode=disable is shared: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE/);
   const c = await pg.connect();

@@ -25,7 +25,7 @@ import { renderPrometheusConfig } from "../../render/prometheusConfig";
 import { renderRedisConf } from "../../render/redisConf";
 import { AppMetricsFixture, TrafficProfile, WebhookReceiver } from "../fixtures/appMetrics";
 import { startAlertmanager, startPostgresExporter, startPrometheus, startRedisExporter } from "../fixtures/monitoring";
-import { Daemon, PostgresServer, RedisServer, startPostgres, startRedis } from "../fixtures/servers";
+import { Daemon, PostgresServer, RedisServer, startPostgres, startRedis } from "../../lab/servers";
 import { stageVariant } from "../fixtures/engine";
 
 const webhook = new WebhookReceiver();
@@ -59,7 +59,7 @@ function fastAlerts(): StackConfig {
 
 /** `npm run check` against the test's Prometheus, on the test's stage file. */
 function runCheck(): { status: number | null; out: string } {
-  const res = spawnSync(process.execPath, ["--import", "tsx", "tools/checkCli.ts", "--prometheus", promUrl(""), "--stack", "dev"], {
+  const res = spawnSync(process.execPath, ["--import", "tsx", "ops/dailyCheck/command.ts", "--prometheus", promUrl(""), "--stack", "dev"], {
     cwd: PROJECT_DIR,
     encoding: "utf8",
     env: { ...process.env, HOTEL_STAGE_FILE: stageFile },

@@ -6,8 +6,8 @@
 import test from "ava";
 import { Client } from "pg";
 import { RawConfig } from "../../config/stages";
-import { ROADMAP_QUERIES, plan as planOf, seed, writerDuring } from "../fixtures/pgWorkload";
-import { PostgresServer, startPostgres } from "../fixtures/servers";
+import { ROADMAP_QUERIES, plan as planOf, seed, writerDuring } from "../../lab/pgWorkload";
+import { PostgresServer, startPostgres } from "../../lab/servers";
 import { RECONCILE_LOCK_KEY, renderReconcileSql } from "../../render/indexDdl";
 import { renderPostgresConf } from "../../render/postgresSettings";
 import { stageConfig } from "../helpers";

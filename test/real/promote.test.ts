@@ -15,7 +15,7 @@ import { PROJECT_DIR, checkStageFile, stageFilePath } from "../../config/stages"
 import { recordingRules } from "../../render/alertRules";
 import { tempDir } from "../fixtures/files";
 import { startPrometheusOn } from "../fixtures/monitoring";
-import { Daemon } from "../fixtures/servers";
+import { Daemon } from "../../lab/servers";
 import { soakHistory } from "../fixtures/soakHistory";
 
 const HOUR = 3_600_000;
@@ -61,7 +61,7 @@ test.after.always(async () => {
 
 /** `npm run promote -- --quick-win 4 --from dev --to staging --dry-run` with the change at `since`. */
 function promote(since: number): { status: number | null; out: string } {
-  const args = ["--import", "tsx", "tools/promoteCli.ts", "--quick-win", "4", "--from", "dev", "--to", "staging", "--dry-run"];
+  const args = ["--import", "tsx", "ops/promote/command.ts", "--quick-win", "4", "--from", "dev", "--to", "staging", "--dry-run"];
   const res = spawnSync(process.execPath, [...args, "--since", new Date(since).toISOString(), "--prometheus", `http://127.0.0.1:${prometheus.port}`], { cwd: PROJECT_DIR, encoding: "utf8" });
   return { status: res.status, out: res.stdout + res.stderr };
 }

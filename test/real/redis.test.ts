@@ -6,7 +6,7 @@
 import test from "ava";
 import Redis from "ioredis";
 import { RawConfig } from "../../config/stages";
-import { startRedis } from "../fixtures/servers";
+import { startRedis } from "../../lab/servers";
 import { renderRedisConf } from "../../render/redisConf";
 import { stageConfig } from "../helpers";
 

@@ -9,7 +9,7 @@ import * as path from "path";
 import test from "ava";
 import { Client } from "pg";
 import { NEXT_PASSWORD_ENV, renderRotateSql } from "../../render/credentials";
-import { PG_BIN, PostgresServer, startPostgres } from "../fixtures/servers";
+import { PG_BIN, PostgresServer, startPostgres } from "../../lab/servers";
 
 let pg: PostgresServer;
 const ROLE = "hotel";

@@ -1,0 +1,283 @@
+/**
+ * The project's local Kubernetes control plane, for trying `up` without a real cluster:
+ * etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (a fake node
+ * that marks pods Running/Ready, Job pods Succeeded and binds volumes; it runs no
+ * container) on loopback, built by scripts/cluster-build.sh.
+ *
+ *   npm run cluster -- start|stop|status|reset
+ *
+ * The default cluster lives in ~/.cache/hotel-stack/local-cluster with fixed ports and a
+ * persistent etcd, so a restart is the same cluster to the Kubernetes provider. Tests
+ * start their own in a temp folder on free ports.
+ */
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PROJECT_DIR } from "../../config/stages";
+import { filesUnder } from "../../lib/filesUnder";
+import { Daemon, logFile, runningPid, startDaemon, stopDaemon } from "../daemons";
+import { Pki, ensurePki, kubeconfig } from "./pki";
+
+export interface ClusterPorts {
+  etcdClient: number;
+  etcdPeer: number;
+  apiserver: number;
+  kwok: number;
+  /** The Prometheus operator's web port (metrics, health). */
+  operator: number;
+}
+
+export interface ClusterOptions {
+  dir: string;
+  ports: ClusterPorts;
+}
+
+const DEFAULT_CLUSTER: ClusterOptions = {
+  dir: path.join(os.homedir(), ".cache", "hotel-stack", "local-cluster"),
+  ports: { etcdClient: 32379, etcdPeer: 32380, apiserver: 36443, kwok: 30247, operator: 30248 },
+};
+
+const NODE_NAME = "kwok-node-0";
+/** kwok's volume stages bind claims of this class (kustomize/stage/volume/fast). */
+const STORAGE_CLASS = {
+  apiVersion: "storage.k8s.io/v1",
+  kind: "StorageClass",
+  metadata: { name: "kwok-volume", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+  provisioner: "kwok.x-k8s.io/volume",
+  reclaimPolicy: "Delete",
+  volumeBindingMode: "Immediate",
+  allowVolumeExpansion: true,
+};
+const DAEMONS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "prometheus-operator"] as const;
+
+let buildDir: string | undefined;
+
+/** The built binaries, stages and CRDs (scripts/cluster-build.sh, cached by version). */
+function clusterBuild(): string {
+  if (buildDir) return buildDir;
+  const res = spawnSync("bash", [path.join(PROJECT_DIR, "scripts", "cluster-build.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (res.status !== 0) throw new Error(`scripts/cluster-build.sh failed (exit ${res.status})`);
+  buildDir = res.stdout.trim().split("\n").pop()!;
+  return buildDir;
+}
+
+export class LocalCluster {
+  readonly kubeconfigPath: string;
+  private readonly bin: string;
+
+  constructor(readonly options: ClusterOptions = DEFAULT_CLUSTER) {
+    this.kubeconfigPath = path.join(options.dir, "kubeconfig");
+    this.bin = path.join(clusterBuild(), "bin");
+  }
+
+  get server(): string {
+    return `https://127.0.0.1:${this.options.ports.apiserver}`;
+  }
+
+  private daemons(): Daemon[] {
+    const { dir, ports } = this.options;
+    const pki = ensurePki(path.join(dir, "pki"));
+    const kc = this.kubeconfigPath;
+    const b = (name: string) => path.join(this.bin, name);
+    return [
+      etcdDaemon(b("etcd"), dir, ports),
+      apiserverDaemon(b("kube-apiserver"), pki, ports),
+      {
+        name: "kube-controller-manager",
+        bin: b("kube-controller-manager"),
+        args: [
+          "--kubeconfig", kc,
+          "--controllers", "*",
+          "--service-account-private-key-file", pki.saKey,
+          "--root-ca-file", pki.caCert,
+          "--use-service-account-credentials",
+          "--leader-elect=false",
+          "--secure-port", "0",
+        ],
+      },
+      { name: "kube-scheduler", bin: b("kube-scheduler"), args: ["--kubeconfig", kc, "--leader-elect=false", "--secure-port", "0"] },
+      {
+        name: "kwok",
+        bin: b("kwok"),
+        args: [
+          "--kubeconfig", kc,
+          "--config", this.kwokConfig(),
+          "--manage-all-nodes=false",
+          // With the heartbeat-with-lease stage, kwok renews the node's Lease; without it the
+          // node lifecycle controller marks the node NotReady after 40 s and every pod unready.
+          "--node-lease-duration-seconds", "40",
+          "--manage-nodes-with-annotation-selector", "kwok.x-k8s.io/node=fake",
+          "--server-address", `127.0.0.1:${ports.kwok}`,
+        ],
+      },
+      {
+        // Started on request (startOperator): it reconciles Prometheus and Alertmanager
+        // resources into StatefulSets, generated configs and rule files.
+        name: "prometheus-operator",
+        bin: b("prometheus-operator"),
+        args: [
+          "--apiserver", this.server,
+          "--ca-file", pki.caCert,
+          "--cert-file", pki.adminCert,
+          "--key-file", pki.adminKey,
+          "--web.listen-address", `127.0.0.1:${ports.operator}`,
+          "--log-level", "info",
+        ],
+      },
+    ];
+  }
+
+  /** kwok's stages as one config file: node start-up and heartbeat, pods ready/complete/deleted, volumes bound. */
+  private kwokConfig(): string {
+    const stages = path.join(clusterBuild(), "stages");
+    const files = ["node/fast", "node/heartbeat-with-lease", "pod/fast", "volume/fast"]
+      .flatMap((d) => listYaml(path.join(stages, d)))
+      .filter((f) => !f.includes("testdata") && !f.endsWith("kustomization.yaml") && !f.endsWith("storage-class.yaml"));
+    const file = path.join(this.options.dir, "kwok-stages.yaml");
+    fs.writeFileSync(file, files.map((f) => fs.readFileSync(f, "utf8")).join("\n---\n"));
+    return file;
+  }
+
+  kubectl(args: string[], input?: string): string {
+    return execFileSync(path.join(this.bin, "kubectl"), ["--kubeconfig", this.kubeconfigPath, ...args], { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
+  }
+
+  private tryKubectl(args: string[]): string | undefined {
+    const res = spawnSync(path.join(this.bin, "kubectl"), ["--kubeconfig", this.kubeconfigPath, ...args], { encoding: "utf8" });
+    return res.status === 0 ? res.stdout : undefined;
+  }
+
+  async start(log: (s: string) => void = () => {}): Promise<void> {
+    fs.mkdirSync(this.options.dir, { recursive: true, mode: 0o700 });
+    const daemons = this.daemons();
+    fs.writeFileSync(this.kubeconfigPath, kubeconfig(ensurePki(path.join(this.options.dir, "pki")), this.server), { mode: 0o600 });
+    const started = Date.now();
+    for (const d of daemons.slice(0, 2)) startDaemon(this.options.dir, d);
+    await this.waitFor("the API server", () => this.tryKubectl(["get", "--raw", "/readyz"]) !== undefined, 60_000);
+    log(`API ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    for (const d of daemons.slice(2, 5)) startDaemon(this.options.dir, d);
+    this.ensureNode();
+    await this.waitFor("the node", () => /True/.test(this.tryKubectl(["get", "node", NODE_NAME, "-o", "jsonpath={.status.conditions[?(@.type=='Ready')].status}"]) ?? ""), 60_000);
+    await this.waitFor("the default ServiceAccount", () => this.tryKubectl(["get", "serviceaccount", "default", "-n", "default"]) !== undefined, 60_000);
+    this.installCrds();
+    log(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${this.server} (kubeconfig ${this.kubeconfigPath})`);
+  }
+
+  /** The fake node kwok manages (annotated), with room for the stack's pods. */
+  private ensureNode(): void {
+    if (this.tryKubectl(["get", "node", NODE_NAME])) return;
+    const node = {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name: NODE_NAME, annotations: { "kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0" }, labels: { type: "kwok", "kubernetes.io/hostname": NODE_NAME } },
+      status: { allocatable: { cpu: "32", memory: "256Gi", pods: "110" }, capacity: { cpu: "32", memory: "256Gi", pods: "110" } },
+    };
+    this.kubectl(["apply", "-f", "-"], JSON.stringify(node));
+  }
+
+  /**
+   * The Prometheus operator's CRDs (server-side: too big for client-side apply) and the
+   * default StorageClass whose claims kwok binds; it allows expansion, as the volume
+   * growth tests need.
+   */
+  private installCrds(): void {
+    this.kubectl(["apply", "--server-side", "--force-conflicts", "-f", path.join(clusterBuild(), "crds")]);
+    this.kubectl(["apply", "--server-side", "--force-conflicts", "-f", "-"], JSON.stringify(STORAGE_CLASS));
+  }
+
+  private async waitFor(what: string, ready: () => boolean, timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      if (ready()) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const logs = DAEMONS.map((n) => `--- ${n}\n${tail(logFile(this.options.dir, n))}`).join("\n");
+    throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}\n${logs}`);
+  }
+
+  /** Starts the Prometheus operator against this cluster (after start). */
+  startOperator(): void {
+    startDaemon(this.options.dir, this.daemons()[5]);
+  }
+
+  async stop(): Promise<string[]> {
+    const stopped: string[] = [];
+    for (const d of [...this.daemons()].reverse()) if (await stopDaemon(this.options.dir, d)) stopped.push(d.name);
+    return stopped;
+  }
+
+  status(): Record<string, number | undefined> {
+    return Object.fromEntries(this.daemons().map((d) => [d.name, runningPid(this.options.dir, d)]));
+  }
+
+  running(): boolean {
+    const core = this.daemons().slice(0, 5);
+    return core.every((d) => runningPid(this.options.dir, d) !== undefined) && this.tryKubectl(["get", "--raw", "/readyz"]) !== undefined;
+  }
+
+  /** Stops the cluster and deletes its data (etcd, certificates, kubeconfig). */
+  async reset(): Promise<void> {
+    await this.stop();
+    fs.rmSync(this.options.dir, { recursive: true, force: true });
+  }
+}
+
+const listYaml = (dir: string) => filesUnder(dir).filter((f) => /\.ya?ml$/.test(f));
+
+function tail(file: string, lines = 15): string {
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n") : "(no log)";
+}
+
+/** How to look at the running cluster, printed after a start. */
+export function howToLook(c: LocalCluster): string {
+  const kubectl = path.join(clusterBuild(), "bin", "kubectl");
+  return [
+    `local cluster: ${c.server} (etcd and certificates in ${c.options.dir})`,
+    `look at it:    export KUBECONFIG=${c.kubeconfigPath}`,
+    `               ${kubectl} get pods,statefulsets,jobs,pvc -A`,
+    `stop it:       npm run cluster -- stop   (reset: npm run cluster -- reset)`,
+  ].join("\n");
+}
+
+/** etcd on loopback, without fsync (a test cluster's data is disposable). */
+function etcdDaemon(bin: string, dir: string, ports: ClusterOptions["ports"]): Daemon {
+  return {
+    name: "etcd",
+    bin,
+    args: [
+      "--data-dir", path.join(dir, "etcd"),
+      "--listen-client-urls", `http://127.0.0.1:${ports.etcdClient}`,
+      "--advertise-client-urls", `http://127.0.0.1:${ports.etcdClient}`,
+      "--listen-peer-urls", `http://127.0.0.1:${ports.etcdPeer}`,
+      "--initial-advertise-peer-urls", `http://127.0.0.1:${ports.etcdPeer}`,
+      "--initial-cluster", `default=http://127.0.0.1:${ports.etcdPeer}`,
+      "--listen-metrics-urls", "",
+      "--unsafe-no-fsync",
+    ],
+  };
+}
+
+/** kube-apiserver on loopback with the cluster's own PKI. */
+function apiserverDaemon(bin: string, pki: Pki, ports: ClusterOptions["ports"]): Daemon {
+  return {
+    name: "kube-apiserver",
+    bin,
+    args: [
+      "--etcd-servers", `http://127.0.0.1:${ports.etcdClient}`,
+      "--bind-address", "127.0.0.1",
+      "--advertise-address", "127.0.0.1",
+      "--secure-port", String(ports.apiserver),
+      "--endpoint-reconciler-type", "none",
+      "--client-ca-file", pki.caCert,
+      "--tls-cert-file", pki.serverCert,
+      "--tls-private-key-file", pki.serverKey,
+      "--service-account-key-file", pki.saPub,
+      "--service-account-signing-key-file", pki.saKey,
+      "--service-account-issuer", "https://kubernetes.default.svc",
+      "--service-cluster-ip-range", "10.96.0.0/16",
+      "--authorization-mode", "RBAC",
+      "--allow-privileged",
+    ],
+  };
+}

@@ -1,0 +1,28 @@
+/** npm run cluster -- start|stop|status|reset: the project's local control plane (lab/cluster). */
+import { LocalCluster, howToLook } from "../lab/cluster";
+import { removeLocalStacks } from "./engine/driver";
+
+async function main(command: string | undefined): Promise<void> {
+  const cluster = new LocalCluster();
+  if (command === "start") {
+    await cluster.start((s) => console.error(`cluster: ${s}`));
+    console.log(howToLook(cluster));
+  } else if (command === "stop") {
+    const stopped = await cluster.stop();
+    console.log(stopped.length ? `stopped ${stopped.join(", ")}` : "nothing of the local cluster was running");
+  } else if (command === "status") {
+    for (const [name, pid] of Object.entries(cluster.status())) console.log(`${name.padEnd(24)} ${pid ? `running (pid ${pid})` : "stopped"}`);
+    console.log(cluster.running() ? `API ready at ${cluster.server}` : "API not ready");
+  } else if (command === "reset") {
+    await cluster.reset();
+    const removed = await removeLocalStacks();
+    console.log(`local cluster stopped and its data deleted; local stacks removed: ${removed.join(", ") || "none"}`);
+  } else {
+    throw new Error(`unknown command ${JSON.stringify(command)}; commands: start, stop, status, reset`);
+  }
+}
+
+main(process.argv[2]).catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(1);
+});

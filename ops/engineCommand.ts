@@ -1,0 +1,166 @@
+/**
+ * The engine's command line: npm run preview|up|render|refresh|destroy|cancel -- --stack <stage> [flags].
+ * Parses the flags, picks the cluster (yours, or the local one) or the Docker daemon, and runs the driver
+ * (ops/engine), streaming the engine's output.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PROJECT_DIR } from "../config/stages";
+import { ConfigError } from "../config/validate";
+import { CommandError } from "@pulumi/pulumi/automation";
+import { LocalCluster, howToLook } from "../lab/cluster";
+import { ImagesUnavailable, prepareDockerStage } from "../lab/docker/stage";
+import { SecretsSetupError, backendFromEnv } from "./engine/stateBackend";
+import { EngineOptions, RefreshFlags, RotationRefused, RunFlags, cancel, destroy, preview, readStage, recover, refresh, rotatePassword, up } from "./engine/driver";
+
+const COMMANDS = ["preview", "up", "render", "refresh", "destroy", "cancel", "recover", "rotate-password"] as const;
+type Command = (typeof COMMANDS)[number];
+type Flags = RunFlags & RefreshFlags;
+const FLAGS: Record<string, keyof Flags> = { "--expect-no-changes": "expectNoChanges", "--refresh": "refresh", "--clear-pending-creates": "clearPendingCreates" };
+
+export interface CommandLine {
+  command: Command;
+  options: EngineOptions;
+  flags: Flags;
+  /** --local-images (or HOTEL_LOCAL_IMAGES=1): a Docker stage runs on the local stand-in images. */
+  localImages: boolean;
+}
+
+function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env): CommandLine {
+  const [command, ...rest] = argv;
+  if (!COMMANDS.includes(command as Command)) {
+    throw new UsageError(`unknown command ${JSON.stringify(command)}; commands: ${COMMANDS.join(", ")}`);
+  }
+  let stage = env.PULUMI_STACK ?? "staging";
+  const flags: Flags = {};
+  let localImages = env.HOTEL_LOCAL_IMAGES === "1" || env.HOTEL_LOCAL_IMAGES === "true";
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === "--stack" || arg === "-s") stage = rest[++i];
+    else if (arg.startsWith("--stack=")) stage = arg.slice("--stack=".length);
+    else if (arg in FLAGS) flags[FLAGS[arg]] = true;
+    else if (arg === "--local-images") localImages = true;
+    else throw new UsageError(`unknown flag ${arg}; flags: --stack <stage>, --local-images, ${Object.keys(FLAGS).join(", ")}`);
+  }
+  const options: EngineOptions = {
+    stage,
+    // Another Pulumi project (the preview benchmark's empty program); its stage file is not ours to validate.
+    projectDir: env.HOTEL_PROJECT_DIR,
+    preflight: env.HOTEL_PROJECT_DIR === undefined,
+    stateDir: env.HOTEL_STATE_DIR,
+    backendUrl: backendFromEnv(env),
+    stageFile: env.HOTEL_STAGE_FILE,
+    password: env.HOTEL_POSTGRES_PASSWORD || undefined,
+    // render writes YAML (by default into the committed tree); HOTEL_RENDER_DIR also previews a render-mode state.
+    renderDir: command === "render" ? env.HOTEL_RENDER_DIR ?? path.join(PROJECT_DIR, "rendered", stage, "manifests") : env.HOTEL_RENDER_DIR,
+  };
+  return { command: command as Command, options, flags, localImages };
+}
+
+class UsageError extends Error {}
+
+/** A kubeconfig the user has: KUBECONFIG, ~/.kube/config, or a context or kubeconfig in the stage file. */
+function userKubeconfig(env: NodeJS.ProcessEnv, stageConfig: Record<string, unknown>): boolean {
+  return Boolean(env.KUBECONFIG) || fs.existsSync(path.join(os.homedir(), ".kube", "config")) || "kubernetes:kubeconfig" in stageConfig || "kubernetes:context" in stageConfig;
+}
+
+const sharedBackend = (env: NodeJS.ProcessEnv) => !(backendFromEnv(env) ?? "file://").startsWith("file://");
+
+/**
+ * Where a command applies. With a kubeconfig of yours: there. Without one, on a laptop
+ * (file backend, no CI): the local control plane, started on demand for up, refresh and
+ * destroy (preview uses it when it runs). Never with CI set or a shared backend: there
+ * the fallback would plan to replace every resource of a real stage.
+ */
+async function chooseCluster(command: Command, o: EngineOptions, env: NodeJS.ProcessEnv = process.env, say = (s: string) => console.error(s)): Promise<EngineOptions> {
+  if (command === "render" || o.renderDir || o.kubeconfig || o.projectDir) return o;
+  // A bad stage file is reported as such (exit 2), before any question of clusters.
+  const { raw } = readStage(o);
+  if (raw["hotel:platform"] !== "kubernetes" || userKubeconfig(env, raw)) return o;
+  const previewing = command === "preview" || command === "cancel";
+  if (env.CI || sharedBackend(env)) {
+    // A preview needs no cluster (CI previews pull requests without one).
+    if (previewing) return o;
+    throw new UsageError(
+      `no kubeconfig for stage ${o.stage}: set KUBECONFIG (or kubernetes:context in Pulumi.${o.stage}.yaml). ` +
+        `The local cluster is a laptop fallback only, never used when CI is set or the state backend is shared.`,
+    );
+  }
+  const cluster = new LocalCluster();
+  if (!cluster.running()) {
+    // A preview uses the local cluster when it runs, and does not start it.
+    if (previewing) return o;
+    say(`no kubeconfig: starting the project's local cluster (built on first use; see docs/CLUSTER.md)`);
+    await cluster.start((s) => say(`cluster: ${s}`));
+  }
+  say(howToLook(cluster));
+  return { ...o, kubeconfig: cluster.kubeconfigPath };
+}
+
+/**
+ * A Docker stage runs on a daemon that answers (started on demand, see docs/DOCKER.md),
+ * with the stage's images or, when asked, the local stand-ins.
+ */
+async function chooseDocker(command: Command, o: EngineOptions, localImages: boolean, say = (s: string) => console.error(s)): Promise<EngineOptions> {
+  if (o.projectDir) return o;
+  const { config } = readStage(o);
+  if (config?.platform !== "docker") {
+    if (localImages) throw new UsageError(`--local-images applies to Docker stages only; stage ${o.stage} runs on ${config?.platform}`);
+    return o;
+  }
+  // Only an up pulls images; preview, refresh and destroy never do.
+  const docker = await prepareDockerStage(config, { localImages, checkImages: command === "up", say });
+  return { ...o, dockerHost: docker.host, localImages: docker.localImages };
+}
+
+/**
+ * CI hands the kubeconfig over as a secret's content (HOTEL_KUBECONFIG_DATA): written to a
+ * private file (mode 600) for this run, never echoed.
+ */
+function kubeconfigFromData(o: EngineOptions, env: NodeJS.ProcessEnv = process.env): EngineOptions {
+  if (!env.HOTEL_KUBECONFIG_DATA || o.kubeconfig) return o;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hotel-kubeconfig-"));
+  const file = path.join(dir, "config");
+  fs.writeFileSync(file, env.HOTEL_KUBECONFIG_DATA, { mode: 0o600 });
+  process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  return { ...o, kubeconfig: file };
+}
+
+async function runCommand({ command, options, flags, localImages }: CommandLine): Promise<void> {
+  const target = await chooseCluster(command, await chooseDocker(command, kubeconfigFromData(options), localImages));
+  const o = { ...target, onOutput: (t: string) => process.stdout.write(t), onError: (t: string) => process.stderr.write(t) };
+  if (command === "preview") await preview(o, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });
+  else if (command === "up" || command === "render") await up(o, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });
+  else if (command === "refresh") await refresh(o, { expectNoChanges: flags.expectNoChanges, clearPendingCreates: flags.clearPendingCreates });
+  else if (command === "destroy") await destroy(o);
+  else if (command === "rotate-password") {
+    await rotatePassword(o);
+    console.log(`rotated the PostgreSQL password of ${o.stage}: the role first (Job), then the Secret, then the app's pods; the state keeps the new one`);
+  } else if (command === "recover") {
+    const r = await recover(o);
+    const names = (urns: string[]) => urns.map((u) => u.split("::").pop()).join(", ");
+    if (r.restoredFrom) console.log(`the checkpoint was truncated (a kill mid-write): restored from ${r.restoredFrom}`);
+    console.log(`recovered ${o.stage}: ${r.unlocked ? "stale lock removed" : "no lock was held"}; ${r.retaken.length} half-created Kubernetes object(s) to be taken over by the next up${r.retaken.length ? ` (${names(r.retaken)})` : ""}`);
+    if (r.orphaned.length) console.log(`remove by hand what these half-finished creates made before the next up (docs/OPERATIONS.md): ${names(r.orphaned)}`);
+    console.log(`next: npm run up -- --stack ${o.stage}`);
+  } else await cancel(o);
+}
+
+/** Exit codes: 1 the engine failed (its output says why), 2 bad config or usage, 3 images unavailable (see --local-images). */
+function exitCodeOf(e: unknown): number {
+  if (e instanceof ConfigError || e instanceof UsageError || e instanceof SecretsSetupError || e instanceof RotationRefused) return 2;
+  if (e instanceof ImagesUnavailable) return 3;
+  return 1;
+}
+
+if (require.main === module) {
+  Promise.resolve()
+    .then(() => runCommand(parseCommandLine(process.argv.slice(2))))
+    .catch((e: unknown) => {
+      const code = exitCodeOf(e);
+      // The engine has already printed its own account of a failed run (onOutput).
+      if (code !== 1 || !(e instanceof CommandError)) console.error(e instanceof Error ? e.message : String(e));
+      process.exit(code);
+    });
+}

@@ -1,0 +1,198 @@
+/** Runs index.ts for every shipped stage under Pulumi's mocks and checks what it registers. */
+import test from "ava";
+import { parse } from "yaml";
+import { MOCK_PASSWORD, countByType, runStage } from "../../harness/mockRun";
+import { DOCKER, K8S, POSTGRESQL, find, stageConfig } from "../helpers";
+
+test.serial("staging registers the Kubernetes stack with quick wins 1-3", async (t) => {
+  const run = await runStage("staging");
+  t.is(run.error, undefined);
+  const r = run.resources;
+  t.like(countByType(r), {
+    [K8S.statefulSet]: 2,
+    [K8S.deployment]: 1,
+    [K8S.service]: 3,
+    [K8S.networkPolicy]: 2,
+    [K8S.prometheusRule]: 1,
+    [K8S.alertmanagerConfig]: 1,
+    [K8S.job]: 1,
+    [K8S.secret]: 2,
+  });
+  t.false(r.some((x) => x.type === K8S.cronJob), "cache warming is not on in staging");
+  const routing = find(r, K8S.alertmanagerConfig).inputs.spec;
+  t.deepEqual(routing.route.routes[0].matchers, [{ name: "severity", value: "critical", matchType: "=" }]);
+  // The URLs live in a Secret; the routing names the Secret and key.
+  t.deepEqual(routing.receivers[0].webhookConfigs[0], { urlSecret: { name: "alert-rules-webhooks", key: "pager" }, sendResolved: true });
+  t.is(find(r, K8S.secret, "alert-rules-webhooks").inputs.stringData.pager, "https://alerts.hotel.internal/hooks/pager");
+  t.notRegex(JSON.stringify(routing), /hooks\/pager/);
+  const rule = find(r, K8S.prometheusRule);
+  const latencyAlert = rule.inputs.spec.groups[0].rules.find((x: { alert?: string }) => x.alert === "HotelApiP95LatencyHigh");
+  t.is(latencyAlert.expr, "hotel_api:request_duration_seconds:p95_5m > 0.05");
+  t.regex(rule.inputs.spec.groups[0].rules[0].expr, /^histogram_quantile\(0\.95, sum by \(le\)/);
+  const settings = find(r, K8S.configMap, "hotel-api-settings").inputs.data;
+  t.like(settings, { DB_POOL_SIZE: "25", DB_MAX_OVERFLOW: "5", CACHE_TTL_RESERVATIONS_SECONDS: "900", CACHE_WARM_ON_STARTUP: "false" });
+  t.regex(find(r, K8S.configMap, "redis-conf").inputs.data["redis.conf"], /^maxmemory-policy allkeys-lfu$/m);
+  const pgArgs: string[] = find(r, K8S.statefulSet, "postgres").inputs.spec.template.spec.containers[0].args;
+  t.true(pgArgs.includes("shared_preload_libraries="), "pg_stat_statements is not on in staging");
+});
+
+test.serial("prod shows the before state of every quick win", async (t) => {
+  const run = await runStage("prod");
+  t.is(run.error, undefined);
+  const r = run.resources;
+  const rules = find(r, K8S.prometheusRule).inputs.spec.groups[0].rules;
+  t.regex(rules.find((x: { alert?: string }) => x.alert === "HotelApiP95LatencyHigh").expr, / > 0\.1$/);
+  t.like(find(r, K8S.configMap, "hotel-api-settings").inputs.data, { DB_POOL_SIZE: "20", DB_MAX_OVERFLOW: "0", CACHE_TTL_RESERVATIONS_SECONDS: "1800" });
+  t.regex(find(r, K8S.configMap, "redis-conf").inputs.data["redis.conf"], /^maxmemory-policy allkeys-lru$/m);
+  const script = find(r, K8S.configMap, "postgres-reconcile");
+  t.regex(script.inputs.metadata.name, /^postgres-reconcile-[0-9a-f]{16}$/);
+  t.notRegex(script.inputs.data["reconcile.sql"], /CREATE INDEX/);
+  t.false(r.some((x) => x.type === K8S.cronJob));
+});
+
+test.serial("dev runs on Docker with all five quick wins, through @pulumi/postgresql", async (t) => {
+  const run = await runStage("dev");
+  t.is(run.error, undefined);
+  const r = run.resources;
+  t.false(r.some((x) => x.type.startsWith("kubernetes:")));
+  t.like(countByType(r), { [DOCKER.network]: 1, [DOCKER.container]: 9, [POSTGRESQL.extension]: 1 });
+  t.is(find(r, POSTGRESQL.extension).inputs.name, "pg_stat_statements");
+  const redis = find(r, DOCKER.container, "redis");
+  t.regex(redis.inputs.uploads[0].content, /^maxmemory-policy allkeys-lfu$/m);
+  const pg = find(r, DOCKER.container, "postgres");
+  t.true(pg.inputs.command.includes("shared_preload_libraries=pg_stat_statements"));
+  const reconcile = r.find((x) => x.type === DOCKER.container && x.name.startsWith("postgres-reconcile-"))!;
+  t.is((reconcile.inputs.uploads[0].content.match(/CREATE INDEX CONCURRENTLY/g) ?? []).length, 4);
+  t.notRegex(reconcile.inputs.uploads[0].content, /CREATE EXTENSION/, "the extension is a @pulumi/postgresql resource on Docker");
+  t.true(reconcile.inputs.attach, "the update waits for psql");
+  const prom = find(r, DOCKER.container, "alert-rules-prometheus");
+  const rules = parse(prom.inputs.uploads[1].content);
+  t.is(rules.groups[0].rules.filter((x: { alert?: string }) => x.alert).length, 6);
+  t.truthy(find(r, DOCKER.container, "cache-warmer"));
+  t.regex(find(r, DOCKER.container, "alert-rules-alertmanager").inputs.uploads[0].content, /receiver: pager/);
+  t.regex(prom.inputs.uploads[0].content, /targets:\n\s+- alertmanager:9093/);
+});
+
+test.serial("Kubernetes workloads: pinned images, requests and limits, non-root", async (t) => {
+  for (const stage of ["staging", "prod"]) {
+    const r = (await runStage(stage)).resources;
+    const pods = r.flatMap((x) => {
+      if (x.type === K8S.statefulSet || x.type === K8S.deployment || x.type === K8S.job) return [x.inputs.spec.template.spec];
+      if (x.type === K8S.cronJob) return [x.inputs.spec.jobTemplate.spec.template.spec];
+      return [];
+    });
+    t.true(pods.length >= 4);
+    for (const pod of pods) {
+      t.true(pod.securityContext.runAsNonRoot);
+      for (const c of pod.containers) {
+        t.regex(c.image, /:[\w.-]+$|@sha256:/);
+        t.notRegex(c.image, /:latest$/);
+        t.truthy(c.resources.requests.cpu && c.resources.limits.memory, `${stage}/${c.name}`);
+        t.false(c.securityContext.allowPrivilegeEscalation);
+      }
+    }
+  }
+});
+
+test.serial("only the app (and its jobs) may reach Redis and PostgreSQL", async (t) => {
+  const r = (await runStage("staging")).resources;
+  const policies = r.filter((x) => x.type === K8S.networkPolicy);
+  t.deepEqual(policies.map((p) => p.inputs.spec.podSelector.matchLabels["app.kubernetes.io/name"]).sort(), ["postgres", "redis"]);
+  for (const p of policies) {
+    t.deepEqual(p.inputs.spec.policyTypes, ["Ingress"]);
+    t.deepEqual(p.inputs.spec.ingress[0].from, [{ podSelector: { matchLabels: { "hotel-reservation/data-access": "true" } } }]);
+  }
+  const api = find(r, K8S.deployment);
+  t.is(api.inputs.spec.template.metadata.labels["hotel-reservation/data-access"], "true");
+  const redisLabels = find(r, K8S.statefulSet, "redis").inputs.spec.template.metadata.labels;
+  t.is(redisLabels["hotel-reservation/data-access"], undefined);
+});
+
+test.serial("stateful sets and their namespace are protected and retained in prod, not in staging", async (t) => {
+  const holdsData = (x: { type: string }) => x.type === K8S.statefulSet || x.type === K8S.namespace;
+  const prod = (await runStage("prod")).resources.filter(holdsData);
+  t.is(prod.length, 3);
+  for (const s of prod) {
+    t.true(s.protect, s.name);
+    t.true(s.retainOnDelete, s.name);
+  }
+  const staging = (await runStage("staging")).resources.filter(holdsData);
+  t.is(staging.length, 3);
+  for (const s of staging) t.false(s.protect || s.retainOnDelete, s.name);
+});
+
+test.serial("the database password is a secret and stays out of plain inputs", async (t) => {
+  const r = (await runStage("staging")).resources;
+  const secret = find(r, K8S.secret, "postgres-credentials");
+  t.is(secret.inputs.stringData.password, MOCK_PASSWORD);
+  t.deepEqual(secret.secretPaths, ["stringData"]);
+  const elsewhere = r.filter((x) => x !== secret && JSON.stringify(x.inputs).includes(MOCK_PASSWORD));
+  t.deepEqual(elsewhere.map((x) => x.name), []);
+});
+
+test.serial("a bad config stops the program before any resource is registered", async (t) => {
+  const run = await runStage("staging", {
+    patch: (c) => {
+      c["hotel:redis"].maxmemoryPolicy = "allkeys-lfuu";
+      c["hotel:dbPool"].maxOverflow = -1;
+    },
+  });
+  t.truthy(run.error);
+  t.regex(run.error!.message, /hotel:redis\.maxmemoryPolicy: "allkeys-lfuu" is not allowed; allowed values: noeviction, allkeys-lru, allkeys-lfu/);
+  t.regex(run.error!.message, /hotel:dbPool\.maxOverflow: -1 is not allowed; expected an integer from 0 to 500/);
+  t.is(run.resources.length, 0);
+});
+
+test.serial("a missing password names the key and how to set it, and registers nothing", async (t) => {
+  const run = await runStage("prod", { password: null });
+  t.regex(run.error!.message, /hotel:postgresPassword is not set.*pulumi config set --secret hotel:postgresPassword/);
+  t.is(run.resources.length, 0);
+});
+
+test.serial("every component is a ComponentResource with children parented to it", async (t) => {
+  const r = (await runStage("staging")).resources;
+  const components = r.filter((x) => x.type.startsWith("hotel:index:"));
+  t.deepEqual(components.map((c) => c.type).sort(), [
+    "hotel:index:AlertRules",
+    "hotel:index:HotelApi",
+    "hotel:index:HotelStack",
+    "hotel:index:PostgresDatabase",
+    "hotel:index:RedisCache",
+  ]);
+  for (const x of r.filter((x) => x.custom)) t.regex(x.parent, /hotel:index:/, `${x.type} ${x.name} has a component parent`);
+});
+
+test.serial("monitors: each ServiceMonitor selects a Service by its labels and scrapes a port that Service names; rules and monitors carry the stage's monitoring labels", async (t) => {
+  const r = (await runStage("staging")).resources;
+  const monitors = r.filter((x) => x.inputs.kind === "ServiceMonitor");
+  t.deepEqual(monitors.map((m) => m.inputs.metadata.name).sort(), ["hotel-api", "postgres", "redis"]);
+  const services = r.filter((x) => x.type === K8S.service);
+  const wanted = stageConfig("staging").kubernetes.monitoringLabels;
+  t.deepEqual(wanted, { release: "kube-prometheus-stack" });
+  for (const m of monitors) {
+    const selector: Record<string, string> = m.inputs.spec.selector.matchLabels;
+    const matched = services.filter((s) => Object.entries(selector).every(([k, v]) => s.inputs.metadata.labels[k] === v));
+    t.is(matched.length, 1, m.name);
+    const portNames = matched[0].inputs.spec.ports.map((p: { name: string }) => p.name);
+    t.true(portNames.includes(m.inputs.spec.endpoints[0].port), `${m.name}: ${m.inputs.spec.endpoints[0].port} not in ${portNames}`);
+    t.like(m.inputs.metadata.labels, wanted);
+  }
+  t.like(find(r, K8S.prometheusRule).inputs.metadata.labels, wanted);
+});
+
+test.serial("the exporters' metrics ports admit only the configured scraper pods, in the scraper's namespace", async (t) => {
+  const r = (await runStage("staging", { patch: (c) => (c["hotel:kubernetes"] = { ...c["hotel:kubernetes"], scraper: { namespace: "observability", podLabels: { app: "prom" } } }) })).resources;
+  for (const name of ["redis-ingress", "postgres-ingress"]) {
+    const metricsRule = find(r, K8S.networkPolicy, name).inputs.spec.ingress[1];
+    t.deepEqual(metricsRule.from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "observability" } }, podSelector: { matchLabels: { app: "prom" } } }], name);
+  }
+});
+
+test.serial("the reconcile Job's deadline and Pulumi's wait come from one setting, the wait a minute longer", async (t) => {
+  for (const [timeout, seconds, wait] of [["30m", 1800, "31m"], ["2h", 7200, "121m"]] as const) {
+    const r = (await runStage("staging", { patch: (c) => (c["hotel:postgres"] = { ...(c["hotel:postgres"] ?? {}), reconcileTimeout: timeout }) })).resources;
+    const job = find(r, K8S.job);
+    t.is(job.inputs.spec.activeDeadlineSeconds, seconds, timeout);
+    t.deepEqual(job.customTimeouts, { create: wait, update: wait }, timeout);
+  }
+});
