@@ -57,7 +57,7 @@ export async function measureCosts(trace: Trace, redis: RedisConfig): Promise<{ 
       const p = c.pipeline();
       for (const id of sample) p.set(trace.keys[id], valueFor(trace.keyBytes[id]), "PX", LONG_PX);
       await p.exec();
-      cost[cls] = Math.ceil((await info() - before) / sample.length);
+      cost[cls] = Math.ceil(((await info()) - before) / sample.length);
       await c.flushall();
     }
     return { cost, baseline };
@@ -123,8 +123,7 @@ export async function replay(trace: Trace, redis: RedisConfig, ttlMs: Record<Cac
       queues.set(cls, q);
     };
     // Warmed keys are not reads: their first read is not "compulsory".
-    const warm = opts.warm ?? [];
-    if (warm.length) await withPipeline(c, (p) => warm.forEach((k) => fill(p, k, 0)));
+    if (opts.warm?.length) await withPipeline(c, (p) => (opts.warm ?? []).forEach((k) => fill(p, k, 0)));
     const out: ReplayResult = { hits: 0, compulsory: 0, expiry: 0, eviction: 0, requests: n - from, evictedKeys: 0, elapsedMs: 0, redisCpuMs: 0 };
     const seen = new Set<number>(opts.warm ?? []);
     const wallStart = Date.now();

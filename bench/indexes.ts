@@ -3,6 +3,7 @@
  * four queries before and after the stack's indexes, what the indexes cost each
  * insert, and the writer's stall during a plain vs a concurrent build.
  */
+import { Client } from "pg";
 import { PostgresConfig } from "../config/types";
 import { INSERT_RESERVATION, ROADMAP_QUERIES, percentile, plan, seed, timeMs, writerDuring } from "../lab/pgWorkload";
 import { startPostgres } from "../lab/servers";
@@ -24,22 +25,29 @@ export interface IndexResults {
 
 const lat = (xs: number[]): Latency => ({ p50: percentile(xs, 50), p95: percentile(xs, 95) });
 
+/** Each roadmap query's latency over `runs` executions, and its plan's node types. */
+async function queryLatencies(db: Client, runs: number): Promise<Record<string, Latency & { plan: string }>> {
+  const out: Record<string, Latency & { plan: string }> = {};
+  for (const q of ROADMAP_QUERIES) {
+    const rand = prng(7);
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) times.push(await timeMs(() => db.query(q.sql(rand))));
+    const shape = await plan(
+      db,
+      q.sql(() => 0.5),
+    );
+    out[q.label] = { ...lat(times), plan: shape.nodes.join(" > ") };
+  }
+  return out;
+}
+
 export async function indexBench(pgAfter: PostgresConfig, pgBefore: PostgresConfig, rows: number, runs: number): Promise<IndexResults> {
   const pg = await startPostgres(renderPostgresConf(pgAfter));
   try {
     const db = await pg.connect();
     await seed(db, { reservations: rows, sessions: Math.round(rows / 5), locks: Math.round(rows / 5) });
     const reconcile = (cfg: PostgresConfig) => pg.psqlScript(renderReconcileSql(cfg));
-    const measureQueries = async () => {
-      const out: Record<string, Latency & { plan: string }> = {};
-      for (const q of ROADMAP_QUERIES) {
-        const rand = prng(7);
-        const times: number[] = [];
-        for (let i = 0; i < runs; i++) times.push(await timeMs(() => db.query(q.sql(rand))));
-        out[q.label] = { ...lat(times), plan: (await plan(db, q.sql(() => 0.5))).nodes.join(" > ") };
-      }
-      return out;
-    };
+    const measureQueries = () => queryLatencies(db, runs);
     const measureInserts = async () => {
       // Warm the connection, plan cache and buffers first: the first inserts are the slowest.
       for (let i = 0; i < runs; i++) await db.query(INSERT_RESERVATION, [i % 50_000]);

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR } from "../config/stages";
-import { POLICY_PACK_DIR, toolchainBin } from "../ops/engine/driver";
+import { POLICY_PACK_DIR, toolchainBin } from "../ops/engine";
 import { chooseBackend, passphraseEnv } from "../ops/engine/stateBackend";
 
 export interface PreviewTiming {
@@ -49,15 +49,20 @@ function subjects(stage: string, empty: string, stateDir: string): Subject[] {
   const npmPreview = (extra: Record<string, string>, s: string) => () => seconds("npm", ["run", "--silent", "preview", "--", "--stack", s], { HOTEL_STATE_DIR: stateDir, ...extra });
   const bin = toolchainBin();
   const raw = (cwd: string, s: string, configFile: string) => () =>
-    seconds(path.join(bin, "pulumi"), ["preview", "--stack", s, "--policy-pack", POLICY_PACK_DIR, "--config-file", configFile], {
-      PATH: `${bin}:${process.env.PATH}`,
-      PULUMI_HOME: path.join(PROJECT_DIR, ".pulumi-home"),
-      PULUMI_BACKEND_URL: `file://${stateDir}`,
-      // The passphrase the driver used for these stacks (ops/engine/stateBackend.ts).
-      ...passphraseEnv(chooseBackend(stateDir), process.env, () => undefined),
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    }, cwd);
+    seconds(
+      path.join(bin, "pulumi"),
+      ["preview", "--stack", s, "--policy-pack", POLICY_PACK_DIR, "--config-file", configFile],
+      {
+        PATH: `${bin}:${process.env.PATH}`,
+        PULUMI_HOME: path.join(PROJECT_DIR, ".pulumi-home"),
+        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        // The passphrase the driver used for these stacks (ops/engine/stateBackend.ts).
+        ...passphraseEnv(chooseBackend(stateDir), process.env, () => undefined),
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      },
+      cwd,
+    );
   return [
     { label: `npm run preview (${stage})`, run: npmPreview({}, stage) },
     { label: "npm run preview (empty program)", run: npmPreview({ HOTEL_PROJECT_DIR: empty }, "dev") },

@@ -68,7 +68,11 @@ async function main() {
       Object.entries(raw).map(([k, v]) => [k, { hits: v.hits, compulsory: v.compulsory, expiry: v.expiry, eviction: v.eviction, hitRatio: v.hits / params.requests, ofOpt: v.hits / optHits }]),
     ) as CacheResult["policies"];
     cache.push({ skew, requests: params.requests, workingSetBytes: workingSet, maxmemoryBytes: baseline + capacity, policies });
-    log(`skew ${skew}: ${Object.entries(policies).map(([k, v]) => `${k} ${(v.hitRatio * 100).toFixed(1)}%`).join(", ")}`);
+    log(
+      `skew ${skew}: ${Object.entries(policies)
+        .map(([k, v]) => `${k} ${(v.hitRatio * 100).toFixed(1)}%`)
+        .join(", ")}`,
+    );
   }
 
   const warmTrace = makeTrace(params.requests, 1.0, params.seed);

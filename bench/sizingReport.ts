@@ -47,9 +47,13 @@ export function curvesSvg(c: Curves, target: number): string {
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">Hit ratio against maxmemory (share of the working set, ${mb(c.workingSetBytes)})</text>`,
   ];
-  for (let t = lo; t <= 1.0001; t += 0.1) parts.push(`<line x1="${left}" x2="${W - right}" y1="${y(t)}" y2="${y(t)}" stroke="#eee"/>`, `<text x="${left - 6}" y="${y(t) + 4}" text-anchor="end">${Math.round(t * 100)}%</text>`);
+  for (let t = lo; t <= 1.0001; t += 0.1)
+    parts.push(`<line x1="${left}" x2="${W - right}" y1="${y(t)}" y2="${y(t)}" stroke="#eee"/>`, `<text x="${left - 6}" y="${y(t) + 4}" text-anchor="end">${Math.round(t * 100)}%</text>`);
   for (const f of [0, 0.25, 0.5, 0.75, 1]) parts.push(`<text x="${x(f)}" y="${bottom + 18}" text-anchor="middle">${f * 100}%</text>`);
-  parts.push(`<line x1="${left}" x2="${W - right}" y1="${y(target)}" y2="${y(target)}" stroke="#000" stroke-dasharray="4 4"/>`, `<text x="${W - right}" y="${y(target) - 4}" text-anchor="end">roadmap target ${pct(target)}</text>`);
+  parts.push(
+    `<line x1="${left}" x2="${W - right}" y1="${y(target)}" y2="${y(target)}" stroke="#000" stroke-dasharray="4 4"/>`,
+    `<text x="${W - right}" y="${y(target) - 4}" text-anchor="end">roadmap target ${pct(target)}</text>`,
+  );
   CURVE_POLICIES.forEach((p, i) => {
     const pts = c.points[p];
     if (!pts) return;
@@ -71,7 +75,9 @@ function knobLines(k: KnobSweep): string[] {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   for (const r of k.results) {
     const current = r.samples === k.current.samples && r.logFactor === k.current.logFactor && r.decayTime === k.current.decayTime;
-    L.push(`| ${r.samples} | ${r.logFactor} | ${r.decayTime}${current ? " (quick win 3 today)" : ""} | ${r.runs.map((x) => pct(x.hitRatio)).join(" / ")} | ${pct(mean(r.runs.map((x) => x.ofOpt)))} | ${mean(r.runs.map((x) => x.cpuUsPerRequest)).toFixed(2)} µs |`);
+    L.push(
+      `| ${r.samples} | ${r.logFactor} | ${r.decayTime}${current ? " (quick win 3 today)" : ""} | ${r.runs.map((x) => pct(x.hitRatio)).join(" / ")} | ${pct(mean(r.runs.map((x) => x.ofOpt)))} | ${mean(r.runs.map((x) => x.cpuUsPerRequest)).toFixed(2)} µs |`,
+    );
   }
   L.push(
     "",
@@ -93,10 +99,18 @@ export function sizingMarkdown(z: CacheSizing): string {
     "![miss-ratio curves](bench-curves.svg)",
     "",
     `| share of the working set | maxmemory | ${Object.keys(c.points).join(" | ")} |`,
-    `|---|---|${Object.keys(c.points).map(() => "---").join("|")}|`,
+    `|---|---|${Object.keys(c.points)
+      .map(() => "---")
+      .join("|")}|`,
   ];
   const first = Object.values(c.points)[0]!;
-  first.forEach((pt, i) => L.push(`| ${pct(pt.fraction)} | ${mb(pt.maxmemoryBytes)} | ${Object.values(c.points).map((pts) => pct(pts![i].hitRatio)).join(" | ")} |`));
+  first.forEach((pt, i) =>
+    L.push(
+      `| ${pct(pt.fraction)} | ${mb(pt.maxmemoryBytes)} | ${Object.values(c.points)
+        .map((pts) => pct(pts![i].hitRatio))
+        .join(" | ")} |`,
+    ),
+  );
   L.push(
     "",
     "`before` is prod's Redis block with its TTLs (allkeys-lru, reservations 30 min); the other curves use quick win 3's TTLs (reservations 15 min), so their ceilings differ by what the shorter TTL costs, not by eviction.",

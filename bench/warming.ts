@@ -23,7 +23,10 @@ function topKeys(trace: Trace, window: number, size: number, keep: (k: number) =
     const k = trace.requests[i];
     if (keep(k)) counts.set(k, (counts.get(k) ?? 0) + 1);
   }
-  return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, size).map(([k]) => k);
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, size)
+    .map(([k]) => k);
 }
 
 export async function warmingBench(trace: Trace, redis: RedisConfig, warming: CacheWarmingConfig, window: number, size: number): Promise<WarmingResults> {

@@ -79,8 +79,7 @@ export class HotelStack extends pulumi.ComponentResource {
     super("hotel:index:HotelStack", name, {}, opts);
     const c = args.config;
     const target = c.platform === "kubernetes" ? kubernetesTarget(this, c) : dockerTarget(this, c.stage);
-    this.placedIn =
-      target.kind === "kubernetes" ? pulumi.output({ namespace: target.namespace }) : target.network.name.apply((dockerNetwork) => ({ dockerNetwork }));
+    this.placedIn = target.kind === "kubernetes" ? pulumi.output({ namespace: target.namespace }) : target.network.name.apply((dockerNetwork) => ({ dockerNetwork }));
     const placed = storePlacement(target, c);
 
     const redis = new RedisCache(SERVICES.redis.name, { ...placed.redis, redis: c.redis, image: c.images.redis, exporterImage: c.images.redisExporter }, { parent: this });

@@ -1,8 +1,10 @@
 /** Reads the stack's `hotel:*` config from the Pulumi runtime, once, and validates it. */
 import * as pulumi from "@pulumi/pulumi";
 import { namespaceProblems } from "./stages";
-import { ConfigError, NAMESPACE, validateStackConfig } from "./validate";
+import { ConfigError, validateStackConfig } from "./validate";
+import { NAMESPACE } from "../contract/project";
 import { StackConfig } from "./types";
+import { PASSWORD_KEY, PREVIOUS_PASSWORD_KEY } from "../contract/secrets";
 
 export interface LoadedConfig {
   config: StackConfig;
@@ -16,7 +18,7 @@ export interface LoadedConfig {
  * password is set only by `npm run rotate-password`, for one run, and is deliberately
  * not declared in Pulumi.yaml (a declared key without a default would be required).
  */
-const SECRET_KEYS = ["postgresPassword", "postgresPreviousPassword"];
+const SECRET_KEYS = [PASSWORD_KEY, PREVIOUS_PASSWORD_KEY];
 
 /** Structured values reach the runtime as JSON text; plain values as strings. */
 function parseValue(text: string): unknown {
@@ -52,11 +54,11 @@ export function loadStackConfig(): LoadedConfig {
     if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
     throw e;
   }
-  const password = new pulumi.Config(NAMESPACE).getSecret("postgresPassword");
+  const password = new pulumi.Config(NAMESPACE).getSecret(PASSWORD_KEY);
   if (password === undefined) {
     throw new pulumi.RunError(
-      `${NAMESPACE}:postgresPassword is not set; no resource was registered. ` +
-        `Set it as a secret: pulumi config set --secret ${NAMESPACE}:postgresPassword --stack ${pulumi.getStack()} (the value on stdin)`,
+      `${NAMESPACE}:${PASSWORD_KEY} is not set; no resource was registered. ` +
+        `Set it as a secret: pulumi config set --secret ${NAMESPACE}:${PASSWORD_KEY} --stack ${pulumi.getStack()} (the value on stdin)`,
     );
   }
   const previous = new pulumi.Config(NAMESPACE).getSecret("postgresPreviousPassword");

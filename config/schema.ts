@@ -9,6 +9,7 @@
 import { cronSchedule, labelMap, positive, boolean, bytes, duration, durationOrOff, fraction, integer, list, oneOf, optional, ratio, storageSize, text } from "./fields";
 import { indexEntry, identifier } from "./indexes";
 import { block, knob, section } from "./knobs";
+import { SERVICES } from "../contract/services";
 
 export const PLATFORMS = ["docker", "kubernetes"] as const;
 export const EVICTION_POLICIES = ["noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"] as const;
@@ -26,10 +27,7 @@ const metricName = text(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric or la
 const nonEmpty = text(/^\S+$/, "a non-empty string without spaces");
 const httpUrl = text(/^https?:\/\/\S+$/, "an http(s) URL");
 /** Alerts leave the cluster with their labels: https, or plain http to this machine only (tests). */
-const webhookUrl = text(
-  /^(https:\/\/\S+|http:\/\/(127(\.\d{1,3}){3}|localhost|\[::1\])(:\d+)?(\/\S*)?)$/,
-  "an https webhook URL (plain http only to a loopback address: 127.0.0.1, localhost, [::1])",
-);
+const webhookUrl = text(/^(https:\/\/\S+|http:\/\/(127(\.\d{1,3}){3}|localhost|\[::1\])(:\d+)?(\/\S*)?)$/, "an https webhook URL (plain http only to a loopback address: 127.0.0.1, localhost, [::1])");
 const k8sName = text(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a Kubernetes name (lower-case letters, digits, '-')");
 const port = integer(1024, 65535);
 
@@ -46,9 +44,10 @@ const offPeakWindow = (v: unknown, path: string, p: import("./fields").Problems)
 };
 
 const ttls = block(
-  Object.fromEntries(
-    CACHE_KEY_CLASSES.map((k) => [k, knob(duration(1_000, 7 * 86_400_000), { availability: "5m", roomDetails: "60m", guest: "24h", reservations: "30m", rates: "5m" }[k])]),
-  ) as Record<(typeof CACHE_KEY_CLASSES)[number], ReturnType<typeof knob<number>>>,
+  Object.fromEntries(CACHE_KEY_CLASSES.map((k) => [k, knob(duration(1_000, 7 * 86_400_000), { availability: "5m", roomDetails: "60m", guest: "24h", reservations: "30m", rates: "5m" }[k])])) as Record<
+    (typeof CACHE_KEY_CLASSES)[number],
+    ReturnType<typeof knob<number>>
+  >,
 );
 
 export const SCHEMA = {
@@ -88,10 +87,7 @@ export const SCHEMA = {
       protectStateful: knob(boolean, true),
     }),
   ),
-  docker: section(
-    "Docker target (dev): host ports on 127.0.0.1, each different.",
-    block({ postgresHostPort: knob(port, 15432), appHostPort: knob(port, 8000), prometheusHostPort: knob(port, 9090) }),
-  ),
+  docker: section("Docker target (dev): host ports on 127.0.0.1, each different.", block({ postgresHostPort: knob(port, 15432), appHostPort: knob(port, 8000), prometheusHostPort: knob(port, 9090) })),
   alerts: section(
     "Quick win 1, alert thresholds (before: 100 ms / 1 % / 30 %).",
     block({
@@ -138,9 +134,9 @@ export const SCHEMA = {
         cacheMisses: knob(metricName, "redis_keyspace_misses_total"),
         // On Kubernetes the operator names a ServiceMonitor's job after the Service: these
         // defaults are the stack's Service names.
-        appJob: knob(jobName, "hotel-api"),
-        redisJob: knob(jobName, "redis"),
-        postgresJob: knob(jobName, "postgres"),
+        appJob: knob(jobName, SERVICES.app.name),
+        redisJob: knob(jobName, SERVICES.redis.name),
+        postgresJob: knob(jobName, SERVICES.postgres.name),
       }),
     }),
   ),

@@ -7,12 +7,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { StackConfig } from "./types";
-import { ConfigError, NAMESPACE, validateStackConfig } from "./validate";
+import { ConfigError, validateStackConfig } from "./validate";
+import { NAMESPACE } from "../contract/project";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
-export const PROJECT = "hotel";
-export const STAGES = ["dev", "staging", "prod"] as const;
-export type Stage = (typeof STAGES)[number];
 
 /** A stage file's config: "hotel:key" -> value, as YAML parsed it. */
 export type RawConfig = Record<string, any>;

@@ -10,16 +10,11 @@ import { Problems, show } from "./fields";
 import { SCHEMA } from "./schema";
 import { STAGE_SECTIONS, StackConfig } from "./types";
 import { formatDurationMs } from "./units";
-
-export const NAMESPACE = "hotel";
+import { NAMESPACE } from "../contract/project";
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(
-      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); ` +
-        `no resource was registered:\n` +
-        problems.map((x) => `  - ${x}`).join("\n"),
-    );
+    super(`Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); ` + `no resource was registered:\n` + problems.map((x) => `  - ${x}`).join("\n"));
     this.name = "ConfigError";
   }
 }

@@ -4,7 +4,9 @@
  * tests and by the offline policy runner (`npm run policy`). Nothing is deployed.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, RawConfig, readStageConfig } from "../config/stages";
+import { RawConfig, readStageConfig } from "../config/stages";
+import { NAMESPACE, PROJECT } from "../contract/project";
+import { PASSWORD_KEY } from "../contract/secrets";
 
 /** Stand-in secret for mock runs; tests assert it never reaches a rendered file. */
 export const MOCK_PASSWORD = "mock-pg-password-7f3a9c";
@@ -149,8 +151,8 @@ export async function runStage(stage: string, opts: RunOptions = {}): Promise<St
   const password = opts.password === undefined ? MOCK_PASSWORD : opts.password;
   const secretKeys: string[] = [];
   if (password !== null) {
-    raw["hotel:postgresPassword"] = password;
-    secretKeys.push("hotel:postgresPassword");
+    raw[`${NAMESPACE}:${PASSWORD_KEY}`] = password;
+    secretKeys.push(`${NAMESPACE}:${PASSWORD_KEY}`);
   }
 
   const resources: Registered[] = [];

@@ -7,6 +7,7 @@
 import { EnforcementLevel, Policies, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { Registered, isUnknownInput } from "./mockRun";
 import { policies as pack } from "../policies/pack";
+import { POLICY_PACK_NAME } from "../contract/project";
 
 // The analyzer's own proxy (internal to @pulumi/policy: its .d.ts exports nothing).
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -40,7 +41,11 @@ type Policy = Policies[number];
 /** The `default` of each property of a policy's configSchema. */
 function schemaDefaults(p: Policy): Record<string, unknown> {
   const props = (p.configSchema?.properties ?? {}) as Record<string, { default?: unknown }>;
-  return Object.fromEntries(Object.entries(props).filter(([, v]) => v.default !== undefined).map(([k, v]) => [k, structuredClone(v.default)]));
+  return Object.fromEntries(
+    Object.entries(props)
+      .filter(([, v]) => v.default !== undefined)
+      .map(([k, v]) => [k, structuredClone(v.default)]),
+  );
 }
 
 const isTypeOf = (type: string, cls: any) => cls?.__pulumiType === type;
@@ -75,8 +80,7 @@ function policyResource(r: Registered): PolicyResource {
 
 export function runPolicies(resources: Registered[], policies: Policies, config: PolicyConfig = {}): Violation[] {
   const out: Violation[] = [];
-  const levelOf = (p: { name: string; enforcementLevel?: EnforcementLevel }): EnforcementLevel =>
-    ((config[p.name]?.enforcementLevel as EnforcementLevel) ?? p.enforcementLevel ?? "advisory");
+  const levelOf = (p: { name: string; enforcementLevel?: EnforcementLevel }): EnforcementLevel => (config[p.name]?.enforcementLevel as EnforcementLevel) ?? p.enforcementLevel ?? "advisory";
   // As the engine does: the schema's defaults, then the given config.
   const getConfigFor = (p: Policy) => () => {
     const { enforcementLevel: _ignored, ...given } = config[p.name] ?? {};
@@ -129,7 +133,7 @@ export function mandatory(violations: Violation[]): Violation[] {
 
 /** Violations grouped by policy, as a reviewer reads them. */
 export function formatViolations(stage: string, violations: Violation[], policyCount: number, resourceCount: number): string {
-  const lines = [`Policy pack hotel-quick-wins on stack ${stage}: ${policyCount} policies, ${resourceCount} resources`];
+  const lines = [`Policy pack ${POLICY_PACK_NAME} on stack ${stage}: ${policyCount} policies, ${resourceCount} resources`];
   if (violations.length === 0) return [...lines, "  no violations"].join("\n");
   const groups = new Map<string, Violation[]>();
   for (const v of violations) groups.set(v.policy, [...(groups.get(v.policy) ?? []), v]);

@@ -15,6 +15,9 @@ export interface Daemon {
 }
 
 const pidFile = (dir: string, name: string) => path.join(dir, "run", `${name}.pid`);
+/** A daemon's command-line flags, in order: `--flag value`, or the bare `--flag` for true. */
+export const flagArgs = (flags: Record<string, string | true>): string[] => Object.entries(flags).flatMap(([flag, value]) => (value === true ? [flag] : [flag, value]));
+
 export const logFile = (dir: string, name: string) => path.join(dir, "logs", `${name}.log`);
 
 /** The PID of a daemon we started, if that process still runs that binary. */

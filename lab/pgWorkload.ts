@@ -80,8 +80,7 @@ export function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
-export const INSERT_RESERVATION =
-  "INSERT INTO reservations (guest_id, room_id, check_in, nights, status, created_at) VALUES ($1, 7, date '2026-12-24', 2, 'confirmed', now())";
+export const INSERT_RESERVATION = "INSERT INTO reservations (guest_id, room_id, check_in, nights, status, created_at) VALUES ($1, 7, date '2026-12-24', 2, 'confirmed', now())";
 
 export interface WriterResult {
   latencies: number[];

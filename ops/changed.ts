@@ -6,7 +6,8 @@
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import { PROJECT_DIR, STAGES } from "../config/stages";
+import { PROJECT_DIR } from "../config/stages";
+import { STAGES } from "../contract/project";
 import { flagValue } from "../lib/flags";
 
 /** Paths that never change what a stage deploys. */

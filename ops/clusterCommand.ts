@@ -1,6 +1,6 @@
 /** npm run cluster -- start|stop|status|reset: the project's local control plane (lab/cluster). */
 import { LocalCluster, howToLook } from "../lab/cluster";
-import { removeLocalStacks } from "./engine/driver";
+import { removeLocalStacks } from "./engine";
 
 async function main(command: string | undefined): Promise<void> {
   const cluster = new LocalCluster();

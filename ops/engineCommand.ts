@@ -12,7 +12,7 @@ import { CommandError } from "@pulumi/pulumi/automation";
 import { LocalCluster, howToLook } from "../lab/cluster";
 import { ImagesUnavailable, prepareDockerStage } from "../lab/docker/stage";
 import { SecretsSetupError, backendFromEnv } from "./engine/stateBackend";
-import { EngineOptions, RefreshFlags, RotationRefused, RunFlags, cancel, destroy, preview, readStage, recover, refresh, rotatePassword, up } from "./engine/driver";
+import { EngineOptions, RefreshFlags, RotationRefused, RunFlags, cancel, destroy, preview, readStage, recover, refresh, rotatePassword, up } from "./engine";
 
 const COMMANDS = ["preview", "up", "render", "refresh", "destroy", "cancel", "recover", "rotate-password"] as const;
 type Command = (typeof COMMANDS)[number];
@@ -53,7 +53,7 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env):
     stageFile: env.HOTEL_STAGE_FILE,
     password: env.HOTEL_POSTGRES_PASSWORD || undefined,
     // render writes YAML (by default into the committed tree); HOTEL_RENDER_DIR also previews a render-mode state.
-    renderDir: command === "render" ? env.HOTEL_RENDER_DIR ?? path.join(PROJECT_DIR, "rendered", stage, "manifests") : env.HOTEL_RENDER_DIR,
+    renderDir: command === "render" ? (env.HOTEL_RENDER_DIR ?? path.join(PROJECT_DIR, "rendered", stage, "manifests")) : env.HOTEL_RENDER_DIR,
   };
   return { command: command as Command, options, flags, localImages };
 }
@@ -141,7 +141,9 @@ async function runCommand({ command, options, flags, localImages }: CommandLine)
     const r = await recover(o);
     const names = (urns: string[]) => urns.map((u) => u.split("::").pop()).join(", ");
     if (r.restoredFrom) console.log(`the checkpoint was truncated (a kill mid-write): restored from ${r.restoredFrom}`);
-    console.log(`recovered ${o.stage}: ${r.unlocked ? "stale lock removed" : "no lock was held"}; ${r.retaken.length} half-created Kubernetes object(s) to be taken over by the next up${r.retaken.length ? ` (${names(r.retaken)})` : ""}`);
+    console.log(
+      `recovered ${o.stage}: ${r.unlocked ? "stale lock removed" : "no lock was held"}; ${r.retaken.length} half-created Kubernetes object(s) to be taken over by the next up${r.retaken.length ? ` (${names(r.retaken)})` : ""}`,
+    );
     if (r.orphaned.length) console.log(`remove by hand what these half-finished creates made before the next up (docs/OPERATIONS.md): ${names(r.orphaned)}`);
     console.log(`next: npm run up -- --stack ${o.stage}`);
   } else await cancel(o);

@@ -6,12 +6,14 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { PROJECT_DIR, STAGES, stageConfig } from "../config/stages";
+import { PROJECT_DIR, stageConfig } from "../config/stages";
+import { STAGES } from "../contract/project";
 import { parseDocument } from "yaml";
 import { pulumiDeclarations } from "../config/knobs";
 import { SCHEMA } from "../config/schema";
 import { appContractTable } from "../render/appEnv";
 import { runStage } from "../harness/mockRun";
+import { RECONCILE_SQL_FILE, REDIS_CONF_FILE } from "../contract/files";
 
 export async function writeArtifacts(stage: string, root = path.join(PROJECT_DIR, "rendered")): Promise<string[]> {
   const run = await runStage(stage);
@@ -21,11 +23,14 @@ export async function writeArtifacts(stage: string, root = path.join(PROJECT_DIR
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const files: Record<string, string> = {
-    "redis.conf": o.redisConf,
-    "reconcile.sql": o.reconcileSql,
+    [REDIS_CONF_FILE]: o.redisConf,
+    [RECONCILE_SQL_FILE]: o.reconcileSql,
     "alert-rules.yml": o.alertRules,
     "alertmanager.yml": o.alertmanagerConfig,
-    "app.env": Object.entries(o.appSettings as Record<string, string>).map(([k, v]) => `${k}=${v}`).join("\n") + "\n",
+    "app.env":
+      Object.entries(o.appSettings as Record<string, string>)
+        .map(([k, v]) => `${k}=${v}`)
+        .join("\n") + "\n",
   };
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
   return Object.keys(files).map((f) => path.join(dir, f));

@@ -5,7 +5,7 @@
  * --set applies a config override for a what-if (e.g. --set 'hotel:redis={"maxmemoryPolicy":"allkeys-lfu","keyspace":"shared"}').
  */
 import * as fs from "fs";
-import { mandatory, formatViolations, runPack , PACK_POLICY_COUNT } from "../harness/policyRunner";
+import { mandatory, formatViolations, runPack, PACK_POLICY_COUNT } from "../harness/policyRunner";
 import { runStage } from "../harness/mockRun";
 
 async function main() {

@@ -1,4 +1,5 @@
 import { PolicyPack } from "@pulumi/policy";
-import { POLICY_PACK_NAME, policies } from "./pack";
+import { policies } from "./pack";
+import { POLICY_PACK_NAME } from "../contract/project";
 
 new PolicyPack(POLICY_PACK_NAME, { policies });

@@ -20,8 +20,6 @@ import { redisEvictionPolicySwitch } from "./redis/evictionPolicySwitch";
 import { redisLfuKnobsInRange } from "./redis/lfuKnobsInRange";
 import { redisMaxmemorySet } from "./redis/maxmemorySet";
 
-export const POLICY_PACK_NAME = "hotel-quick-wins";
-
 export const policies: Policies = [
   redisMaxmemorySet,
   redisLfuKnobsInRange,

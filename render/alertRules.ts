@@ -64,10 +64,7 @@ function latencyQuantileExpr(a: AlertsConfig, q: number): string {
 function errorRatioExpr(a: AlertsConfig): string {
   const m = a.metrics;
   const sel = `job="${m.appJob}"`;
-  return (
-    `sum(rate(${m.requestsTotal}{${sel},${m.statusLabel}=~"5.."}[${rateWindow(a)}]))` +
-    ` / sum(rate(${m.requestsTotal}{${sel}}[${rateWindow(a)}]))`
-  );
+  return `sum(rate(${m.requestsTotal}{${sel},${m.statusLabel}=~"5.."}[${rateWindow(a)}]))` + ` / sum(rate(${m.requestsTotal}{${sel}}[${rateWindow(a)}]))`;
 }
 
 /** The app's whole request rate: the error ratio only pages above a minimum traffic. */

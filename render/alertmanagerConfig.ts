@@ -24,9 +24,7 @@ function routing(a: AlertsConfig): Routing {
     groupWait: formatPromDuration(a.routing.groupWait),
     groupInterval: formatPromDuration(a.routing.groupInterval),
     repeatInterval: formatPromDuration(a.routing.repeatInterval),
-    routes: [
-      { receiver: "pager", severity: "critical", groupWait: formatPromDuration(a.routing.criticalGroupWait), repeatInterval: formatPromDuration(a.routing.criticalRepeatInterval) },
-    ],
+    routes: [{ receiver: "pager", severity: "critical", groupWait: formatPromDuration(a.routing.criticalGroupWait), repeatInterval: formatPromDuration(a.routing.criticalRepeatInterval) }],
     receivers: [
       { name: "pager", url: a.receivers.critical },
       { name: "tickets", url: a.receivers.warning },

@@ -50,7 +50,13 @@ const APP_VARIABLES: AppVariable[] = [
   { name: "DB_MAX_OVERFLOW", unit: "connections", quickWin: "2", use: "`create_async_engine(max_overflow=...)`", value: (c) => String(c.dbPool.maxOverflow) },
   { name: "DB_POOL_TIMEOUT_SECONDS", unit: "seconds", quickWin: "2", use: "`create_async_engine(pool_timeout=...)`", value: (c) => seconds(c.dbPool.poolTimeout) },
   // SQLAlchemy's pool_recycle=-1 means "never".
-  { name: "DB_POOL_RECYCLE_SECONDS", unit: "seconds, -1 = never", quickWin: "2", use: "`create_async_engine(pool_recycle=...)`", value: (c) => (c.dbPool.poolRecycle === undefined ? "-1" : seconds(c.dbPool.poolRecycle)) },
+  {
+    name: "DB_POOL_RECYCLE_SECONDS",
+    unit: "seconds, -1 = never",
+    quickWin: "2",
+    use: "`create_async_engine(pool_recycle=...)`",
+    value: (c) => (c.dbPool.poolRecycle === undefined ? "-1" : seconds(c.dbPool.poolRecycle)),
+  },
   { name: "DB_POOL_PRE_PING", unit: "true/false", quickWin: "2", use: "`create_async_engine(pool_pre_ping=...)`", value: (c) => String(c.dbPool.poolPrePing) },
   { name: "DB_POOL_USE_LIFO", unit: "true/false", quickWin: "2", use: "`create_async_engine(pool_use_lifo=...)`", value: (c) => String(c.dbPool.poolUseLifo) },
   {
@@ -67,11 +73,23 @@ const APP_VARIABLES: AppVariable[] = [
     use: "the exact `buckets` of the request-duration histogram: the P95 alert's threshold is one of them",
     value: (c) => c.alerts.latencyBuckets.map(seconds).join(","),
   },
-  { name: "CACHE_WARM_ON_STARTUP", unit: "true/false", quickWin: "5", use: "warm the key classes below in the lifespan start-up hook, before serving", value: (c) => String(c.cacheWarming.enabled && c.cacheWarming.onStartup) },
+  {
+    name: "CACHE_WARM_ON_STARTUP",
+    unit: "true/false",
+    quickWin: "5",
+    use: "warm the key classes below in the lifespan start-up hook, before serving",
+    value: (c) => String(c.cacheWarming.enabled && c.cacheWarming.onStartup),
+  },
   { name: "CACHE_WARM_KEY_CLASSES", unit: "comma-separated", quickWin: "5", use: "which key classes the warmer loads", value: (c) => c.cacheWarming.keyClasses.join(",") },
   { name: "CACHE_WARM_HORIZON_DAYS", unit: "days", quickWin: "5", use: "how far ahead the warmer loads availability and rates", value: (c) => String(c.cacheWarming.horizonDays) },
   // Same TTL on every warmed key would expire them together: spread by +-jitter.
-  { name: "CACHE_TTL_JITTER", unit: "fraction", quickWin: "5", use: "multiply each TTL by a random factor in [1 - j, 1 + j]", value: (c) => String(c.cacheWarming.enabled ? c.cacheWarming.ttlJitter : 0) },
+  {
+    name: "CACHE_TTL_JITTER",
+    unit: "fraction",
+    quickWin: "5",
+    use: "multiply each TTL by a random factor in [1 - j, 1 + j]",
+    value: (c) => String(c.cacheWarming.enabled ? c.cacheWarming.ttlJitter : 0),
+  },
   ...ttlVariables,
 ];
 

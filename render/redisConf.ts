@@ -25,10 +25,7 @@ export function redisDirectives(redis: RedisConfig): [string, string][] {
 }
 
 export function renderRedisConf(redis: RedisConfig): string {
-  const header = [
-    "# Rendered by the hotel-reservation Pulumi stack from the stage's hotel:redis block.",
-    "# Edit the stage file, not this file: CONFIG SET would be lost on restart.",
-  ];
+  const header = ["# Rendered by the hotel-reservation Pulumi stack from the stage's hotel:redis block.", "# Edit the stage file, not this file: CONFIG SET would be lost on restart."];
   return [...header, ...redisDirectives(redis).map(([k, v]) => `${k} ${v}`)].join("\n") + "\n";
 }
 

@@ -20,14 +20,14 @@ export function alertRulesOnKubernetes(parent: pulumi.Resource, name: string, ar
   const routingLabels = labels(name, { role: "alert-routing" });
   if (!t.prometheusOperator) {
     new k8s.core.v1.ConfigMap(name, { metadata, data: { "hotel.rules.yml": r.rulesYaml } }, opts);
-    new k8s.core.v1.Secret(`${name}-alertmanager`, { metadata: meta(`${name}-alertmanager`, t.namespace, routingLabels), type: "Opaque", stringData: { "alertmanager.yml": r.alertmanagerYaml } }, opts);
+    new k8s.core.v1.Secret(
+      `${name}-alertmanager`,
+      { metadata: meta(`${name}-alertmanager`, t.namespace, routingLabels), type: "Opaque", stringData: { "alertmanager.yml": r.alertmanagerYaml } },
+      opts,
+    );
     return;
   }
-  const webhooks = new k8s.core.v1.Secret(
-    `${name}-webhooks`,
-    { metadata: meta(`${name}-webhooks`, t.namespace, routingLabels), type: "Opaque", stringData: webhookUrls(args.alerts) },
-    opts,
-  );
+  const webhooks = new k8s.core.v1.Secret(`${name}-webhooks`, { metadata: meta(`${name}-webhooks`, t.namespace, routingLabels), type: "Opaque", stringData: webhookUrls(args.alerts) }, opts);
   new k8s.apiextensions.CustomResource(name, { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata, spec: r.rules }, opts);
   new k8s.apiextensions.CustomResource(
     `${name}-routing`,

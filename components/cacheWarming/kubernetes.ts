@@ -2,7 +2,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CacheWarmingConfig } from "../../config/types";
-import { APP_UID, DATA_ACCESS_LABEL, KubeTarget, SIZING, containerSecurity, labels, meta, podSecurity } from "../kubernetes/objects";
+import { DATA_ACCESS_LABEL, KubeTarget, SIZING, containerSecurity, labels, meta, podSecurity } from "../kubernetes/objects";
+import { APP_UID } from "../../contract/uids";
 import { OFF_PEAK_WINDOW_KEY, WARMER_COMMAND, offPeakWindowText } from "../../render/warming";
 
 interface Args {
@@ -20,10 +21,7 @@ function warmerContainer(args: Args): k8s.types.input.core.v1.Container {
     image: args.image,
     command: WARMER_COMMAND,
     envFrom: [{ configMapRef: { name: args.settingsConfigMapName } }],
-    env: [
-      ...Object.entries(args.connectionEnv).map(([name, value]) => ({ name, value })),
-      { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: args.credentialsSecretName, key: "password" } } },
-    ],
+    env: [...Object.entries(args.connectionEnv).map(([name, value]) => ({ name, value })), { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: args.credentialsSecretName, key: "password" } } }],
     resources: SIZING.job,
     securityContext: { ...containerSecurity, readOnlyRootFilesystem: true },
   };

@@ -16,9 +16,7 @@ interface Args {
 
 /** The app's whole environment: settings, connection and the password (a secret). */
 export function dockerAppEnv(settings: Record<string, string>, connection: Connection, password: pulumi.Input<string>): pulumi.Output<string[]> {
-  return pulumi
-    .all([pulumi.output(connectionEnv(connection)), password])
-    .apply(([conn, pw]) => envList({ ...settings, ...(conn as Record<string, string>), DB_PASSWORD: pw }));
+  return pulumi.all([pulumi.output(connectionEnv(connection)), password]).apply(([conn, pw]) => envList({ ...settings, ...(conn as Record<string, string>), DB_PASSWORD: pw }));
 }
 
 export function apiOnDocker(parent: pulumi.Resource, name: string, args: Args): pulumi.Output<string> {

@@ -3,7 +3,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { checksum } from "../../render/checksum";
 import { CREDENTIALS_CHECKSUM } from "../../render/credentials";
-import { APP_UID, DATA_ACCESS_LABEL, KubeTarget, SIZING, containerSecurity, labels, meta, podSecurity, serviceMonitor } from "../kubernetes/objects";
+import { DATA_ACCESS_LABEL, KubeTarget, SIZING, containerSecurity, labels, meta, podSecurity, serviceMonitor } from "../kubernetes/objects";
+import { APP_UID } from "../../contract/uids";
 import { Connection, connectionEnv } from "./env";
 
 interface Args {
@@ -58,11 +59,7 @@ export function apiOnKubernetes(parent: pulumi.Resource, name: string, args: Arg
     },
     opts,
   );
-  const svc = new k8s.core.v1.Service(
-    name,
-    { metadata: meta(name, t.namespace, sel), spec: { selector: sel, ports: [{ name: "http", port: 80, targetPort: "http" }] } },
-    opts,
-  );
+  const svc = new k8s.core.v1.Service(name, { metadata: meta(name, t.namespace, sel), spec: { selector: sel, ports: [{ name: "http", port: 80, targetPort: "http" }] } }, opts);
   serviceMonitor(name, t, sel, "http", opts);
   return { serviceHost: svc.metadata.name, settingsConfigMapName: settings.metadata.name };
 }

@@ -11,11 +11,7 @@ export function kubernetesTarget(parent: pulumi.Resource, c: StackConfig): KubeT
   // cascades to every workload that references them: a redis.conf change would replace
   // the (protected) Redis StatefulSet, and fail in prod. Pods still roll on a change: their
   // templates carry a checksum of the config they read.
-  const provider = new k8s.Provider(
-    "k8s",
-    { renderYamlToDirectory: k.renderYamlToDirectory, enableConfigMapMutable: true, enableSecretMutable: true },
-    { parent },
-  );
+  const provider = new k8s.Provider("k8s", { renderYamlToDirectory: k.renderYamlToDirectory, enableConfigMapMutable: true, enableSecretMutable: true }, { parent });
   const ns = new k8s.core.v1.Namespace(
     "namespace",
     { metadata: { name: k.namespace, labels: { "app.kubernetes.io/part-of": PART_OF, stage: c.stage }, annotations: PATCH_FORCE } },

@@ -5,8 +5,6 @@ import * as pulumi from "@pulumi/pulumi";
 export const PART_OF = "hotel-reservation";
 /** Pods with this label may reach Redis and PostgreSQL (see the NetworkPolicies). */
 export const DATA_ACCESS_LABEL = "hotel-reservation/data-access";
-/** The uid the app's image runs as (the official redis and postgres images use 999). */
-export const APP_UID = 10001;
 
 /** Where the components place Kubernetes objects. */
 export interface KubeTarget {

@@ -24,6 +24,8 @@ import {
 } from "../kubernetes/objects";
 import { NEXT_PASSWORD_ENV, ROTATION_DIR, credentialsChecksum, renderRotateSql } from "../../render/credentials";
 import { MIGRATIONS_DIR, RECONCILE_APP_NAME, psqlCommand } from "./reconcile";
+import { RECONCILE_SQL_FILE } from "../../contract/files";
+import { DATASTORE_UID, NOBODY_UID } from "../../contract/uids";
 
 const EXPORTER_PORT = SERVICES.postgresExporter.port;
 type EnvFrom = (key: string) => k8s.types.input.core.v1.EnvVarSource;
@@ -67,7 +69,7 @@ function serverContainers(args: Args, fromSecret: EnvFrom): k8s.types.input.core
       ],
       ports: [{ name: "metrics", containerPort: EXPORTER_PORT }],
       resources: SIZING.exporter,
-      securityContext: { ...containerSecurity, runAsUser: 65534, runAsGroup: 65534 },
+      securityContext: { ...containerSecurity, runAsUser: NOBODY_UID, runAsGroup: NOBODY_UID },
     },
   ];
 }
@@ -84,7 +86,7 @@ function statefulSet(name: string, args: Args, sel: Record<string, string>, serv
         selector: { matchLabels: sel },
         template: {
           metadata: { labels: sel, annotations: { "hotel-reservation/config-checksum": checksum(...postgresArgs(args.postgres)) } },
-          spec: { securityContext: podSecurity(999), containers: serverContainers(args, fromSecret) },
+          spec: { securityContext: podSecurity(DATASTORE_UID), containers: serverContainers(args, fromSecret) },
         },
         volumeClaimTemplates: [dataVolume(t, args.storage)],
       },
@@ -102,7 +104,7 @@ function reconcileJob(name: string, args: Args, sql: string, host: pulumi.Input<
   const t = args.target;
   const sel = labels(name, { "app.kubernetes.io/component": "database" });
   const reconcileName = `${name}-reconcile-${checksum(sql)}`;
-  const script = new k8s.core.v1.ConfigMap(`${name}-reconcile`, { metadata: meta(reconcileName, t.namespace, sel), data: { "reconcile.sql": sql } }, opts);
+  const script = new k8s.core.v1.ConfigMap(`${name}-reconcile`, { metadata: meta(reconcileName, t.namespace, sel), data: { [RECONCILE_SQL_FILE]: sql } }, opts);
   const jobLabels = labels(`${name}-reconcile`, { "app.kubernetes.io/component": "migration", [DATA_ACCESS_LABEL]: "true" });
   const psql: k8s.types.input.core.v1.Container = {
     name: "psql",
@@ -133,7 +135,7 @@ function reconcileJob(name: string, args: Args, sql: string, host: pulumi.Input<
           metadata: { labels: jobLabels },
           spec: {
             restartPolicy: "OnFailure",
-            securityContext: podSecurity(999),
+            securityContext: podSecurity(DATASTORE_UID),
             containers: [psql],
             volumes: [{ name: "migrations", configMap: { name: script.metadata.name } }],
           },
@@ -155,11 +157,7 @@ function rotationJob(name: string, args: Args, host: pulumi.Input<string>, previ
   const t = args.target;
   const jobName = `${name}-rotate-password`;
   const jobLabels = labels(jobName, { "app.kubernetes.io/component": "migration", [DATA_ACCESS_LABEL]: "true" });
-  const secret = new k8s.core.v1.Secret(
-    jobName,
-    { metadata: meta(jobName, t.namespace, jobLabels), type: "Opaque", stringData: { current: previous, next: args.password } },
-    opts,
-  );
+  const secret = new k8s.core.v1.Secret(jobName, { metadata: meta(jobName, t.namespace, jobLabels), type: "Opaque", stringData: { current: previous, next: args.password } }, opts);
   const script = new k8s.core.v1.ConfigMap(jobName, { metadata: meta(jobName, t.namespace, jobLabels), data: { "rotate.sql": renderRotateSql(args.postgres.user) } }, opts);
   const fromRotation = (key: string) => ({ secretKeyRef: { name: secret.metadata.name, key } });
   return new k8s.batch.v1.Job(
@@ -173,7 +171,7 @@ function rotationJob(name: string, args: Args, host: pulumi.Input<string>, previ
           metadata: { labels: jobLabels },
           spec: {
             restartPolicy: "OnFailure",
-            securityContext: podSecurity(999),
+            securityContext: podSecurity(DATASTORE_UID),
             containers: [
               {
                 name: "psql",

@@ -5,11 +5,7 @@ import { PlatformArgs, onKubernetes } from "../platform";
 import { redisOnDocker } from "./docker";
 import { redisOnKubernetes } from "./kubernetes";
 
-export type RedisCacheArgs = PlatformArgs<
-  { redis: RedisConfig; image: string; exporterImage: string },
-  { /** Size of the data volume. */ storage: string },
-  {}
->;
+export type RedisCacheArgs = PlatformArgs<{ redis: RedisConfig; image: string; exporterImage: string }, { /** Size of the data volume. */ storage: string }, {}>;
 
 /** Quick win 3's server: Redis started from the rendered redis.conf, plus redis_exporter. */
 export class RedisCache extends pulumi.ComponentResource {

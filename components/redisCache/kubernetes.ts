@@ -6,6 +6,8 @@ import { REDIS_CONF_DIR, REDIS_PORT, redisContainerMemory } from "../../render/r
 import { checksum } from "../../render/checksum";
 import { SERVICES } from "../../contract/services";
 import { KubeTarget, SIZING, containerSecurity, dataStoreNetworkPolicy, FIXED_VOLUME_TEMPLATES, dataVolume, dataVolumeSize, labels, meta, podSecurity, serviceMonitor } from "../kubernetes/objects";
+import { REDIS_CONF_FILE } from "../../contract/files";
+import { DATASTORE_UID, REDIS_EXPORTER_UID } from "../../contract/uids";
 
 const EXPORTER_PORT = SERVICES.redisExporter.port;
 
@@ -47,7 +49,7 @@ function containers(args: Args): k8s.types.input.core.v1.Container[] {
       env: [{ name: "REDIS_ADDR", value: `redis://localhost:${REDIS_PORT}` }],
       ports: [{ name: "metrics", containerPort: EXPORTER_PORT }],
       resources: SIZING.exporter,
-      securityContext: { ...containerSecurity, runAsUser: 59000, runAsGroup: 59000 },
+      securityContext: { ...containerSecurity, runAsUser: REDIS_EXPORTER_UID, runAsGroup: REDIS_EXPORTER_UID },
     },
   ];
 }
@@ -56,7 +58,7 @@ export function redisOnKubernetes(parent: pulumi.Resource, name: string, args: A
   const t = args.target;
   const opts = { parent, provider: t.provider };
   const sel = labels(name, { "app.kubernetes.io/component": "cache" });
-  const confMap = new k8s.core.v1.ConfigMap(`${name}-conf`, { metadata: meta(`${name}-conf`, t.namespace, sel), data: { "redis.conf": conf } }, opts);
+  const confMap = new k8s.core.v1.ConfigMap(`${name}-conf`, { metadata: meta(`${name}-conf`, t.namespace, sel), data: { [REDIS_CONF_FILE]: conf } }, opts);
   const svc = service(name, t, sel, opts);
   const server = new k8s.apps.v1.StatefulSet(
     name,
@@ -70,7 +72,7 @@ export function redisOnKubernetes(parent: pulumi.Resource, name: string, args: A
           // A changed redis.conf restarts the pod: the file is only read at start.
           metadata: { labels: sel, annotations: { "hotel-reservation/config-checksum": checksum(conf) } },
           spec: {
-            securityContext: podSecurity(999),
+            securityContext: podSecurity(DATASTORE_UID),
             containers: containers(args),
             volumes: [{ name: "conf", configMap: { name: confMap.metadata.name } }],
           },

@@ -12,12 +12,12 @@
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR } from "../../config/stages";
 import { filesUnder } from "../../lib/filesUnder";
-import { Daemon, logFile, runningPid, startDaemon, stopDaemon } from "../daemons";
+import { Daemon, flagArgs, logFile, runningPid, startDaemon, stopDaemon } from "../daemons";
 import { Pki, ensurePki, kubeconfig } from "./pki";
+import { CACHE_ROOT } from "../../contract/project";
 
 export interface ClusterPorts {
   etcdClient: number;
@@ -34,7 +34,7 @@ export interface ClusterOptions {
 }
 
 const DEFAULT_CLUSTER: ClusterOptions = {
-  dir: path.join(os.homedir(), ".cache", "hotel-stack", "local-cluster"),
+  dir: path.join(CACHE_ROOT, "local-cluster"),
   ports: { etcdClient: 32379, etcdPeer: 32380, apiserver: 36443, kwok: 30247, operator: 30248 },
 };
 
@@ -78,7 +78,7 @@ export class LocalCluster {
   private daemons(): Daemon[] {
     const { dir, ports } = this.options;
     const pki = ensurePki(path.join(dir, "pki"));
-    const kc = this.kubeconfigPath;
+    const kubeconfig = this.kubeconfigPath;
     const b = (name: string) => path.join(this.bin, name);
     return [
       etcdDaemon(b("etcd"), dir, ports),
@@ -86,44 +86,44 @@ export class LocalCluster {
       {
         name: "kube-controller-manager",
         bin: b("kube-controller-manager"),
-        args: [
-          "--kubeconfig", kc,
-          "--controllers", "*",
-          "--service-account-private-key-file", pki.saKey,
-          "--root-ca-file", pki.caCert,
-          "--use-service-account-credentials",
-          "--leader-elect=false",
-          "--secure-port", "0",
-        ],
+        args: flagArgs({
+          "--kubeconfig": kubeconfig,
+          "--controllers": "*",
+          "--service-account-private-key-file": pki.saKey,
+          "--root-ca-file": pki.caCert,
+          "--use-service-account-credentials": true,
+          "--leader-elect=false": true,
+          "--secure-port": "0",
+        }),
       },
-      { name: "kube-scheduler", bin: b("kube-scheduler"), args: ["--kubeconfig", kc, "--leader-elect=false", "--secure-port", "0"] },
+      { name: "kube-scheduler", bin: b("kube-scheduler"), args: flagArgs({ "--kubeconfig": kubeconfig, "--leader-elect=false": true, "--secure-port": "0" }) },
       {
         name: "kwok",
         bin: b("kwok"),
-        args: [
-          "--kubeconfig", kc,
-          "--config", this.kwokConfig(),
-          "--manage-all-nodes=false",
+        args: flagArgs({
+          "--kubeconfig": kubeconfig,
+          "--config": this.kwokConfig(),
+          "--manage-all-nodes=false": true,
           // With the heartbeat-with-lease stage, kwok renews the node's Lease; without it the
           // node lifecycle controller marks the node NotReady after 40 s and every pod unready.
-          "--node-lease-duration-seconds", "40",
-          "--manage-nodes-with-annotation-selector", "kwok.x-k8s.io/node=fake",
-          "--server-address", `127.0.0.1:${ports.kwok}`,
-        ],
+          "--node-lease-duration-seconds": "40",
+          "--manage-nodes-with-annotation-selector": "kwok.x-k8s.io/node=fake",
+          "--server-address": `127.0.0.1:${ports.kwok}`,
+        }),
       },
       {
         // Started on request (startOperator): it reconciles Prometheus and Alertmanager
         // resources into StatefulSets, generated configs and rule files.
         name: "prometheus-operator",
         bin: b("prometheus-operator"),
-        args: [
-          "--apiserver", this.server,
-          "--ca-file", pki.caCert,
-          "--cert-file", pki.adminCert,
-          "--key-file", pki.adminKey,
-          "--web.listen-address", `127.0.0.1:${ports.operator}`,
-          "--log-level", "info",
-        ],
+        args: flagArgs({
+          "--apiserver": this.server,
+          "--ca-file": pki.caCert,
+          "--cert-file": pki.adminCert,
+          "--key-file": pki.adminKey,
+          "--web.listen-address": `127.0.0.1:${ports.operator}`,
+          "--log-level": "info",
+        }),
       },
     ];
   }
@@ -242,42 +242,36 @@ export function howToLook(c: LocalCluster): string {
 
 /** etcd on loopback, without fsync (a test cluster's data is disposable). */
 function etcdDaemon(bin: string, dir: string, ports: ClusterOptions["ports"]): Daemon {
-  return {
-    name: "etcd",
-    bin,
-    args: [
-      "--data-dir", path.join(dir, "etcd"),
-      "--listen-client-urls", `http://127.0.0.1:${ports.etcdClient}`,
-      "--advertise-client-urls", `http://127.0.0.1:${ports.etcdClient}`,
-      "--listen-peer-urls", `http://127.0.0.1:${ports.etcdPeer}`,
-      "--initial-advertise-peer-urls", `http://127.0.0.1:${ports.etcdPeer}`,
-      "--initial-cluster", `default=http://127.0.0.1:${ports.etcdPeer}`,
-      "--listen-metrics-urls", "",
-      "--unsafe-no-fsync",
-    ],
-  };
+  const args = flagArgs({
+    "--data-dir": path.join(dir, "etcd"),
+    "--listen-client-urls": `http://127.0.0.1:${ports.etcdClient}`,
+    "--advertise-client-urls": `http://127.0.0.1:${ports.etcdClient}`,
+    "--listen-peer-urls": `http://127.0.0.1:${ports.etcdPeer}`,
+    "--initial-advertise-peer-urls": `http://127.0.0.1:${ports.etcdPeer}`,
+    "--initial-cluster": `default=http://127.0.0.1:${ports.etcdPeer}`,
+    "--listen-metrics-urls": "",
+    "--unsafe-no-fsync": true,
+  });
+  return { name: "etcd", bin, args };
 }
 
 /** kube-apiserver on loopback with the cluster's own PKI. */
 function apiserverDaemon(bin: string, pki: Pki, ports: ClusterOptions["ports"]): Daemon {
-  return {
-    name: "kube-apiserver",
-    bin,
-    args: [
-      "--etcd-servers", `http://127.0.0.1:${ports.etcdClient}`,
-      "--bind-address", "127.0.0.1",
-      "--advertise-address", "127.0.0.1",
-      "--secure-port", String(ports.apiserver),
-      "--endpoint-reconciler-type", "none",
-      "--client-ca-file", pki.caCert,
-      "--tls-cert-file", pki.serverCert,
-      "--tls-private-key-file", pki.serverKey,
-      "--service-account-key-file", pki.saPub,
-      "--service-account-signing-key-file", pki.saKey,
-      "--service-account-issuer", "https://kubernetes.default.svc",
-      "--service-cluster-ip-range", "10.96.0.0/16",
-      "--authorization-mode", "RBAC",
-      "--allow-privileged",
-    ],
-  };
+  const args = flagArgs({
+    "--etcd-servers": `http://127.0.0.1:${ports.etcdClient}`,
+    "--bind-address": "127.0.0.1",
+    "--advertise-address": "127.0.0.1",
+    "--secure-port": String(ports.apiserver),
+    "--endpoint-reconciler-type": "none",
+    "--client-ca-file": pki.caCert,
+    "--tls-cert-file": pki.serverCert,
+    "--tls-private-key-file": pki.serverKey,
+    "--service-account-key-file": pki.saPub,
+    "--service-account-signing-key-file": pki.saKey,
+    "--service-account-issuer": "https://kubernetes.default.svc",
+    "--service-cluster-ip-range": "10.96.0.0/16",
+    "--authorization-mode": "RBAC",
+    "--allow-privileged": true,
+  });
+  return { name: "kube-apiserver", bin, args };
 }

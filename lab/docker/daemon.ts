@@ -10,11 +10,11 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { Daemon, logFile, runningPid, startDaemon, stopDaemon } from "../daemons";
+import { CACHE_ROOT } from "../../contract/project";
 
-export const DOCKER_DIR = process.env.HOTEL_DOCKER_DIR ?? path.join(os.homedir(), ".cache", "hotel-stack", "docker");
+export const DOCKER_DIR = process.env.HOTEL_DOCKER_DIR ?? path.join(CACHE_ROOT, "docker");
 const SYSTEM_SOCKET = "unix:///var/run/docker.sock";
 
 function dockerd(dir: string): Daemon {
@@ -22,12 +22,17 @@ function dockerd(dir: string): Daemon {
     name: "dockerd",
     bin: "/usr/sbin/dockerd",
     args: [
-      "--host", `unix://${path.join(dir, "docker.sock")}`,
-      "--data-root", path.join(dir, "data"),
-      "--exec-root", path.join(dir, "exec"),
-      "--pidfile", path.join(dir, "exec", "dockerd.pid"),
+      "--host",
+      `unix://${path.join(dir, "docker.sock")}`,
+      "--data-root",
+      path.join(dir, "data"),
+      "--exec-root",
+      path.join(dir, "exec"),
+      "--pidfile",
+      path.join(dir, "exec", "dockerd.pid"),
       // Published ports default to loopback: a port without an address is not exposed.
-      "--ip", "127.0.0.1",
+      "--ip",
+      "127.0.0.1",
     ],
   };
 }

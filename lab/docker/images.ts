@@ -50,9 +50,7 @@ export function upstreamVersion(debian: string): string {
 
 /** The stand-in names for the package versions in `versions` (package -> Debian version). */
 export function localImageRefs(versions: Record<string, string>, appHash: string): LocalImages {
-  const images = Object.fromEntries(
-    Object.entries(STAND_INS).map(([key, s]) => [key, `hotel-local/${s.folder}:${upstreamVersion(versions[s.pkg])}`]),
-  ) as Record<ImageKey, string>;
+  const images = Object.fromEntries(Object.entries(STAND_INS).map(([key, s]) => [key, `hotel-local/${s.folder}:${upstreamVersion(versions[s.pkg])}`])) as Record<ImageKey, string>;
   return { images, app: `hotel-local/stand-in-api-test-fixture:${appHash}` };
 }
 
@@ -156,7 +154,10 @@ function build(d: DockerCli, ref: string, context: string, buildArgs: Record<str
   log(`built ${ref} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   // The stand-in this one supersedes (an older package version or fixture) goes; an image a container still uses stays.
   const [repo, tag] = ref.split(":");
-  for (const old of d.run(["image", "ls", repo, "--format", "{{.Tag}}"]).stdout.split("\n").filter((t) => t && t !== tag)) {
+  for (const old of d
+    .run(["image", "ls", repo, "--format", "{{.Tag}}"])
+    .stdout.split("\n")
+    .filter((t) => t && t !== tag)) {
     d.run(["image", "rm", `${repo}:${old}`]);
   }
 }

@@ -43,9 +43,7 @@ export function evaluateCheck(c: StackConfig, v: CheckValues): CheckRow[] {
   }
   const hitLimit = `>= ${pct(1 - a.cacheMissRatio)}`;
   rows.push(
-    v.cacheMissRatio === undefined
-      ? noData("cache hit ratio", hitLimit)
-      : { name: "cache hit ratio", value: pct(1 - v.cacheMissRatio), threshold: hitLimit, ok: v.cacheMissRatio <= a.cacheMissRatio },
+    v.cacheMissRatio === undefined ? noData("cache hit ratio", hitLimit) : { name: "cache hit ratio", value: pct(1 - v.cacheMissRatio), threshold: hitLimit, ok: v.cacheMissRatio <= a.cacheMissRatio },
   );
   rows.push({ name: "firing alerts", value: v.firing.length ? v.firing.join(", ") : "none", threshold: "none", ok: v.firing.length === 0 });
   return rows;

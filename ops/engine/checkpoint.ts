@@ -23,7 +23,13 @@ export function repairCheckpoint(stateDir: string, project: string, stage: strin
   const backups = path.join(stateDir, ".pulumi", "backups", project, stage);
   const candidates = [
     `${file}.bak`,
-    ...(fs.existsSync(backups) ? fs.readdirSync(backups).filter((f) => f.endsWith(".json")).map((f) => path.join(backups, f)).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs) : []),
+    ...(fs.existsSync(backups)
+      ? fs
+          .readdirSync(backups)
+          .filter((f) => f.endsWith(".json"))
+          .map((f) => path.join(backups, f))
+          .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)
+      : []),
   ].filter((f) => fs.existsSync(f) && parses(f));
   if (candidates.length === 0) throw new Error(`${file} is truncated and no valid backup exists beside it or in ${backups}`);
   fs.renameSync(file, `${file}.broken-${Date.now()}`);

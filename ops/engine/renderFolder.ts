@@ -8,13 +8,13 @@
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { filesUnder } from "../../lib/filesUnder";
 import { redactTree } from "./redact";
+import { CACHE_ROOT } from "../../contract/project";
 
 export function privateRenderDir(backendUrl: string, stage: string): string {
-  const root = path.join(os.homedir(), ".cache", "hotel-stack", "render");
+  const root = path.join(CACHE_ROOT, "render");
   // Keyed by the state backend, so two checkouts on one backend render into the same folder.
   const dir = path.join(root, createHash("sha256").update(backendUrl).digest("hex").slice(0, 16), stage);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });

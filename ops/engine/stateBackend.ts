@@ -45,7 +45,9 @@ export function localPassphraseFile(env: NodeJS.ProcessEnv = process.env): strin
 export function passphraseEnv(backend: Backend, env: NodeJS.ProcessEnv, say: (s: string) => void): Record<string, string> {
   // The CLI reads PULUMI_CONFIG_PASSPHRASE first, even when it is set to nothing.
   if (env.PULUMI_CONFIG_PASSPHRASE === "") {
-    throw new SecretsSetupError("PULUMI_CONFIG_PASSPHRASE is set but empty, which would leave the stack's secrets readable: give a passphrase, or unset it (the local stacks then use a generated one)");
+    throw new SecretsSetupError(
+      "PULUMI_CONFIG_PASSPHRASE is set but empty, which would leave the stack's secrets readable: give a passphrase, or unset it (the local stacks then use a generated one)",
+    );
   }
   if (env.PULUMI_CONFIG_PASSPHRASE) return { PULUMI_CONFIG_PASSPHRASE: env.PULUMI_CONFIG_PASSPHRASE };
   if (env.PULUMI_CONFIG_PASSPHRASE_FILE) {

@@ -6,7 +6,7 @@
 import { Deployment } from "@pulumi/pulumi/automation";
 import { StackConfig } from "../../config/types";
 import { parseQuantity } from "../../config/units";
-import { NAMESPACE } from "../../config/validate";
+import { NAMESPACE } from "../../contract/project";
 import { SERVICES } from "../../contract/services";
 
 /** The claim-size resources (components/kubernetes/objects.ts dataVolumeSize) and the key that sizes each. */

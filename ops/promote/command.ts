@@ -8,12 +8,13 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { quickWin } from "../../config/quickWins";
-import { STAGES, checkStageFile, stageFilePath } from "../../config/stages";
+import { checkStageFile, stageFilePath } from "../../config/stages";
+import { STAGES } from "../../contract/project";
 import { ConfigError } from "../../config/validate";
 import { backendFromEnv } from "../engine/stateBackend";
-import { updateHistory } from "../engine/driver";
+import { updateHistory } from "../engine";
 import { runStage } from "../../harness/mockRun";
-import { mandatory, runPack  } from "../../harness/policyRunner";
+import { mandatory, runPack } from "../../harness/policyRunner";
 import { PromotionRefused, changeTime, mergeQuickWin, readSoakValues, soakProblems } from "./soakGate";
 import { unifiedDiff } from "../summary/textDiff";
 import { flagValue } from "../../lib/flags";
@@ -35,7 +36,10 @@ function parseArgs(argv: string[]): Args {
   const [from, to] = [get("--from"), get("--to")];
   const since = get("--since");
   if (!quickWin(n)) throw new UsageError(`--quick-win must be 1 to 5, got ${JSON.stringify(get("--quick-win") ?? null)}`);
-  for (const [flag, s] of [["--from", from], ["--to", to]]) {
+  for (const [flag, s] of [
+    ["--from", from],
+    ["--to", to],
+  ]) {
     if (!s || !(STAGES as readonly string[]).includes(s)) throw new UsageError(`${flag} must be one of ${STAGES.join(", ")}, got ${JSON.stringify(s ?? null)}`);
   }
   if (from === to) throw new UsageError("--from and --to are the same stage");

@@ -11,9 +11,10 @@ import { parse } from "yaml";
 import { diffResources } from "./resourceDiff";
 import { setDiff, unifiedDiff } from "./textDiff";
 import { QUICK_WINS } from "../../config/quickWins";
-import { PROJECT_DIR, STAGES } from "../../config/stages";
+import { PROJECT_DIR } from "../../config/stages";
+import { STAGES } from "../../contract/project";
 import { runStage } from "../../harness/mockRun";
-import { mandatory, runPack  } from "../../harness/policyRunner";
+import { mandatory, runPack } from "../../harness/policyRunner";
 import { flagValue } from "../../lib/flags";
 
 const TITLES: Record<string, string> = Object.fromEntries(QUICK_WINS.map((q) => [q.key, `${q.n}. ${q.title}`]));

@@ -37,7 +37,13 @@ function leafPaths(a: unknown, b: unknown, prefix: string, out: string[]): void 
   }
   if (named(a) && named(b)) {
     const names = new Set([...a.map((x) => x.name), ...b.map((x) => x.name)]);
-    for (const n of names) leafPaths(a.find((x) => x.name === n), b.find((x) => x.name === n), `${prefix}[name=${n}]`, out);
+    for (const n of names)
+      leafPaths(
+        a.find((x) => x.name === n),
+        b.find((x) => x.name === n),
+        `${prefix}[name=${n}]`,
+        out,
+      );
     return;
   }
   if (isObj(a) && isObj(b) && Array.isArray(a) === Array.isArray(b)) {

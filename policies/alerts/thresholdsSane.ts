@@ -19,7 +19,9 @@ function checkLatency(r: AlertRule, t: number, cfg: Settings, report: ReportViol
   }
   const floorMs = baselineMs * cfg.minMultipleOfBaseline;
   if (t * 1000 < floorMs - 1e-6) {
-    report(`alert ${r.alert}: P95 threshold ${+(t * 1000).toFixed(3)} ms is below ${cfg.minMultipleOfBaseline} x the ${baselineMs} ms baseline (${+floorMs.toFixed(3)} ms): it would fire on normal variation. The roadmap's 50 ms is the intended floor.`);
+    report(
+      `alert ${r.alert}: P95 threshold ${+(t * 1000).toFixed(3)} ms is below ${cfg.minMultipleOfBaseline} x the ${baselineMs} ms baseline (${+floorMs.toFixed(3)} ms): it would fire on normal variation. The roadmap's 50 ms is the intended floor.`,
+    );
   }
 }
 

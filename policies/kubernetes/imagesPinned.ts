@@ -6,12 +6,11 @@ import { onPods } from "../readers/pods";
 export function pinned(image: string): boolean {
   if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
   const last = image.split("/").pop() ?? "";
-  const tag = last.includes(":") ? last.split(":").pop() ?? "" : "";
+  const tag = last.includes(":") ? (last.split(":").pop() ?? "") : "";
   return tag !== "" && tag.toLowerCase() !== "latest";
 }
 
-const message = (image: string) =>
-  `image "${image}" is not pinned: a missing tag or "latest" changes under you on the next pull. Pin a version tag or a digest (name@sha256:...).`;
+const message = (image: string) => `image "${image}" is not pinned: a missing tag or "latest" changes under you on the next pull. Pin a version tag or a digest (name@sha256:...).`;
 
 export const imagesPinned: ResourceValidationPolicy = {
   name: "images-pinned",

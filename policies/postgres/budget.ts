@@ -29,4 +29,3 @@ export function connectionBudget(b: BudgetInputs): Budget {
   const available = b.maxConnections - b.superuserReservedConnections;
   return { perProcess, app, total, available, fits: total <= available };
 }
-

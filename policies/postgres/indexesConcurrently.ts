@@ -9,7 +9,10 @@ export const pgIndexesConcurrently: ResourceValidationPolicy = {
   validateResource: onReconcileSql((sql, report) => {
     // Comments, string literals (pg_get_indexdef() texts to compare with) and DO blocks'
     // dollar-quoted bodies (PL/pgSQL's BEGIN is not a transaction) are not statements.
-    const code = sql.replace(/\$\$[\s\S]*?\$\$/g, "$$$$").replace(/--.*$/gm, "").replace(/'(?:[^']|'')*'/g, "''");
+    const code = sql
+      .replace(/\$\$[\s\S]*?\$\$/g, "$$$$")
+      .replace(/--.*$/gm, "")
+      .replace(/'(?:[^']|'')*'/g, "''");
     for (const m of code.matchAll(/\b(CREATE\s+(UNIQUE\s+)?INDEX|DROP\s+INDEX)\b(?!\s+CONCURRENTLY)[^;]*/gi)) {
       report(
         `"${m[0].trim().slice(0, 80)}" is not CONCURRENTLY: a plain CREATE INDEX holds a SHARE lock that blocks every insert and update for the whole build ` +

@@ -2,6 +2,7 @@ import * as postgresql from "@pulumi/postgresql";
 import { StackValidationPolicy } from "@pulumi/policy";
 import { postgresSettingsOf } from "../readers/pods";
 import { filesOf } from "../readers/stack";
+import { RECONCILE_SQL_FILE } from "../../contract/files";
 
 export const pgStatStatementsPreloaded: StackValidationPolicy = {
   name: "pg-stat-statements-preloaded",
@@ -9,9 +10,14 @@ export const pgStatStatementsPreloaded: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const wanted = args.resources.filter(
-      (r) => r.asType(postgresql.Extension)?.name === "pg_stat_statements" || /CREATE EXTENSION (IF NOT EXISTS )?pg_stat_statements/i.test(filesOf(r)["reconcile.sql"] ?? ""),
+      (r) => r.asType(postgresql.Extension)?.name === "pg_stat_statements" || /CREATE EXTENSION (IF NOT EXISTS )?pg_stat_statements/i.test(filesOf(r)[RECONCILE_SQL_FILE] ?? ""),
     );
-    const preloaded = args.resources.some((r) => (postgresSettingsOf(r)?.["shared_preload_libraries"] ?? "").split(",").map((x) => x.trim()).includes("pg_stat_statements"));
+    const preloaded = args.resources.some((r) =>
+      (postgresSettingsOf(r)?.["shared_preload_libraries"] ?? "")
+        .split(",")
+        .map((x) => x.trim())
+        .includes("pg_stat_statements"),
+    );
     if (preloaded) return;
     for (const r of wanted) {
       report(

@@ -6,6 +6,7 @@
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import { ReportViolation, ResourceValidation, ResourceValidationArgs, validateResourceOfType } from "@pulumi/policy";
+import { RECONCILE_SQL_FILE, REDIS_CONF_FILE } from "../../contract/files";
 
 export type Files = Record<string, string>;
 /** A check on one artifact; `args` gives the policy its settings (getConfig). */
@@ -35,13 +36,13 @@ export function parseRedisConf(text: string): Record<string, string> {
 
 export function onRedisConf(check: Check<Record<string, string>>): ResourceValidation[] {
   return onFiles((files, report, args) => {
-    if (files["redis.conf"] !== undefined) check(parseRedisConf(files["redis.conf"]), report, args);
+    if (files[REDIS_CONF_FILE] !== undefined) check(parseRedisConf(files[REDIS_CONF_FILE]), report, args);
   });
 }
 
 export function onReconcileSql(check: Check<string>): ResourceValidation[] {
   return onFiles((files, report, args) => {
-    if (files["reconcile.sql"] !== undefined) check(files["reconcile.sql"], report, args);
+    if (files[RECONCILE_SQL_FILE] !== undefined) check(files[RECONCILE_SQL_FILE], report, args);
   });
 }
 

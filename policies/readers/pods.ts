@@ -76,8 +76,5 @@ export function onPostgresSettings(check: Check<Record<string, string>>): Resour
     const s = postgresSettingsOf(args as ResourceValidationArgs & PolicyResource);
     if (s) check(s, report, args);
   };
-  return [
-    validateResourceOfType(k8s.apps.v1.StatefulSet, (_s, args, report) => on(args, report)),
-    validateResourceOfType(docker.Container, (_c, args, report) => on(args, report)),
-  ];
+  return [validateResourceOfType(k8s.apps.v1.StatefulSet, (_s, args, report) => on(args, report)), validateResourceOfType(docker.Container, (_c, args, report) => on(args, report))];
 }

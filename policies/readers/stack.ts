@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import { PolicyResource } from "@pulumi/policy";
 import { Files, envOf, isAppSettings, parseRedisConf } from "./files";
+import { REDIS_CONF_FILE } from "../../contract/files";
 
 export function filesOf(r: PolicyResource): Files {
   const cm = r.asType(k8s.core.v1.ConfigMap);
@@ -14,13 +15,13 @@ export function filesOf(r: PolicyResource): Files {
 }
 
 export function redisConfOf(r: PolicyResource): Record<string, string> | undefined {
-  const text = filesOf(r)["redis.conf"];
+  const text = filesOf(r)[REDIS_CONF_FILE];
   return text === undefined ? undefined : parseRedisConf(text);
 }
 
 export function appSettingsOf(r: PolicyResource): Record<string, string> | undefined {
   const cm = r.asType(k8s.core.v1.ConfigMap);
-  const env = cm ? cm.data ?? {} : envOf(r.asType(docker.Container)?.envs);
+  const env = cm ? (cm.data ?? {}) : envOf(r.asType(docker.Container)?.envs);
   return isAppSettings(env) ? env : undefined;
 }
 

@@ -13,7 +13,7 @@ import { CommandError, EngineEvent } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { PROJECT_DIR, readStageConfig, readStageFile, stageConfig } from "../../config/stages";
 import { LocalCluster } from "../../lab/cluster";
-import { EngineOptions, destroy, preview, refresh, rotatePassword, statePassword, unprotectAll, up } from "../../ops/engine/driver";
+import { EngineOptions, destroy, preview, refresh, rotatePassword, statePassword, unprotectAll, up } from "../../ops/engine";
 import { runStage } from "../../harness/mockRun";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
 import { amtool, checkConfig, checkRules } from "../fixtures/promtool";
@@ -72,7 +72,14 @@ function monitoringStack(ruleLabels: Record<string, string>, routingLabels: Reco
       kind: "Prometheus",
       metadata: { name: "hotel", namespace: "monitoring" },
       // Pinned to what Debian's promtool (2.42) checks.
-      spec: { version: "v2.42.0", replicas: 1, ruleSelector: { matchLabels: ruleLabels }, ruleNamespaceSelector: {}, serviceMonitorSelector: { matchLabels: ruleLabels }, serviceMonitorNamespaceSelector: {} },
+      spec: {
+        version: "v2.42.0",
+        replicas: 1,
+        ruleSelector: { matchLabels: ruleLabels },
+        ruleNamespaceSelector: {},
+        serviceMonitorSelector: { matchLabels: ruleLabels },
+        serviceMonitorNamespaceSelector: {},
+      },
     },
     {
       apiVersion: "monitoring.coreos.com/v1",
@@ -137,7 +144,10 @@ test.serial("staging: the real Prometheus operator picks up the stack's Promethe
   // discovery swapped for a static target.
   const checked = checkConfig(withStaticDiscovery(config));
   t.is(checked.status, 0, checked.output);
-  const amConfig = await waitForOutput(() => tryGet(["get", "secret", "alertmanager-hotel-generated", "-n", "monitoring", "-o", "jsonpath={.data.alertmanager\\.yaml\\.gz}"]), "an Alertmanager config");
+  const amConfig = await waitForOutput(
+    () => tryGet(["get", "secret", "alertmanager-hotel-generated", "-n", "monitoring", "-o", "jsonpath={.data.alertmanager\\.yaml\\.gz}"]),
+    "an Alertmanager config",
+  );
   const routing = gunzipSync(Buffer.from(amConfig, "base64")).toString("utf8");
   t.regex(routing, /hotel-staging\/alert-rules-routing\/pager/);
   t.regex(routing, /https:\/\/alerts\.hotel\.internal\/hooks\/pager/);
@@ -191,9 +201,15 @@ test.serial("drift: redis.conf edited behind the stack's back is reported by ref
 test.serial("drift: an index removed from the reconcile script's ConfigMap is put back by up", async (t) => {
   const on = withQuickWin("staging", "hotel:postgres");
   await up({ ...stacks.staging, stageFile: on });
-  const name = cluster.kubectl(["get", "configmaps", "-n", ns("staging"), "-o", "name"]).split("\n").find((n) => n.includes("postgres-reconcile-"))!;
+  const name = cluster
+    .kubectl(["get", "configmaps", "-n", ns("staging"), "-o", "name"])
+    .split("\n")
+    .find((n) => n.includes("postgres-reconcile-"))!;
   const sql = get("staging", name, "{.data.reconcile\\.sql}");
-  const without = sql.split("\n").filter((l) => !l.includes("idx_locks_room_id")).join("\n");
+  const without = sql
+    .split("\n")
+    .filter((l) => !l.includes("idx_locks_room_id"))
+    .join("\n");
   cluster.kubectl(["patch", name, "-n", ns("staging"), "--type", "merge", "-p", JSON.stringify({ data: { "reconcile.sql": without } })]);
   await refresh({ ...stacks.staging, stageFile: on });
   await up({ ...stacks.staging, stageFile: on });
@@ -221,7 +237,10 @@ test.serial("staging: rotate-password runs the rotation Job before the Secret ch
   const secret = order.indexOf("update postgres-credentials");
   t.true(job >= 0 && secret > job, order.join(", "));
   t.not(podChecksum(), checksumBefore, "the app's pods roll");
-  const leftovers = cluster.kubectl(["get", "jobs,secrets,configmaps", "-n", ns("staging"), "-o", "name"]).split("\n").filter((n) => n.includes("rotate-password"));
+  const leftovers = cluster
+    .kubectl(["get", "jobs,secrets,configmaps", "-n", ns("staging"), "-o", "name"])
+    .split("\n")
+    .filter((n) => n.includes("rotate-password"));
   t.deepEqual(leftovers, []);
 });
 
@@ -247,7 +266,13 @@ test.serial("prod: with protection lifted, destroy leaves the retained StatefulS
   const result = await destroy(stacks.prod);
   t.true((result.summary.resourceChanges?.delete ?? 0) > 0);
   for (const sts of ["redis", "postgres"]) t.is(get("prod", `statefulset/${sts}`, "{.metadata.name}"), sts);
-  t.is(cluster.kubectl(["get", "pvc", "-n", ns("prod"), "-o", "name"]).trim().split("\n").length, 2);
+  t.is(
+    cluster
+      .kubectl(["get", "pvc", "-n", ns("prod"), "-o", "name"])
+      .trim()
+      .split("\n").length,
+    2,
+  );
   t.is(cluster.kubectl(["get", "namespace", ns("prod"), "-o", "jsonpath={.status.phase}"]), "Active");
   t.is(cluster.kubectl(["get", "deployment", "-n", ns("prod"), "-o", "name"]).trim(), "", "the unretained Deployment is gone");
 });

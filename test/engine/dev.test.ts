@@ -13,7 +13,7 @@ import { Client } from "pg";
 import { parse } from "yaml";
 import { PROJECT_DIR, checkStageFile } from "../../config/stages";
 import { DockerCli, LocalImages, ensureLocalImages } from "../../lab/docker/images";
-import { EngineOptions, destroy, exportState, preview, refresh, up } from "../../ops/engine/driver";
+import { EngineOptions, destroy, exportState, preview, refresh, up } from "../../ops/engine";
 import { runStage } from "../../harness/mockRun";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
 import { StackObjects, containerOf, eventually, exec, getJson, stackObjects, testDocker } from "../fixtures/liveDocker";
@@ -107,8 +107,14 @@ test.serial("dev: up creates every resource; Redis, PostgreSQL, Prometheus, Aler
 
   const am = parse(exec(d, containerOf(o, "alert-rules-alertmanager"), ["amtool", "config", "show", "--alertmanager.url=http://127.0.0.1:9093"]));
   const want = parse(String(result.outputs.alertmanagerConfig.value));
-  t.deepEqual(am.route.routes.map((r: any) => [r.receiver, r.matchers]), want.route.routes.map((r: any) => [r.receiver, r.matchers]));
-  t.deepEqual(am.receivers.map((r: any) => [r.name, r.webhook_configs[0].url]), want.receivers.map((r: any) => [r.name, r.webhook_configs[0].url]));
+  t.deepEqual(
+    am.route.routes.map((r: any) => [r.receiver, r.matchers]),
+    want.route.routes.map((r: any) => [r.receiver, r.matchers]),
+  );
+  t.deepEqual(
+    am.receivers.map((r: any) => [r.name, r.webhook_configs[0].url]),
+    want.receivers.map((r: any) => [r.name, r.webhook_configs[0].url]),
+  );
 
   const env = JSON.parse(d.must(["inspect", containerOf(o, "hotel-api"), "--format", "{{json .Config.Env}}"])) as string[];
   const settings = result.outputs.appSettings.value as Record<string, string>;
@@ -123,18 +129,21 @@ test.serial("dev: refresh, then preview --expect-no-changes is clean", async (t)
 });
 
 /** Changed resources by step, by their Pulumi names. */
-const byName = (steps: Parameters<typeof changedSteps>[0]) =>
-  Object.fromEntries(Object.entries(changedSteps(steps)).map(([op, urns]) => [op, urns.map((u) => u.split("::").pop()!).sort()]));
+const byName = (steps: Parameters<typeof changedSteps>[0]) => Object.fromEntries(Object.entries(changedSteps(steps)).map(([op, urns]) => [op, urns.map((u) => u.split("::").pop()!).sort()]));
 
 /** The reconcile container's name for quick win 4 on (the stage's SQL) or off (the before state's). */
 function reconcileOf(qw4On: boolean): string {
-  const c = qw4On ? config() : checkStageFile("dev", stageVariant("dev", (raw) => delete raw["hotel:postgres"], stageFile)).config;
+  const c = qw4On
+    ? config()
+    : checkStageFile(
+        "dev",
+        stageVariant("dev", (raw) => delete raw["hotel:postgres"], stageFile),
+      ).config;
   return `postgres-reconcile-${checksum(renderReconcileSql(c.postgres, { manageExtension: false }))}`;
 }
 
 /** Row count and an order-independent checksum of the rows that existed before (id <= maxId). */
-const fingerprint = (maxId: number) =>
-  db(async (c) => (await c.query("SELECT count(*)::int AS n, sum(hashtext(r::text))::text AS sum FROM reservations r WHERE id <= $1", [maxId])).rows[0]);
+const fingerprint = (maxId: number) => db(async (c) => (await c.query("SELECT count(*)::int AS n, sum(hashtext(r::text))::text AS sum FROM reservations r WHERE id <= $1", [maxId])).rows[0]);
 
 interface Insert {
   at: number;
@@ -203,10 +212,19 @@ test.serial("dev: quick win 4 off and on changes only PostgreSQL's resources, ke
     delete: [reconcileOf(false)],
   });
   t.deepEqual(await fingerprint(maxId), before);
-  t.deepEqual(await validIndexes(), config().postgres.indexes.map((i) => i.name).sort());
+  t.deepEqual(
+    await validIndexes(),
+    config()
+      .postgres.indexes.map((i) => i.name)
+      .sort(),
+  );
 
   const reconcile = containerOf(await objects(), RECONCILE);
-  const [from, to] = d.must(["inspect", reconcile, "--format", "{{.State.StartedAt}} {{.State.FinishedAt}}"]).trim().split(" ").map((s) => Date.parse(s));
+  const [from, to] = d
+    .must(["inspect", reconcile, "--format", "{{.State.StartedAt}} {{.State.FinishedAt}}"])
+    .trim()
+    .split(" ")
+    .map((s) => Date.parse(s));
   const during = inserts.filter((i) => i.at >= from && i.at <= to);
   const longest = Math.max(...during.map((i) => i.ms));
   t.log(`index build: ${to - from} ms; ${during.length} inserts meanwhile, the longest ${longest} ms; ${inserts.length} inserts in all`);
@@ -221,7 +239,10 @@ test.serial("dev: an update that fails half-way (a container that cannot start) 
   const busy = await freePort();
   const squatter = net.createServer().listen(busy, "127.0.0.1");
   const moved = stageVariant("dev", (c) => (c["hotel:docker"].appHostPort = busy), stageFile);
-  const failed = await up({ ...stack, stageFile: moved }).then(() => undefined, (e: Error) => e);
+  const failed = await up({ ...stack, stageFile: moved }).then(
+    () => undefined,
+    (e: Error) => e,
+  );
   t.truthy(failed, "the update fails");
   t.regex(String(failed?.message), /address already in use|port is already allocated/);
   await new Promise((r) => squatter.close(r));
@@ -229,7 +250,10 @@ test.serial("dev: an update that fails half-way (a container that cannot start) 
   const repaired = await up({ ...stack, stageFile: moved });
   t.is(repaired.summary.result, "succeeded");
   t.like(await getJson(`http://127.0.0.1:${busy}/health`), { status: "ok" });
-  const apps = d.must(["ps", "-a", "--filter", `name=${containerOf(await objects(), "hotel-api")}`, "--format", "{{.Names}} {{.State}}"]).trim().split("\n");
+  const apps = d
+    .must(["ps", "-a", "--filter", `name=${containerOf(await objects(), "hotel-api")}`, "--format", "{{.Names}} {{.State}}"])
+    .trim()
+    .split("\n");
   t.deepEqual(apps, [`${containerOf(await objects(), "hotel-api")} running`]);
   t.is((await preview({ ...stack, stageFile: moved }, { expectNoChanges: true })).changeSummary.create, undefined);
 });

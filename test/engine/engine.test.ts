@@ -14,7 +14,7 @@ import { CommandError } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
 import { PROJECT_DIR, readStageConfig } from "../../config/stages";
 import { ConfigError } from "../../config/validate";
-import { preview, up } from "../../ops/engine/driver";
+import { preview, up } from "../../ops/engine";
 import { privateRenderDir } from "../../ops/engine/renderFolder";
 import { runStage } from "../../harness/mockRun";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
@@ -34,7 +34,10 @@ for (const stage of K8S_STAGES) {
     const { observed, options } = observe();
     const result = await preview({ ...freshState(stage), ...options });
     t.deepEqual(result.changeSummary, { create: await expectedCount(stage) });
-    t.deepEqual(observed.policies.filter((p) => p.level === "mandatory"), []);
+    t.deepEqual(
+      observed.policies.filter((p) => p.level === "mandatory"),
+      [],
+    );
     t.regex(observed.output.join(""), /Policy Packs run:[\s\S]*hotel-quick-wins/);
   });
 }
@@ -44,7 +47,10 @@ test.serial("a mandatory violation stops the real preview: one policy event per 
   const stageFile = stageVariant("prod", (c) => (c["hotel:kubernetes"].protectStateful = false));
   await t.throwsAsync(preview({ ...freshState("prod", { stageFile }), ...options }), { instanceOf: CommandError });
   const mandatory = observed.policies.filter((p) => p.level === "mandatory");
-  t.deepEqual(mandatory.map((p) => p.policy), ["stateful-protected", "stateful-protected", "stateful-protected"]);
+  t.deepEqual(
+    mandatory.map((p) => p.policy),
+    ["stateful-protected", "stateful-protected", "stateful-protected"],
+  );
   t.deepEqual(mandatory.map((p) => p.urn!.split("::").pop()).sort(), ["namespace", "postgres", "redis"]);
   t.true(mandatory.every((p) => /is not protected in prod/.test(p.message)));
 });
@@ -65,7 +71,11 @@ test.serial("the program's own check under the real engine: the clean message, n
   t.regex(text, /Invalid stack configuration \(1 problem\); no resource was registered:\n\s+- hotel:redis\.maxmemoryPolicy: "lfu" is not allowed/);
   t.notRegex(text, /\n\s+at \S+ \(/, "no stack trace");
   t.notRegex(text, /problems: \[|\u001b\[/, "no object dump, no colour codes");
-  t.deepEqual([...observed.steps.keys()].map((urn) => urn.split("::")[2]), ["pulumi:pulumi:Stack"], "nothing but the stack itself");
+  t.deepEqual(
+    [...observed.steps.keys()].map((urn) => urn.split("::")[2]),
+    ["pulumi:pulumi:Stack"],
+    "nothing but the stack itself",
+  );
 });
 
 test.serial("npm run preview with a bad stage file: exit 2 and the same clean message", (t) => {
@@ -122,7 +132,15 @@ test.serial("no secret value reaches a rendered file, even when the update fails
   // A changed password with --expect-no-changes fails after the provider has written files.
   await t.throwsAsync(up({ ...opts, password: "engine-test-other-9c2d" }, { expectNoChanges: true }), { instanceOf: CommandError });
   t.deepEqual(leaks(opts.renderDir!, "engine-test-other-9c2d"), []);
-  const secret = parse(fs.readFileSync(path.join(opts.renderDir!, files.find((f) => f.includes("secret") && f.includes("credentials"))!), "utf8"));
+  const secret = parse(
+    fs.readFileSync(
+      path.join(
+        opts.renderDir!,
+        files.find((f) => f.includes("secret") && f.includes("credentials"))!,
+      ),
+      "utf8",
+    ),
+  );
   t.is(secret.kind, "Secret");
   t.is(secret.data, undefined);
   t.is(secret.metadata.annotations["hotel-reservation/redacted-keys"], "database,password,username");

@@ -6,7 +6,7 @@ import { spawn } from "child_process";
 import test from "ava";
 import { PROJECT_DIR } from "../../config/stages";
 import { LocalCluster } from "../../lab/cluster";
-import { EngineOptions, preview, recover, up } from "../../ops/engine/driver";
+import { EngineOptions, preview, recover, up } from "../../ops/engine";
 import { runStage } from "../../harness/mockRun";
 import { freshState } from "../fixtures/engine";
 import { startTestCluster } from "../fixtures/liveCluster";
@@ -50,7 +50,10 @@ function upKilledAt(line: RegExp, delayMs: number): Promise<string> {
 test.serial("an up killed mid-update: the next up is refused on the lock; recover adopts the pending creates; then up converges and a preview is clean", async (t) => {
   // The provider awaits a StatefulSet's readiness for several seconds: its create is pending then.
   await upKilledAt(/StatefulSet postgres creating/, 300);
-  const refused = await up(stack).then(() => undefined, (e: Error) => e);
+  const refused = await up(stack).then(
+    () => undefined,
+    (e: Error) => e,
+  );
   // Refused on the stale lock, or (a kill in the middle of writing the checkpoint) on a truncated checkpoint.
   t.regex(String(refused?.message), /the stack is currently locked by 1 lock\(s\)|failed to load checkpoint/);
 

@@ -8,7 +8,7 @@ import { spawnSync } from "child_process";
 import { randomBytes } from "crypto";
 import test from "ava";
 import { PROJECT_DIR } from "../../config/stages";
-import { EngineOptions, exportState, openStage, preview, statePassword, up } from "../../ops/engine/driver";
+import { EngineOptions, exportState, openStage, preview, statePassword, up } from "../../ops/engine";
 import { runStage } from "../../harness/mockRun";
 import { tempDir } from "../fixtures/files";
 import { PostgresServer, startPostgres } from "../../lab/servers";
@@ -53,7 +53,11 @@ test.serial("two ups of one stage at once on the PostgreSQL backend: the second 
     ...a,
     onEvent: (e) => {
       // a holds the stack's lock from the start of its update: b starts while a is mid-way.
-      if (e.resourcePreEvent && !second) second = opened.stack.up({ configFile: opened.configFile, color: "never" }).then(() => "succeeded", (err: Error) => err);
+      if (e.resourcePreEvent && !second)
+        second = opened.stack.up({ configFile: opened.configFile, color: "never" }).then(
+          () => "succeeded",
+          (err: Error) => err,
+        );
     },
   });
   const result = await first;

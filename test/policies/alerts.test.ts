@@ -5,7 +5,6 @@ import { runMutationTable } from "./policyTable";
 import { alertRows } from "./alerts.cases";
 import { mandatory } from "../../harness/policyRunner";
 
-
 runMutationTable(alertRows);
 
 test.serial("policy config tightens a threshold (the engine's --policy-pack-config shape); disabled turns it off", async (t) => {

@@ -2,7 +2,10 @@
 import { MutationRow } from "./policyCases";
 
 export const cacheRows: MutationRow[] = [
-  ["availability cached for 1 h", "cache-ttls",
+  [
+    "availability cached for 1 h",
+    "cache-ttls",
     { stage: "staging", patch: (c) => (c["hotel:redis"].ttl = { availability: "1h" }) },
-    /CACHE_TTL_AVAILABILITY_SECONDS=3600: availability cached longer than 300 s.*double bookings/],
+    /CACHE_TTL_AVAILABILITY_SECONDS=3600: availability cached longer than 300 s.*double bookings/,
+  ],
 ];

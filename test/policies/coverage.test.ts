@@ -4,7 +4,7 @@
  * every mandatory policy, and unknown values are handled as the engine does.
  */
 import test from "ava";
-import { STAGES } from "../../config/stages";
+import { STAGES } from "../../contract/project";
 import { alertRows } from "./alerts.cases";
 import { cacheRows } from "./cache.cases";
 import { kubernetesRows } from "./kubernetes.cases";
@@ -28,7 +28,10 @@ test("the topics' mutation tables cover at least 12 bad configs and every mandat
   t.true(table.length >= 12);
   const covered = new Set(table.map(([, p]) => p));
   const mandatoryPolicies = policies.filter((p) => p.enforcementLevel === "mandatory").map((p) => p.name);
-  t.deepEqual(mandatoryPolicies.filter((p) => !covered.has(p)), []);
+  t.deepEqual(
+    mandatoryPolicies.filter((p) => !covered.has(p)),
+    [],
+  );
 });
 
 test.serial("an unknown value (preview) is reported as advisory, like the engine does", async (t) => {
@@ -42,7 +45,9 @@ test.serial("an unknown value (preview) is reported as advisory, like the engine
 test("every policy with settings has a default for each setting the code reads without a fallback", (t) => {
   for (const p of policies) {
     const props = (p.configSchema?.properties ?? {}) as Record<string, { default?: unknown }>;
-    const withoutDefault = Object.entries(props).filter(([, v]) => v.default === undefined).map(([k]) => k);
+    const withoutDefault = Object.entries(props)
+      .filter(([, v]) => v.default === undefined)
+      .map(([k]) => k);
     // alert-thresholds-sane's baselineP95 is optional on purpose: the rule's annotation is the default.
     t.deepEqual(withoutDefault, p.name === "alert-thresholds-sane" ? ["baselineP95"] : [], p.name);
   }

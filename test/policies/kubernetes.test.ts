@@ -4,7 +4,6 @@ import { runMutationTable } from "./policyTable";
 import { kubernetesRows } from "./kubernetes.cases";
 import { pinned } from "../../policies/kubernetes/imagesPinned";
 
-
 runMutationTable(kubernetesRows);
 
 test("image pinning: tags and digests", (t) => {

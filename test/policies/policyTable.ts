@@ -9,7 +9,12 @@ export function runMutationTable(rows: MutationRow[]): void {
     test.serial(`rejects ${title}: ${policy}, and no other mandatory policy`, async (t) => {
       const vs = await violations(c);
       t.deepEqual(mandatoryNames(vs), [policy], formatViolations(c.stage, vs, policies.length, 0));
-      t.true(mandatory(vs).some((v) => message.test(v.message)), mandatory(vs).map((v) => v.message).join("\n"));
+      t.true(
+        mandatory(vs).some((v) => message.test(v.message)),
+        mandatory(vs)
+          .map((v) => v.message)
+          .join("\n"),
+      );
     });
   }
 }

@@ -2,5 +2,4 @@
 import { runMutationTable } from "./policyTable";
 import { postgresRows } from "./postgres.cases";
 
-
 runMutationTable(postgresRows);

@@ -5,7 +5,6 @@ import { runMutationTable } from "./policyTable";
 import { redisRows } from "./redis.cases";
 import { mandatory } from "../../harness/policyRunner";
 
-
 runMutationTable(redisRows);
 
 test.serial("advisory: an LFU policy warns that counters restart", async (t) => {

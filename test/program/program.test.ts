@@ -18,7 +18,10 @@ test.serial("staging registers the Kubernetes stack with quick wins 1-3", async 
     [K8S.job]: 1,
     [K8S.secret]: 2,
   });
-  t.false(r.some((x) => x.type === K8S.cronJob), "cache warming is not on in staging");
+  t.false(
+    r.some((x) => x.type === K8S.cronJob),
+    "cache warming is not on in staging",
+  );
   const routing = find(r, K8S.alertmanagerConfig).inputs.spec;
   t.deepEqual(routing.route.routes[0].matchers, [{ name: "severity", value: "critical", matchType: "=" }]);
   // The URLs live in a Secret; the routing names the Secret and key.
@@ -127,7 +130,10 @@ test.serial("the database password is a secret and stays out of plain inputs", a
   t.is(secret.inputs.stringData.password, MOCK_PASSWORD);
   t.deepEqual(secret.secretPaths, ["stringData"]);
   const elsewhere = r.filter((x) => x !== secret && JSON.stringify(x.inputs).includes(MOCK_PASSWORD));
-  t.deepEqual(elsewhere.map((x) => x.name), []);
+  t.deepEqual(
+    elsewhere.map((x) => x.name),
+    [],
+  );
 });
 
 test.serial("a bad config stops the program before any resource is registered", async (t) => {
@@ -152,13 +158,7 @@ test.serial("a missing password names the key and how to set it, and registers n
 test.serial("every component is a ComponentResource with children parented to it", async (t) => {
   const r = (await runStage("staging")).resources;
   const components = r.filter((x) => x.type.startsWith("hotel:index:"));
-  t.deepEqual(components.map((c) => c.type).sort(), [
-    "hotel:index:AlertRules",
-    "hotel:index:HotelApi",
-    "hotel:index:HotelStack",
-    "hotel:index:PostgresDatabase",
-    "hotel:index:RedisCache",
-  ]);
+  t.deepEqual(components.map((c) => c.type).sort(), ["hotel:index:AlertRules", "hotel:index:HotelApi", "hotel:index:HotelStack", "hotel:index:PostgresDatabase", "hotel:index:RedisCache"]);
   for (const x of r.filter((x) => x.custom)) t.regex(x.parent, /hotel:index:/, `${x.type} ${x.name} has a component parent`);
 });
 
@@ -189,7 +189,10 @@ test.serial("the exporters' metrics ports admit only the configured scraper pods
 });
 
 test.serial("the reconcile Job's deadline and Pulumi's wait come from one setting, the wait a minute longer", async (t) => {
-  for (const [timeout, seconds, wait] of [["30m", 1800, "31m"], ["2h", 7200, "121m"]] as const) {
+  for (const [timeout, seconds, wait] of [
+    ["30m", 1800, "31m"],
+    ["2h", 7200, "121m"],
+  ] as const) {
     const r = (await runStage("staging", { patch: (c) => (c["hotel:postgres"] = { ...(c["hotel:postgres"] ?? {}), reconcileTimeout: timeout }) })).resources;
     const job = find(r, K8S.job);
     t.is(job.inputs.spec.activeDeadlineSeconds, seconds, timeout);

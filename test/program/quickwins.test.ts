@@ -35,10 +35,7 @@ test.serial("quick win 1 (alerts) changes the PrometheusRule's expressions and s
 });
 
 test.serial("quick win 2 (pool) changes the app's pool settings and rolls its pods", async (t) => {
-  t.deepEqual(await enable("hotel:dbPool"), [
-    apiRollout,
-    changed(settingsCM, "data.DB_POOL_SIZE", "data.DB_MAX_OVERFLOW", "data.DB_POOL_RECYCLE_SECONDS", "data.DB_POOL_PRE_PING"),
-  ]);
+  t.deepEqual(await enable("hotel:dbPool"), [apiRollout, changed(settingsCM, "data.DB_POOL_SIZE", "data.DB_MAX_OVERFLOW", "data.DB_POOL_RECYCLE_SECONDS", "data.DB_POOL_PRE_PING")]);
 });
 
 test.serial("quick win 3 (Redis) changes redis.conf, restarts Redis, and the reservations TTL", async (t) => {
@@ -46,7 +43,7 @@ test.serial("quick win 3 (Redis) changes redis.conf, restarts Redis, and the res
     apiRollout,
     "changed kubernetes:apps/v1:StatefulSet::redis spec.template.metadata.annotations.hotel-reservation/config-checksum",
     `changed ${settingsCM} data.CACHE_TTL_RESERVATIONS_SECONDS`,
-    "changed kubernetes:core/v1:ConfigMap::redis-conf data[\"redis.conf\"]",
+    'changed kubernetes:core/v1:ConfigMap::redis-conf data["redis.conf"]',
   ]);
 });
 
@@ -67,7 +64,9 @@ test.serial("quick win 4 (PostgreSQL) changes the server flags and the reconcile
   };
   const before = await settings();
   const after = await settings((c) => (c["hotel:postgres"] = { ...c["hotel:postgres"], ...dev["hotel:postgres"] }));
-  const differing = Object.keys({ ...before, ...after }).filter((k) => before[k] !== after[k]).sort();
+  const differing = Object.keys({ ...before, ...after })
+    .filter((k) => before[k] !== after[k])
+    .sort();
   t.deepEqual(differing, ["compute_query_id", "log_min_duration_statement", "pg_stat_statements.max", "pg_stat_statements.track", "shared_preload_libraries"]);
   t.like(after, { shared_preload_libraries: "pg_stat_statements", log_min_duration_statement: "100", max_connections: "200" });
 });

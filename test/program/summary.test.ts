@@ -13,9 +13,7 @@ test.serial("no change, no summary", async (t) => {
 
 test.serial("turning quick win 4 on in staging names it, its resources and properties, and the policy result", async (t) => {
   const edited = (file: string) =>
-    file === "Pulumi.staging.yaml"
-      ? committed(file) + "  hotel:postgres:\n    pgStatStatements: true\n    logMinDurationStatement: 100ms\n    indexes: [idx_locks_room_id]\n"
-      : committed(file);
+    file === "Pulumi.staging.yaml" ? committed(file) + "  hotel:postgres:\n    pgStatStatements: true\n    logMinDurationStatement: 100ms\n    indexes: [idx_locks_room_id]\n" : committed(file);
   const md = await summarize("HEAD", edited);
   t.regex(md, /### Stage `staging`/);
   t.notRegex(md, /### Stage `(dev|prod)`/);

@@ -79,7 +79,7 @@ function startCacheLoad(client: Redis): typeof cacheLoad {
     if (Date.now() > deadline) return clearInterval(timer);
     for (let i = 0; i < 20; i++) {
       lookups++;
-      const miss = (lookups % 100) < missRatio * 100;
+      const miss = lookups % 100 < missRatio * 100;
       void client.get(miss ? `absent:${lookups}` : `reservation:${lookups % 50}`);
     }
   }, 50);
@@ -89,8 +89,22 @@ function startCacheLoad(client: Redis): typeof cacheLoad {
   };
 }
 
-const HEALTHY: TrafficProfile = { requestsPerSecond: 1000, errorRatio: 0.004, latencies: [[0.004, 0.97], [0.02, 0.03]] };
-const DEGRADED: TrafficProfile = { requestsPerSecond: 1000, errorRatio: 0.006, latencies: [[0.004, 0.9], [0.09, 0.1]] };
+const HEALTHY: TrafficProfile = {
+  requestsPerSecond: 1000,
+  errorRatio: 0.004,
+  latencies: [
+    [0.004, 0.97],
+    [0.02, 0.03],
+  ],
+};
+const DEGRADED: TrafficProfile = {
+  requestsPerSecond: 1000,
+  errorRatio: 0.006,
+  latencies: [
+    [0.004, 0.9],
+    [0.09, 0.1],
+  ],
+};
 
 test.before(async () => {
   await webhook.start();
@@ -134,7 +148,10 @@ async function query(expr: string): Promise<number | undefined> {
 
 async function firingInPrometheus(): Promise<string[]> {
   const res = await (await fetch(promUrl("/api/v1/alerts"))).json();
-  return res.data.alerts.filter((a: any) => a.state === "firing").map((a: any) => a.labels.alertname).sort();
+  return res.data.alerts
+    .filter((a: any) => a.state === "firing")
+    .map((a: any) => a.labels.alertname)
+    .sort();
 }
 
 /** Waits (bounded) for the webhook to receive `alertname` with `status`; returns the delivery time. */
@@ -198,7 +215,10 @@ test.serial("a cache miss ratio above the threshold fires, reaches the tickets w
   cacheLoad.setMissRatio(0);
   const resolved = await delivered("HotelCacheMissRatioHigh", "resolved");
   t.is(resolved.receiver, "/tickets");
-  t.false(webhook.deliveries.some((d) => /HotelApi(P95LatencyHigh|ErrorRatioHigh)/.test(d.alertnames[0])), "no latency or error alert was delivered");
+  t.false(
+    webhook.deliveries.some((d) => /HotelApi(P95LatencyHigh|ErrorRatioHigh)/.test(d.alertnames[0])),
+    "no latency or error alert was delivered",
+  );
 });
 
 test.serial("P95 above the threshold fires to tickets; 0.6 % 5xx fires to the pager (critical route)", async (t) => {

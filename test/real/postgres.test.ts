@@ -20,9 +20,7 @@ const dev = stageConfig("dev");
 const prod = stageConfig("prod");
 
 /** The roadmap's four slow queries, each with a fixed parameter. */
-const QUERIES: Record<string, { sql: string; index: string }> = Object.fromEntries(
-  ROADMAP_QUERIES.map((q) => [q.label, { sql: q.sql(() => 0.0848), index: q.index }]),
-);
+const QUERIES: Record<string, { sql: string; index: string }> = Object.fromEntries(ROADMAP_QUERIES.map((q) => [q.label, { sql: q.sql(() => 0.0848), index: q.index }]));
 
 let pg: PostgresServer;
 let db: Client;
@@ -55,10 +53,7 @@ async function medianMs(sql: string, runs = 15): Promise<number> {
 }
 
 async function indexState(name: string): Promise<{ exists: boolean; valid?: boolean; def?: string }> {
-  const res = await db.query(
-    "SELECT i.indisvalid AS valid, pg_get_indexdef(i.indexrelid) AS def FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = $1",
-    [name],
-  );
+  const res = await db.query("SELECT i.indisvalid AS valid, pg_get_indexdef(i.indexrelid) AS def FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = $1", [name]);
   return res.rows.length ? { exists: true, valid: res.rows[0].valid, def: res.rows[0].def } : { exists: false };
 }
 
@@ -119,9 +114,7 @@ test.serial("a second run changes nothing (idempotent)", async (t) => {
 });
 
 test.serial("pg_stat_statements answers with the PG13+ columns; the roadmap's mean_time query fails", async (t) => {
-  const res = await db.query(
-    "SELECT query, calls, mean_exec_time, total_exec_time FROM pg_stat_statements WHERE query LIKE '%FROM reservations WHERE guest_id%' ORDER BY mean_exec_time DESC",
-  );
+  const res = await db.query("SELECT query, calls, mean_exec_time, total_exec_time FROM pg_stat_statements WHERE query LIKE '%FROM reservations WHERE guest_id%' ORDER BY mean_exec_time DESC");
   t.true(res.rows.length > 0);
   t.true(Number(res.rows[0].calls) >= 15);
   await t.throwsAsync(() => db.query("SELECT query, calls, mean_time FROM pg_stat_statements WHERE mean_time > 50 ORDER BY mean_time DESC"), {
@@ -183,12 +176,7 @@ test.serial("an INVALID index left by a failed concurrent build is detected and 
 
 test.serial("a redefined index (same name, new columns) is dropped and rebuilt", async (t) => {
   const redefined = stageConfig("dev", (c: RawConfig) => {
-    c["hotel:postgres"].indexes = [
-      "idx_reservations_guest_id",
-      "idx_sessions_created_at",
-      "idx_sessions_guest_id",
-      { name: "idx_locks_room_id", table: "locks", columns: ["room_id", "acquired_at"] },
-    ];
+    c["hotel:postgres"].indexes = ["idx_reservations_guest_id", "idx_sessions_created_at", "idx_sessions_guest_id", { name: "idx_locks_room_id", table: "locks", columns: ["room_id", "acquired_at"] }];
   });
   const out = await reconcile(renderReconcileSql(redefined.postgres));
   t.regex(out, /DROP INDEX CONCURRENTLY IF EXISTS public\.idx_locks_room_id;/);

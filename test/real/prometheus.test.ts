@@ -6,7 +6,7 @@
  */
 import test from "ava";
 import { stringify } from "yaml";
-import { STAGES } from "../../config/stages";
+import { STAGES } from "../../contract/project";
 import { AlertExpectation, Series, amtool, checkRules, counter, histogram, testRules } from "../fixtures/promtool";
 import { renderAlertmanagerConfigYaml } from "../../render/alertmanagerConfig";
 import { alertingRules, renderAlertRules, renderAlertRulesYaml } from "../../render/alertRules";
@@ -25,7 +25,9 @@ const app = `job="${m.appJob}"`;
 
 /** Cumulative fraction at each bucket boundary; boundaries not listed inherit the one below. */
 function dist(points: Record<number, number>) {
-  const keys = Object.keys(points).map(Number).sort((a, b) => a - b);
+  const keys = Object.keys(points)
+    .map(Number)
+    .sort((a, b) => a - b);
   return (le: number) => {
     let f = 0;
     for (const k of keys) if (k <= le + 1e-12) f = points[k];
@@ -39,8 +41,7 @@ const JUST_ABOVE = dist({ 0.001: 0.1, 0.0025: 0.3, 0.005: 0.5, 0.01: 0.6, 0.025:
 /** P95 = 0.025 + 0.025 * (0.95 - 0.9) / (0.96 - 0.9) = 45.8 ms. */
 const JUST_BELOW = dist({ 0.001: 0.1, 0.0025: 0.3, 0.005: 0.5, 0.01: 0.6, 0.025: 0.9, 0.05: 0.96, 0.075: 0.99, 0.1: 1 });
 
-const steady = (requests: number, cumulative: (le: number) => number, minutes = MINUTES) =>
-  Array.from({ length: minutes }, () => ({ requests, cumulative }));
+const steady = (requests: number, cumulative: (le: number) => number, minutes = MINUTES) => Array.from({ length: minutes }, () => ({ requests, cumulative }));
 
 const ruleByName = (name: string) => rules.find((r) => r.alert === name)!;
 const fired: string[] = [];
@@ -72,10 +73,7 @@ test("latency: baseline and just-below never fire; just-above fires after `for`,
   const lat = (labels: string, d: (le: number) => number) => histogram(m.requestDuration, labels, BUCKETS, steady(PER_MINUTE, d));
   assertPromtool(t, rulesYaml, lat(app, HEALTHY), quiet("HotelApiP95LatencyHigh", "5m", "10m", "20m", "39m"));
   assertPromtool(t, rulesYaml, lat(app, JUST_BELOW), quiet("HotelApiP95LatencyHigh", "5m", "10m", "20m", "39m"));
-  assertPromtool(t, rulesYaml, lat(app, JUST_ABOVE), [
-    ...quiet("HotelApiP95LatencyHigh", "4m"),
-    firing("HotelApiP95LatencyHigh", "10m", "55ms"),
-  ]);
+  assertPromtool(t, rulesYaml, lat(app, JUST_ABOVE), [...quiet("HotelApiP95LatencyHigh", "4m"), firing("HotelApiP95LatencyHigh", "10m", "55ms")]);
 });
 
 /** The roadmap's alert queries, verbatim except where a test says otherwise. */
@@ -85,10 +83,7 @@ function roadmapRules(latencyMetric: string): string {
     groups: [
       {
         name: "roadmap",
-        rules: [
-          rule("RoadmapP95Latency", `histogram_quantile(0.95,rate(${latencyMetric}_bucket[5m])) > 0.05`),
-          rule("RoadmapErrorRate", `rate(http_requests_total{status=~"5.."}[5m]) > 0.005`),
-        ],
+        rules: [rule("RoadmapP95Latency", `histogram_quantile(0.95,rate(${latencyMetric}_bucket[5m])) > 0.05`), rule("RoadmapErrorRate", `rate(http_requests_total{status=~"5.."}[5m]) > 0.005`)],
       },
     ],
   });
@@ -102,9 +97,7 @@ test("latency: a slow low-traffic pod fires the roadmap's per-series quantile, n
   ];
   assertPromtool(t, rulesYaml, series, quiet("HotelApiP95LatencyHigh", "10m", "39m"));
   // Same series, the roadmap's query shape (metric name aside, see the next test): it fires.
-  assertPromtool(t, roadmapRules(m.requestDuration), series, [
-    { eval_time: "10m", alertname: "RoadmapP95Latency", exp_alerts: [{ exp_labels: { job: m.appJob, pod: "b" } }] },
-  ]);
+  assertPromtool(t, roadmapRules(m.requestDuration), series, [{ eval_time: "10m", alertname: "RoadmapP95Latency", exp_alerts: [{ exp_labels: { job: m.appJob, pod: "b" } }] }]);
   fired.push("RoadmapP95Latency        fires at 10m  on healthy aggregate traffic (per-pod quantile of a 20 req/min pod)");
 });
 
@@ -131,9 +124,7 @@ test("errors: 0 % and 0.4 % never fire; 0.6 % fires after `for`, not before", (t
 test("errors: one 5xx a minute in 17,460 requests (0.006 %) fires the roadmap's absolute rate, not the stack's ratio", (t) => {
   const trickle = requests(ratioFor(1 / PER_MINUTE));
   assertPromtool(t, rulesYaml, trickle, quiet("HotelApiErrorRatioHigh", "10m", "39m"));
-  assertPromtool(t, roadmapRules(m.requestDuration), trickle, [
-    { eval_time: "10m", alertname: "RoadmapErrorRate", exp_alerts: [{ exp_labels: { job: m.appJob, [m.statusLabel]: "500" } }] },
-  ]);
+  assertPromtool(t, roadmapRules(m.requestDuration), trickle, [{ eval_time: "10m", alertname: "RoadmapErrorRate", exp_alerts: [{ exp_labels: { job: m.appJob, [m.statusLabel]: "500" } }] }]);
   fired.push("RoadmapErrorRate         fires at 10m  on 1 error/min of 17,460 requests/min (ratio 0.006 %)");
 });
 
@@ -202,18 +193,28 @@ const targetDown = (alert: string, job: string, at: string, extra: Record<string
 };
 
 test("missing targets: a job whose up drops to 0 fires after its `for`; a job with no up series at all fires too; a healthy one never", (t) => {
-  const healthy = (job: string) => upSeries(job, Array.from({ length: MINUTES }, () => 1));
-  const drops = (job: string) => upSeries(job, Array.from({ length: MINUTES }, (_, i) => (i <= 10 ? 1 : 0)));
-  assertPromtool(t, rulesYaml, [healthy(m.appJob), healthy(m.redisJob), healthy(m.postgresJob)], [
-    ...quiet("HotelApiTargetDown", "10m", "39m"),
-    ...quiet("HotelRedisExporterDown", "10m", "39m"),
-    ...quiet("HotelPostgresExporterDown", "10m", "39m"),
-  ]);
-  assertPromtool(t, rulesYaml, [healthy(m.appJob), drops(m.redisJob), healthy(m.postgresJob)], [
-    ...quiet("HotelRedisExporterDown", "10m", "14m"),
-    targetDown("HotelRedisExporterDown", m.redisJob, "17m", { instance: `${m.redisJob}:9` }),
-    ...quiet("HotelApiTargetDown", "17m"),
-  ]);
+  const healthy = (job: string) =>
+    upSeries(
+      job,
+      Array.from({ length: MINUTES }, () => 1),
+    );
+  const drops = (job: string) =>
+    upSeries(
+      job,
+      Array.from({ length: MINUTES }, (_, i) => (i <= 10 ? 1 : 0)),
+    );
+  assertPromtool(
+    t,
+    rulesYaml,
+    [healthy(m.appJob), healthy(m.redisJob), healthy(m.postgresJob)],
+    [...quiet("HotelApiTargetDown", "10m", "39m"), ...quiet("HotelRedisExporterDown", "10m", "39m"), ...quiet("HotelPostgresExporterDown", "10m", "39m")],
+  );
+  assertPromtool(
+    t,
+    rulesYaml,
+    [healthy(m.appJob), drops(m.redisJob), healthy(m.postgresJob)],
+    [...quiet("HotelRedisExporterDown", "10m", "14m"), targetDown("HotelRedisExporterDown", m.redisJob, "17m", { instance: `${m.redisJob}:9` }), ...quiet("HotelApiTargetDown", "17m")],
+  );
   // No series for the app at all (its target was never discovered): absent() fires.
   assertPromtool(t, rulesYaml, [healthy(m.redisJob), healthy(m.postgresJob)], [...quiet("HotelApiTargetDown", "3m"), targetDown("HotelApiTargetDown", m.appJob, "6m", {})]);
   fired.push("HotelRedisExporterDown   fires at 17m  on up 0 from 11m (for 5m)");

@@ -48,7 +48,17 @@ test.before(async () => {
   fs.writeFileSync(rules, stringify({ groups: [{ name: "hotel-recorded", rules: recordingRules(dev.alerts) }] }));
   const raw = await startPrometheusOn(data);
   try {
-    promtool(["tsdb", "create-blocks-from", "rules", `--start=${(start + 10 * 60_000) / 1000}`, `--end=${(now - 60_000) / 1000}`, `--url=http://127.0.0.1:${raw.port}`, `--output-dir=${data}`, "--eval-interval=60s", rules]);
+    promtool([
+      "tsdb",
+      "create-blocks-from",
+      "rules",
+      `--start=${(start + 10 * 60_000) / 1000}`,
+      `--end=${(now - 60_000) / 1000}`,
+      `--url=http://127.0.0.1:${raw.port}`,
+      `--output-dir=${data}`,
+      "--eval-interval=60s",
+      rules,
+    ]);
   } finally {
     await raw.stop();
   }

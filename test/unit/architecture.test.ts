@@ -5,6 +5,7 @@
  * - no function over 60 lines outside the tests;
  * - no export that nothing imports.
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import test from "ava";
@@ -131,9 +132,19 @@ test("the layer check sees a forbidden arrow, and allows a folder to import itse
 });
 
 test("every source folder has a row, and no row names an unknown folder", (t) => {
-  const top = fs.readdirSync(PROJECT_DIR, { withFileTypes: true }).filter((e) => e.isDirectory() && walk(path.join(PROJECT_DIR, e.name)).length > 0 && !e.name.startsWith(".") && e.name !== "node_modules");
-  t.deepEqual(top.map((e) => e.name).filter((n) => !(n in LAYERS)), []);
-  t.deepEqual(Object.values(LAYERS).flat().filter((n) => !(n in LAYERS)), []);
+  const top = fs
+    .readdirSync(PROJECT_DIR, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && walk(path.join(PROJECT_DIR, e.name)).length > 0 && !e.name.startsWith(".") && e.name !== "node_modules");
+  t.deepEqual(
+    top.map((e) => e.name).filter((n) => !(n in LAYERS)),
+    [],
+  );
+  t.deepEqual(
+    Object.values(LAYERS)
+      .flat()
+      .filter((n) => !(n in LAYERS)),
+    [],
+  );
 });
 
 test("every import follows the layers (no exemptions)", (t) => {
@@ -142,12 +153,32 @@ test("every import follows the layers (no exemptions)", (t) => {
 });
 
 test("the cycle finder finds a cycle when there is one", (t) => {
-  t.deepEqual(findCycles(new Map([["a", ["b"]], ["b", ["c"]], ["c", ["a"]]])), [["a", "b", "c", "a"]]);
-  t.deepEqual(findCycles(new Map([["a", ["b"]], ["b", []]])), []);
+  t.deepEqual(
+    findCycles(
+      new Map([
+        ["a", ["b"]],
+        ["b", ["c"]],
+        ["c", ["a"]],
+      ]),
+    ),
+    [["a", "b", "c", "a"]],
+  );
+  t.deepEqual(
+    findCycles(
+      new Map([
+        ["a", ["b"]],
+        ["b", []],
+      ]),
+    ),
+    [],
+  );
 });
 
 test("no import cycle in the source tree", (t) => {
-  t.deepEqual(findCycles(graph).map((c) => c.map(rel).join(" -> ")), []);
+  t.deepEqual(
+    findCycles(graph).map((c) => c.map(rel).join(" -> ")),
+    [],
+  );
 });
 
 test("the length check sees a long function", (t) => {
@@ -157,7 +188,10 @@ test("the length check sees a long function", (t) => {
 
 test("no function over 60 lines outside the tests", (t) => {
   const product = [...graph.keys()].filter((f) => layerOf(rel(f)) !== "test");
-  t.deepEqual(product.flatMap((f) => longFunctions(f, fs.readFileSync(f, "utf8"), 60)), []);
+  t.deepEqual(
+    product.flatMap((f) => longFunctions(f, fs.readFileSync(f, "utf8"), 60)),
+    [],
+  );
 });
 
 test("the export reader sees declarations and export lists", (t) => {
@@ -169,12 +203,27 @@ test("no dead exports: every name exported outside the tests is imported somewhe
   for (const f of graph.keys()) {
     const info = fs.readFileSync(f, "utf8");
     for (const m of info.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from|export\s*\{([^}]*)\}\s*from/g)) {
-      for (const n of (m[1] ?? m[2]).split(",")) imported.add(n.trim().replace(/^type\s+/, "").split(/\s+as\s+/)[0]);
+      for (const n of (m[1] ?? m[2]).split(","))
+        imported.add(
+          n
+            .trim()
+            .replace(/^type\s+/, "")
+            .split(/\s+as\s+/)[0],
+        );
     }
     for (const m of info.matchAll(/\b(\w+)\.(\w+)/g)) imported.add(m[2]);
   }
   const dead = [...graph.keys()]
     .filter((f) => !["test", "program"].includes(layerOf(rel(f))))
-    .flatMap((f) => exportedNames(fs.readFileSync(f, "utf8")).filter((n) => !imported.has(n)).map((n) => `${rel(f)}: ${n}`));
+    .flatMap((f) =>
+      exportedNames(fs.readFileSync(f, "utf8"))
+        .filter((n) => !imported.has(n))
+        .map((n) => `${rel(f)}: ${n}`),
+    );
   t.deepEqual(dead, []);
+});
+
+test("every source file is formatted (npm run format; .prettierrc.json)", (t) => {
+  const res = spawnSync(process.execPath, [require.resolve("prettier/bin/prettier.cjs"), "--list-different", "**/*.ts"], { cwd: PROJECT_DIR, encoding: "utf8" });
+  t.is(res.stdout.trim(), "", `not formatted (run npm run format):\n${res.stdout}${res.stderr}`);
 });

@@ -45,4 +45,3 @@ test("Belady on a hand-checked trace: two slots, a b c a b d a b", (t) => {
   const short = { ...ttl, rates: 2500 };
   t.deepEqual(belady(tinyTrace([0, 1, 2, 0, 1, 3, 0, 1]), short, 2, cost), { hits: 0, compulsory: 4, expiry: 4, eviction: 0 });
 });
-

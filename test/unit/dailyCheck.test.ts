@@ -20,7 +20,10 @@ const CASES: [string, Partial<CheckValues>, string[]][] = [
 for (const [name, change, failing] of CASES) {
   test(`daily check: ${name}`, (t) => {
     const rows = evaluateCheck(dev, { ...healthy, ...change });
-    t.deepEqual(rows.filter((r) => !r.ok).map((r) => r.name), failing);
+    t.deepEqual(
+      rows.filter((r) => !r.ok).map((r) => r.name),
+      failing,
+    );
     t.is(rows.length, 5);
   });
 }

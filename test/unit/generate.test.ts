@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import test from "ava";
 import { changedFiles, snapshot, tempDir } from "../fixtures/files";
-import { PROJECT_DIR, STAGES, stageConfig } from "../../config/stages";
+import { PROJECT_DIR, stageConfig } from "../../config/stages";
+import { STAGES } from "../../contract/project";
 import { contractDocWithTable, projectFileWithSchema, writeArtifacts } from "../../ops/generate";
 import { renderAppEnv } from "../../render/appEnv";
 

@@ -2,7 +2,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import test from "ava";
-import { STAGES, stageConfig } from "../../config/stages";
+import { stageConfig } from "../../config/stages";
+import { STAGES } from "../../contract/project";
 import { PG_BEHAVIOURS } from "../fixtures/pgVersions";
 
 const majorOf = (image: string) => Number(/:(\d+)/.exec(image)?.[1]);

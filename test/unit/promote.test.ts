@@ -29,7 +29,12 @@ test("each quick win merges from dev into prod as its own block only, in at most
 });
 
 const update = (hoursAgo: number, value: unknown, result = "succeeded"): UpdateSummary =>
-  ({ kind: "update", result, startTime: new Date(Date.UTC(2026, 10, 28, 12) - hoursAgo * 3_600_000), config: { "hotel:redis": { value: JSON.stringify(value), secret: false } } }) as unknown as UpdateSummary;
+  ({
+    kind: "update",
+    result,
+    startTime: new Date(Date.UTC(2026, 10, 28, 12) - hoursAgo * 3_600_000),
+    config: { "hotel:redis": { value: JSON.stringify(value), secret: false } },
+  }) as unknown as UpdateSummary;
 
 test("the time of the change is the oldest update of the newest run with the current block (failed updates do not count)", (t) => {
   const now = { maxmemoryPolicy: "allkeys-lfu" };

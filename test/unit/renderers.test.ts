@@ -102,14 +102,10 @@ test("the error ratio is recorded as 5xx over all requests, the cache miss ratio
 
 test("every alert has for, severity, summary and runbook_url", (t) => {
   const rules = parse(renderAlertRulesYaml(dev.alerts)).groups[0].rules.filter((r: { alert?: string }) => r.alert);
-  t.deepEqual(rules.map((r: { alert: string }) => r.alert), [
-    "HotelApiP95LatencyHigh",
-    "HotelApiErrorRatioHigh",
-    "HotelCacheMissRatioHigh",
-    "HotelApiTargetDown",
-    "HotelRedisExporterDown",
-    "HotelPostgresExporterDown",
-  ]);
+  t.deepEqual(
+    rules.map((r: { alert: string }) => r.alert),
+    ["HotelApiP95LatencyHigh", "HotelApiErrorRatioHigh", "HotelCacheMissRatioHigh", "HotelApiTargetDown", "HotelRedisExporterDown", "HotelPostgresExporterDown"],
+  );
   for (const r of rules) {
     t.truthy(r.for);
     t.true(["warning", "critical"].includes(r.labels.severity));
@@ -130,10 +126,13 @@ test("Alertmanager routing: critical pages, the rest opens tickets; both formats
   t.is(native.route.receiver, "tickets");
   t.deepEqual(native.route.routes[0].matchers, ['severity="critical"']);
   t.is(native.route.routes[0].receiver, "pager");
-  t.deepEqual(native.receivers.map((r: any) => [r.name, r.webhook_configs[0].url]), [
-    ["pager", "https://alerts.hotel.internal/hooks/pager"],
-    ["tickets", "https://alerts.hotel.internal/hooks/tickets"],
-  ]);
+  t.deepEqual(
+    native.receivers.map((r: any) => [r.name, r.webhook_configs[0].url]),
+    [
+      ["pager", "https://alerts.hotel.internal/hooks/pager"],
+      ["tickets", "https://alerts.hotel.internal/hooks/tickets"],
+    ],
+  );
   const crd = renderAlertmanagerConfigSpec(dev.alerts) as any;
   t.is(crd.route.repeatInterval, native.route.repeat_interval);
   t.is(crd.route.routes[0].repeatInterval, native.route.routes[0].repeat_interval);
@@ -157,7 +156,15 @@ test("app env carries the pool, TTLs and warming flags", (t) => {
     CACHE_WARM_ON_STARTUP: "true",
     CACHE_WARM_KEY_CLASSES: "availability,roomDetails,rates",
   });
-  t.like(renderAppEnv(prod), { DB_POOL_SIZE: "20", DB_MAX_OVERFLOW: "0", DB_POOL_RECYCLE_SECONDS: "-1", DB_POOL_PRE_PING: "false", CACHE_TTL_RESERVATIONS_SECONDS: "1800", CACHE_WARM_ON_STARTUP: "false", CACHE_TTL_JITTER: "0" });
+  t.like(renderAppEnv(prod), {
+    DB_POOL_SIZE: "20",
+    DB_MAX_OVERFLOW: "0",
+    DB_POOL_RECYCLE_SECONDS: "-1",
+    DB_POOL_PRE_PING: "false",
+    CACHE_TTL_RESERVATIONS_SECONDS: "1800",
+    CACHE_WARM_ON_STARTUP: "false",
+    CACHE_TTL_JITTER: "0",
+  });
 });
 
 test("the app's histogram buckets include the alert threshold exactly", (t) => {

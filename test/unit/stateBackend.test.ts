@@ -21,7 +21,10 @@ test("file backend with no passphrase set: a random one, created once in the use
   t.is(said.length, 1);
   t.true(said[0].includes(file));
   const content = fs.readFileSync(file, "utf8");
-  t.deepEqual(passphraseEnv(local, env, (s) => said.push(s)), first);
+  t.deepEqual(
+    passphraseEnv(local, env, (s) => said.push(s)),
+    first,
+  );
   t.is(fs.readFileSync(file, "utf8"), content, "kept, not regenerated");
   t.is(said.length, 1);
 });
@@ -30,10 +33,16 @@ test("a shared backend needs the passphrase from the environment; the message na
   const err = t.throws(() => passphraseEnv(shared, { XDG_CONFIG_HOME: tempDir("xdg") }, () => undefined), { instanceOf: SecretsSetupError });
   t.regex(err!.message, /postgres:\/\/pulumi:\*\*\*@db\.internal:5432\/state is shared: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE/);
   t.notRegex(err!.message, /s3cret/);
-  t.deepEqual(passphraseEnv(shared, { PULUMI_CONFIG_PASSPHRASE: "team" }, () => undefined), { PULUMI_CONFIG_PASSPHRASE: "team" });
+  t.deepEqual(
+    passphraseEnv(shared, { PULUMI_CONFIG_PASSPHRASE: "team" }, () => undefined),
+    { PULUMI_CONFIG_PASSPHRASE: "team" },
+  );
   const file = path.join(tempDir("pp"), "passphrase");
   fs.writeFileSync(file, "team");
-  t.deepEqual(passphraseEnv(shared, { PULUMI_CONFIG_PASSPHRASE_FILE: file }, () => undefined), { PULUMI_CONFIG_PASSPHRASE_FILE: file });
+  t.deepEqual(
+    passphraseEnv(shared, { PULUMI_CONFIG_PASSPHRASE_FILE: file }, () => undefined),
+    { PULUMI_CONFIG_PASSPHRASE_FILE: file },
+  );
 });
 
 test("an empty passphrase is refused, even on a laptop", (t) => {

@@ -27,17 +27,21 @@ export function foreignSteps(workflow: any, known: string[]): string[] {
   return bad;
 }
 
-
 test("every run step is npm ci or npm run of a script that exists", (t) => {
   let steps = 0;
   for (const f of files) {
     const wf = parse(fs.readFileSync(path.join(WORKFLOWS, f), "utf8"));
-    steps += Object.values<any>(wf.jobs).flatMap((j) => j.steps).filter((s) => s.run).length;
+    steps += Object.values<any>(wf.jobs)
+      .flatMap((j) => j.steps)
+      .filter((s) => s.run).length;
     t.deepEqual(foreignSteps(wf, scripts), [], f);
   }
   t.true(steps >= 10);
   // The check itself: a shell line, or a script that does not exist, is caught.
-  t.deepEqual(foreignSteps({ jobs: { a: { steps: [{ run: "echo $SECRET" }, { run: "npm run nope -- --x" }, { run: "npm run up -- --stack prod" }] } } }, scripts), ["a: echo $SECRET", "a: npm run nope -- --x"]);
+  t.deepEqual(foreignSteps({ jobs: { a: { steps: [{ run: "echo $SECRET" }, { run: "npm run nope -- --x" }, { run: "npm run up -- --stack prod" }] } } }, scripts), [
+    "a: echo $SECRET",
+    "a: npm run nope -- --x",
+  ]);
 });
 
 test("deploys run staging then prod, prod behind the protected environment, one run per stage at a time, never dev", (t) => {

@@ -1,0 +1,3 @@
+/** File names inside ConfigMaps and containers that the components write and the policies read back. */
+export const REDIS_CONF_FILE = "redis.conf";
+export const RECONCILE_SQL_FILE = "reconcile.sql";

@@ -1,0 +1,69 @@
+/** The engine operations on one stage: preview, up (and render), refresh, destroy, and reading the state back. */
+import { Deployment, DestroyResult, PreviewResult, RefreshResult, StackNotFoundError, UpResult, UpdateSummary } from "@pulumi/pulumi/automation";
+import { privateRenderDir, publishRedacted } from "./renderFolder";
+import { EngineOptions, RefreshFlags, RunFlags, backendOf } from "./options";
+import { policyPacks, streams, withStage } from "./workspace";
+import { passwordInState } from "./secrets";
+
+export function preview(o: EngineOptions, flags: RunFlags = {}): Promise<PreviewResult> {
+  return withStage(o, (s) => s.stack.preview({ ...streams(s), policyPacks, diff: true, ...flags }));
+}
+
+export function up(o: EngineOptions, flags: RunFlags = {}): Promise<UpResult> {
+  return withStage(o, async (s) => {
+    try {
+      return await s.stack.up({ ...streams(s), policyPacks, ...flags });
+    } finally {
+      // Render mode writes Secrets in plain text: redact whatever was written (even on
+      // failure) in the private folder, and publish only the redacted tree.
+      if (o.renderDir) publishRedacted(privateRenderDir(backendOf(o).url, o.stage), o.renderDir);
+    }
+  });
+}
+
+export function refresh(o: EngineOptions, flags: RefreshFlags = {}): Promise<RefreshResult> {
+  return withStage(o, (s) => s.stack.refresh({ ...streams(s), ...flags }));
+}
+
+export function destroy(o: EngineOptions): Promise<DestroyResult> {
+  return withStage(o, (s) => s.stack.destroy({ configFile: s.configFile, onOutput: o.onOutput, onError: o.onError, color: "never" }));
+}
+
+/** The stack's state (resources, their inputs and outputs), as `pulumi stack export` gives it. */
+export function exportState(o: EngineOptions): Promise<Deployment> {
+  return withStage(o, (s) => s.stack.exportStack());
+}
+
+/** The PostgreSQL password the stack's state keeps (what every checkout on its backend uses). */
+export function statePassword(o: EngineOptions): Promise<string | undefined> {
+  return withStage(o, async (s) => passwordInState(s.cli, o.stage));
+}
+
+/** The stack's update history (newest first), with the config each update ran. */
+export function updateHistory(o: EngineOptions): Promise<UpdateSummary[]> {
+  return withStage(o, (s) => s.stack.history());
+}
+
+/** Ends an update that was killed (a stale lock); see docs/ENGINE.md. */
+export function cancel(o: EngineOptions): Promise<void> {
+  return withStage(o, (s) => s.stack.cancel());
+}
+
+/** Removes the Kubernetes stages' stacks from the local file backend (with `npm run cluster -- reset`). */
+export async function removeLocalStacks(stages: string[] = ["staging", "prod"]): Promise<string[]> {
+  const removed: string[] = [];
+  for (const stage of stages) {
+    await withStage({ stage, preflight: false }, async (s) => {
+      await s.stack.workspace.removeStack(stage, { force: true });
+      removed.push(stage);
+    }).catch((e: unknown) => {
+      if (!(e instanceof StackNotFoundError)) throw e;
+    });
+  }
+  return removed;
+}
+
+/** Lifts `protect` from every resource in a stack's state (`pulumi state unprotect --all`), before a deliberate destroy. */
+export function unprotectAll(o: EngineOptions): Promise<void> {
+  return withStage(o, async (s) => void s.cli(["state", "unprotect", "--all", "--yes", "--stack", o.stage]));
+}

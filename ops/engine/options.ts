@@ -1,0 +1,69 @@
+/** What an engine operation is told: the stage, where its state and files are, where it applies, and how to report. */
+import * as path from "path";
+import { EngineEvent } from "@pulumi/pulumi/automation";
+import { StackConfig } from "../../config/types";
+import { PROJECT_DIR, RawConfig, checkStageFile, readStageFile, stageFilePath } from "../../config/stages";
+import { LocalImages } from "../../lab/docker/images";
+import { chooseBackend } from "./stateBackend";
+
+export interface EngineOptions {
+  stage: string;
+  /** File backend folder (default .pulumi-state); also where the work config lives with any backend. */
+  stateDir?: string;
+  /** A shared state backend (e.g. postgres://...); default: the file backend in stateDir. */
+  backendUrl?: string;
+  /** The stage file to run (default Pulumi.<stage>.yaml). */
+  stageFile?: string;
+  /**
+   * Render mode: the Kubernetes provider writes YAML instead of applying it, into a
+   * private folder outside the repository; the redacted tree is published here.
+   */
+  renderDir?: string;
+  /** The PostgreSQL password; else the stack's, else one generated once. */
+  password?: string;
+  /** Rotation in progress (rotatePassword): the password the role has now. */
+  previousPassword?: string;
+  /** The engine's display text (stdout), as it comes. */
+  onOutput?: (text: string) => void;
+  /** The engine's errors (stderr): a failed program's message lands here. */
+  onError?: (text: string) => void;
+  onEvent?: (event: EngineEvent) => void;
+  /** The cluster to apply to (KUBECONFIG for the engine); unset: the engine's usual lookup. */
+  kubeconfig?: string;
+  /** The Docker daemon a Docker stage runs on (DOCKER_HOST for the engine). */
+  dockerHost?: string;
+  /** Stand-in images for a Docker stage (--local-images): they replace hotel:images and the app's image in the work config. */
+  localImages?: LocalImages;
+  /** The Pulumi project (default: this one). The preview benchmark runs an empty program the same way. */
+  projectDir?: string;
+  /**
+   * Validate the stage file before the engine starts (default). Tests turn it off to
+   * show the program's own check under the engine.
+   */
+  preflight?: boolean;
+}
+
+/** Flags of preview and up. */
+export interface RunFlags {
+  expectNoChanges?: boolean;
+  refresh?: boolean;
+}
+
+/** Flags of refresh. */
+export interface RefreshFlags {
+  expectNoChanges?: boolean;
+  /** Forget the creates a killed update left pending (recovery, docs/ENGINE.md). */
+  clearPendingCreates?: boolean;
+}
+
+export const resolveStateDir = (o: EngineOptions) => path.resolve(o.stateDir ?? path.join(PROJECT_DIR, ".pulumi-state"));
+export const backendOf = (o: EngineOptions) => chooseBackend(resolveStateDir(o), o.backendUrl);
+
+/**
+ * The stage file an operation runs: read, and (unless preflight is off) validated as
+ * the program will validate it. The command line reads it the same way.
+ */
+export function readStage(o: EngineOptions): { raw: RawConfig; config?: StackConfig } {
+  const file = o.stageFile ?? stageFilePath(o.stage, o.projectDir);
+  return o.preflight === false ? { raw: readStageFile(file) } : checkStageFile(o.stage, file);
+}

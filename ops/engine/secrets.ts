@@ -1,0 +1,31 @@
+/** The PostgreSQL password: which one an operation sets, and the one the state keeps. */
+import * as crypto from "crypto";
+import { PASSWORD_OUTPUT } from "../../contract/secrets";
+import { EngineOptions } from "./options";
+import { WorkConfig } from "./workConfig";
+
+/**
+ * The password to set in the work config: the one given, else the one kept in the
+ * stack's state (so every checkout on a shared backend uses the same), else none when
+ * the work config has one already, else a new random one. Only ever passed on stdin.
+ */
+export function passwordToSet(o: EngineOptions, work: WorkConfig, fromState: string | undefined): string | undefined {
+  if (o.password) return o.password;
+  if (fromState) return fromState;
+  if (work.hasPassword) return undefined;
+  return crypto.randomBytes(24).toString("hex");
+}
+
+/**
+ * The password the state keeps, if the stack has been updated with one. (`stack output`
+ * has no --config-file: it decrypts with the state's own copy of the secrets settings,
+ * and the salt it may write into the stage file is put back by keepingStageFile.)
+ */
+export function passwordInState(run: (args: string[]) => string, stage: string): string | undefined {
+  try {
+    const out = run(["stack", "output", PASSWORD_OUTPUT, "--show-secrets", "--stack", stage]);
+    return out.trim() || undefined;
+  } catch {
+    return undefined; // a new stack, or one from before the password was kept in state
+  }
+}

@@ -1,0 +1,78 @@
+/** The engine's binaries (CLI, language host, provider plugins) built by the scripts, and the CLI run with the driver's environment. */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { PROJECT_DIR } from "../../config/stages";
+import { Backend } from "./stateBackend";
+
+let binDir: string | undefined;
+
+/** The engine's bin folder (pulumi, the language host, the policy analyzer), built once. */
+export function toolchainBin(): string {
+  if (binDir) return binDir;
+  const res = spawnSync("bash", [path.join(PROJECT_DIR, "scripts", "toolchain.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (res.status !== 0) throw new Error(`scripts/toolchain.sh failed (exit ${res.status})`);
+  binDir = res.stdout.trim().split("\n").pop()!;
+  return binDir;
+}
+
+export function engineEnv(backend: Backend, passphrase: Record<string, string>, bin: string): Record<string, string> & { PULUMI_HOME: string } {
+  return {
+    PULUMI_HOME: path.join(PROJECT_DIR, ".pulumi-home"),
+    PULUMI_BACKEND_URL: backend.url,
+    ...passphrase,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_SKIP_CONFIRMATIONS: "true",
+    PATH: `${bin}:${process.env.PATH}`,
+  };
+}
+
+/** The pulumi CLI with the driver's environment, for the steps the Automation API lacks. */
+export function cli(bin: string, env: Record<string, string>, cwd: string, args: string[], input?: string): string {
+  const res = spawnSync(path.join(bin, "pulumi"), args, { cwd, env: { ...process.env, ...env }, input, encoding: "utf8" });
+  if (res.status !== 0) throw new Error(`pulumi ${args[0]} ${args[1] ?? ""} failed: ${res.stderr || res.stdout}`);
+  return res.stdout;
+}
+
+let providerDir: string | undefined | null = null;
+
+/**
+ * The docker and postgresql plugins built from the offline source mirror
+ * (scripts/provider-plugins.sh, cached by version); undefined where there is no mirror,
+ * and Pulumi's normal route (automatic acquisition) applies.
+ */
+export function providerPluginsBin(): string | undefined {
+  if (providerDir !== null) return providerDir;
+  const res = spawnSync("bash", [path.join(PROJECT_DIR, "scripts", "provider-plugins.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (res.status !== 0) throw new Error(`scripts/provider-plugins.sh failed (exit ${res.status})`);
+  providerDir = res.stdout.trim().split("\n").pop() || undefined;
+  return providerDir;
+}
+
+/** The provider plugins a platform's program uses: name, version the SDK asks for, and the locally built binary. */
+function pluginsFor(platform: string | undefined, bin: string): { name: string; version: string; file: string }[] {
+  if (platform === "docker") {
+    const dir = providerPluginsBin();
+    if (!dir) return [];
+    return ["docker", "postgresql"].map((name) => ({
+      name,
+      version: require(`@pulumi/${name}/package.json`).version as string,
+      file: path.join(dir, `pulumi-resource-${name}`),
+    }));
+  }
+  const version = require("@pulumi/kubernetes/package.json").pulumi.version as string;
+  return [{ name: "kubernetes", version, file: path.join(bin, "plugins", "pulumi-resource-kubernetes") }];
+}
+
+/** Installs the locally built provider plugins into PULUMI_HOME (no download). */
+export async function ensurePlugins(ws: LocalWorkspace, bin: string, env: Record<string, string>, platform: string | undefined): Promise<void> {
+  for (const p of pluginsFor(platform, bin)) {
+    // Pulumi's plugin folder layout (resource-<name>-v<version>): skips a CLI call on every run.
+    if (fs.existsSync(path.join(env.PULUMI_HOME, "plugins", `resource-${p.name}-v${p.version}`, `pulumi-resource-${p.name}`))) continue;
+    const installed = await ws.listPlugins();
+    if (installed.some((i) => i.name === p.name && i.kind === "resource" && i.version === p.version)) continue;
+    cli(bin, env, ws.workDir, ["plugin", "install", "resource", p.name, p.version, "--file", p.file]);
+  }
+}

@@ -1,0 +1,106 @@
+/** Opens a stage for one operation: the toolchain, the workspace and stack, the work config and the password. */
+import * as fs from "fs";
+import * as path from "path";
+import { LocalWorkspace, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import { parse } from "yaml";
+import { ConfigError } from "../../config/validate";
+import { NAMESPACE } from "../../contract/project";
+import { PROJECT_DIR, stageFilePath } from "../../config/stages";
+import { passphraseEnv } from "./stateBackend";
+import { shrinkProblems } from "./volumeGuard";
+import { EngineOptions, backendOf, readStage, resolveStateDir } from "./options";
+import { cli, engineEnv, ensurePlugins, providerPluginsBin, toolchainBin } from "./toolchain";
+import { PASSWORD_CONFIG, PREVIOUS_PASSWORD_CONFIG, writeWorkConfig } from "./workConfig";
+import { passwordInState, passwordToSet } from "./secrets";
+
+export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policies");
+
+/**
+ * The CLI writes a passphrase salt into Pulumi.<stage>.yaml whenever it needs the
+ * stack's secrets without --config-file: at `stack init`, and in the `stack output
+ * --show-secrets` the Automation API runs after an update. The committed file stays
+ * as it is: its text is put back after every operation (the salt lives in the work
+ * config, and the state's own copy decrypts the outputs).
+ */
+async function keepingStageFile<T>(file: string, op: () => Promise<T>): Promise<T> {
+  const committed = fs.readFileSync(file, "utf8");
+  try {
+    return await op();
+  } finally {
+    if (fs.readFileSync(file, "utf8") !== committed) fs.writeFileSync(file, committed);
+  }
+}
+
+/** Selects the stage's stack, creating it (and reading the salt the CLI wrote) when new. */
+async function selectOrCreate(stage: string, ws: LocalWorkspace): Promise<{ stack: Stack; salt?: string }> {
+  try {
+    return { stack: await Stack.select(stage, ws) };
+  } catch (e) {
+    if (!(e instanceof StackNotFoundError)) throw e;
+  }
+  const file = stageFilePath(stage, ws.workDir);
+  const committed = fs.readFileSync(file, "utf8");
+  const stack = await Stack.create(stage, ws);
+  const salt = parse(fs.readFileSync(file, "utf8"))?.encryptionsalt as string | undefined;
+  // Put the committed text back at once: a process killed later cannot leave the salt there.
+  fs.writeFileSync(file, committed);
+  return { stack, salt };
+}
+
+export interface OpenStage {
+  stack: Stack;
+  configFile: string;
+  options: EngineOptions;
+  /** The pulumi CLI with this stage's environment, for what the Automation API lacks. */
+  cli: (args: string[], input?: string) => string;
+}
+
+/** Checks the stage file, prepares the toolchain, the stack and its work config. */
+export async function openStage(o: EngineOptions): Promise<OpenStage> {
+  const projectDir = o.projectDir ?? PROJECT_DIR;
+  const stageFile = o.stageFile ?? stageFilePath(o.stage, projectDir);
+  const { raw, config } = readStage({ ...o, stageFile });
+  const stateDir = resolveStateDir(o);
+  fs.mkdirSync(stateDir, { recursive: true });
+  const bin = toolchainBin();
+  const platform = raw[`${NAMESPACE}:platform`] as string | undefined;
+  const backend = backendOf(o);
+  const say = (text: string) => (o.onError ? o.onError(`${text}\n`) : console.error(text));
+  const env: Record<string, string> & { PULUMI_HOME: string } = {
+    ...engineEnv(backend, passphraseEnv(backend, process.env, say), bin),
+    ...(o.kubeconfig ? { KUBECONFIG: o.kubeconfig } : {}),
+    ...(o.dockerHost ? { DOCKER_HOST: o.dockerHost } : {}),
+  };
+  // Without the source mirror, the docker stage's plugins come the normal way (a download).
+  if (platform === "docker" && !providerPluginsBin()) env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "false";
+  const pulumiCommand = await PulumiCommand.get({ root: bin, skipVersionCheck: true });
+  const ws = await LocalWorkspace.create({ workDir: projectDir, pulumiHome: env.PULUMI_HOME, pulumiCommand, envVars: env });
+  await ensurePlugins(ws, bin, env, platform);
+  const { stack, salt } = await selectOrCreate(o.stage, ws);
+  if (config?.platform === "kubernetes" && !salt) {
+    const problems = shrinkProblems(await stack.exportStack(), config);
+    if (problems.length) throw new ConfigError(problems);
+  }
+  const work = writeWorkConfig({ ...o, stageFile }, stateDir, salt);
+  const run = (args: string[]) => cli(bin, env, projectDir, args);
+  const password = passwordToSet(o, work, salt ? undefined : passwordInState(run, o.stage));
+  // On stdin, never on a command line (where the process list would show it).
+  const setSecret = (key: string, value: string) => cli(bin, env, projectDir, ["config", "set", "--secret", key, "--stack", o.stage, "--config-file", work.file], value);
+  if (password !== undefined) setSecret(PASSWORD_CONFIG, password);
+  if (o.previousPassword !== undefined) setSecret(PREVIOUS_PASSWORD_CONFIG, o.previousPassword);
+  return { stack, configFile: work.file, options: o, cli: (args, input) => cli(bin, env, projectDir, args, input) };
+}
+
+export const streams = (s: OpenStage) => ({
+  configFile: s.configFile,
+  onOutput: s.options.onOutput,
+  onError: s.options.onError,
+  onEvent: s.options.onEvent,
+  color: "never" as const,
+});
+export const policyPacks = [POLICY_PACK_DIR];
+
+/** Runs one engine operation on a prepared stage, leaving the committed stage file as it was. */
+export function withStage<T>(o: EngineOptions, op: (s: OpenStage) => Promise<T>): Promise<T> {
+  return keepingStageFile(stageFilePath(o.stage, o.projectDir), async () => op(await openStage(o)));
+}
