@@ -1,8 +1,9 @@
 /** results.json -> docs/BENCHMARKS.md and its SVG chart. */
 import { sizingMarkdown } from "./sizingReport";
 import { CacheResult, Results } from "./types";
+import { percent } from "../lib/format";
 
-const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+const pct = (x: number) => percent(x, 1);
 const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
 
 export function chartSvg(cache: CacheResult[]): string {

@@ -2,6 +2,7 @@
 import { CURVE_POLICIES, CurvePolicy, Curves } from "./curves";
 import { DecayResult, KnobSweep } from "./knobs";
 import { SizeAnswer, sizeFor } from "./sizing";
+import { percent } from "../lib/format";
 
 export interface CacheSizing {
   quick: boolean;
@@ -22,7 +23,7 @@ const COLORS: Record<CurvePolicy, string> = {
   "perfect-lfu": "#7e57c2",
   opt: "#ffb300",
 };
-const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+const pct = (x: number) => percent(x, 1);
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
 export function answersFor(curves: Curves, target: number): Partial<Record<CurvePolicy, SizeAnswer>> {

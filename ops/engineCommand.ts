@@ -13,6 +13,7 @@ import { LocalCluster, howToLook } from "../lab/cluster";
 import { ImagesUnavailable, prepareDockerStage } from "../lab/docker/stage";
 import { SecretsSetupError, backendFromEnv } from "./engine/stateBackend";
 import { EngineOptions, RefreshFlags, RotationRefused, RunFlags, cancel, destroy, preview, readStage, recover, refresh, rotatePassword, up } from "./engine";
+import { UsageError } from "../lib/usage";
 
 const COMMANDS = ["preview", "up", "render", "refresh", "destroy", "cancel", "recover", "rotate-password"] as const;
 type Command = (typeof COMMANDS)[number];
@@ -57,8 +58,6 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env):
   };
   return { command: command as Command, options, flags, localImages };
 }
-
-class UsageError extends Error {}
 
 /** A kubeconfig the user has: KUBECONFIG, ~/.kube/config, or a context or kubeconfig in the stage file. */
 function userKubeconfig(env: NodeJS.ProcessEnv, stageConfig: Record<string, unknown>): boolean {

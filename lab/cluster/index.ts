@@ -14,6 +14,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR } from "../../config/stages";
+import { buildScriptOutput } from "../../lib/buildScript";
 import { filesUnder } from "../../lib/filesUnder";
 import { Daemon, flagArgs, logFile, runningPid, startDaemon, stopDaemon } from "../daemons";
 import { Pki, ensurePki, kubeconfig } from "./pki";
@@ -56,9 +57,7 @@ let buildDir: string | undefined;
 /** The built binaries, stages and CRDs (scripts/cluster-build.sh, cached by version). */
 function clusterBuild(): string {
   if (buildDir) return buildDir;
-  const res = spawnSync("bash", [path.join(PROJECT_DIR, "scripts", "cluster-build.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  if (res.status !== 0) throw new Error(`scripts/cluster-build.sh failed (exit ${res.status})`);
-  buildDir = res.stdout.trim().split("\n").pop()!;
+  buildDir = buildScriptOutput(path.join(PROJECT_DIR, "scripts", "cluster-build.sh"));
   return buildDir;
 }
 

@@ -1,5 +1,5 @@
 /**
- * npm run check -- --prometheus <url> [--stack <stage>]: the daily checks of a stage
+ * npm run daily-check -- --prometheus <url> [--stack <stage>]: the daily checks of a stage
  * (ops/dailyCheck/readings.ts) against its Prometheus. Exit 0 all within thresholds, 1 a threshold
  * crossed (or a series missing, or an alert firing), 2 bad usage or stage file.
  * HOTEL_STAGE_FILE checks a stage file other than Pulumi.<stage>.yaml.
@@ -7,8 +7,7 @@
 import { checkStageFile, stageFilePath } from "../../config/stages";
 import { ConfigError } from "../../config/validate";
 import { evaluateCheck, formatCheck, readCheckValues } from "./readings";
-
-class UsageError extends Error {}
+import { UsageError } from "../../lib/usage";
 
 function parse(argv: string[]): { prometheus: string; stage: string } {
   let prometheus: string | undefined;
@@ -16,7 +15,7 @@ function parse(argv: string[]): { prometheus: string; stage: string } {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--prometheus") prometheus = argv[++i];
     else if (argv[i] === "--stack" || argv[i] === "-s") stage = argv[++i];
-    else throw new UsageError(`unknown argument ${argv[i]}; usage: npm run check -- --prometheus <url> [--stack <stage>]`);
+    else throw new UsageError(`unknown argument ${argv[i]}; usage: npm run daily-check -- --prometheus <url> [--stack <stage>]`);
   }
   if (!prometheus || !/^https?:\/\//.test(prometheus)) throw new UsageError(`--prometheus needs the Prometheus URL (http[s]://host:port), got ${JSON.stringify(prometheus ?? null)}`);
   return { prometheus, stage };

@@ -7,6 +7,7 @@
 import { StackConfig } from "../../config/types";
 import { recorded } from "../../render/alertRules";
 import { PrometheusApi } from "../prometheusApi";
+import { millis, percent } from "../../lib/format";
 
 export interface CheckValues {
   p95?: number;
@@ -24,26 +25,25 @@ export interface CheckRow {
   ok: boolean;
 }
 
-const ms = (s: number) => `${(s * 1000).toFixed(1)} ms`;
-const pct = (r: number) => `${(r * 100).toFixed(2)} %`;
-
 /** One row per daily check; a missing series is not ok (the check cannot confirm it). */
 export function evaluateCheck(c: StackConfig, v: CheckValues): CheckRow[] {
   const a = c.alerts;
   const noData = (name: string, threshold: string): CheckRow => ({ name, value: "no data", threshold, ok: false });
   const rows: CheckRow[] = [];
   const p95Limit = `<= ${a.p95Latency} ms`;
-  rows.push(v.p95 === undefined ? noData("P95 latency", p95Limit) : { name: "P95 latency", value: ms(v.p95), threshold: p95Limit, ok: v.p95 * 1000 <= a.p95Latency });
-  rows.push(v.p99 === undefined ? noData("P99 latency", "(reported)") : { name: "P99 latency", value: ms(v.p99), threshold: "(reported)", ok: true });
-  const errLimit = `<= ${pct(a.errorRatio)} (above ${a.minRequestRate} req/s)`;
+  rows.push(v.p95 === undefined ? noData("P95 latency", p95Limit) : { name: "P95 latency", value: millis(v.p95), threshold: p95Limit, ok: v.p95 * 1000 <= a.p95Latency });
+  rows.push(v.p99 === undefined ? noData("P99 latency", "(reported)") : { name: "P99 latency", value: millis(v.p99), threshold: "(reported)", ok: true });
+  const errLimit = `<= ${percent(a.errorRatio)} (above ${a.minRequestRate} req/s)`;
   if (v.errorRatio === undefined || v.requestRate === undefined) rows.push(noData("5xx ratio", errLimit));
   else {
     const paging = v.requestRate > a.minRequestRate;
-    rows.push({ name: "5xx ratio", value: `${pct(v.errorRatio)} at ${v.requestRate.toFixed(1)} req/s`, threshold: errLimit, ok: !paging || v.errorRatio <= a.errorRatio });
+    rows.push({ name: "5xx ratio", value: `${percent(v.errorRatio)} at ${v.requestRate.toFixed(1)} req/s`, threshold: errLimit, ok: !paging || v.errorRatio <= a.errorRatio });
   }
-  const hitLimit = `>= ${pct(1 - a.cacheMissRatio)}`;
+  const hitLimit = `>= ${percent(1 - a.cacheMissRatio)}`;
   rows.push(
-    v.cacheMissRatio === undefined ? noData("cache hit ratio", hitLimit) : { name: "cache hit ratio", value: pct(1 - v.cacheMissRatio), threshold: hitLimit, ok: v.cacheMissRatio <= a.cacheMissRatio },
+    v.cacheMissRatio === undefined
+      ? noData("cache hit ratio", hitLimit)
+      : { name: "cache hit ratio", value: percent(1 - v.cacheMissRatio), threshold: hitLimit, ok: v.cacheMissRatio <= a.cacheMissRatio },
   );
   rows.push({ name: "firing alerts", value: v.firing.length ? v.firing.join(", ") : "none", threshold: "none", ok: v.firing.length === 0 });
   return rows;

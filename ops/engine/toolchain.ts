@@ -5,15 +5,14 @@ import * as path from "path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR } from "../../config/stages";
 import { Backend } from "./stateBackend";
+import { buildScriptOutput } from "../../lib/buildScript";
 
 let binDir: string | undefined;
 
 /** The engine's bin folder (pulumi, the language host, the policy analyzer), built once. */
 export function toolchainBin(): string {
   if (binDir) return binDir;
-  const res = spawnSync("bash", [path.join(PROJECT_DIR, "scripts", "toolchain.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  if (res.status !== 0) throw new Error(`scripts/toolchain.sh failed (exit ${res.status})`);
-  binDir = res.stdout.trim().split("\n").pop()!;
+  binDir = buildScriptOutput(path.join(PROJECT_DIR, "scripts", "toolchain.sh"));
   return binDir;
 }
 
@@ -45,9 +44,7 @@ let providerDir: string | undefined | null = null;
  */
 export function providerPluginsBin(): string | undefined {
   if (providerDir !== null) return providerDir;
-  const res = spawnSync("bash", [path.join(PROJECT_DIR, "scripts", "provider-plugins.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  if (res.status !== 0) throw new Error(`scripts/provider-plugins.sh failed (exit ${res.status})`);
-  providerDir = res.stdout.trim().split("\n").pop() || undefined;
+  providerDir = buildScriptOutput(path.join(PROJECT_DIR, "scripts", "provider-plugins.sh")) || undefined;
   return providerDir;
 }
 

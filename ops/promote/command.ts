@@ -18,8 +18,7 @@ import { mandatory, runPack } from "../../harness/policyRunner";
 import { PromotionRefused, changeTime, mergeQuickWin, readSoakValues, soakProblems } from "./soakGate";
 import { unifiedDiff } from "../summary/textDiff";
 import { flagValue } from "../../lib/flags";
-
-class UsageError extends Error {}
+import { UsageError } from "../../lib/usage";
 
 interface Args {
   n: number;

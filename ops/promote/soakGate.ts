@@ -13,6 +13,7 @@ import { AlertsConfig, RolloutConfig } from "../../config/types";
 import { formatPromDuration } from "../../config/units";
 import { recorded } from "../../render/alertRules";
 import { PrometheusApi } from "../prometheusApi";
+import { millis, percent } from "../../lib/format";
 
 /** The target stage file's text with the source's block for `key` merged in (comments and order kept). */
 export function mergeQuickWin(sourceText: string, targetText: string, key: string): string {
@@ -62,9 +63,6 @@ export interface SoakValues {
   firing: string[];
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
-const ms = (s: number) => `${(s * 1000).toFixed(1)} ms`;
-
 /** What stops a promotion: each problem names the metric, both values and the tolerance. Empty: go. */
 export function soakProblems(v: SoakValues, r: RolloutConfig, soakedMs: number): string[] {
   const problems: string[] = [];
@@ -75,16 +73,16 @@ export function soakProblems(v: SoakValues, r: RolloutConfig, soakedMs: number):
   const latency = (name: "p95" | "p99"): void => {
     const [a, b] = [v.before[name], v.after[name]];
     if (a === undefined || b === undefined) problems.push(`${name.toUpperCase()} latency: no data ${a === undefined ? "before" : "during"} the soak`);
-    else if (b > a * (1 + r.tolerance.latency)) problems.push(`${name.toUpperCase()} latency rose from ${ms(a)} to ${ms(b)}: more than the tolerance of +${pct(r.tolerance.latency)}`);
+    else if (b > a * (1 + r.tolerance.latency)) problems.push(`${name.toUpperCase()} latency rose from ${millis(a)} to ${millis(b)}: more than the tolerance of +${percent(r.tolerance.latency)}`);
   };
   latency("p95");
   latency("p99");
   const { errorRatio: ea, cacheHitRatio: ha } = v.before;
   const { errorRatio: eb, cacheHitRatio: hb } = v.after;
   if (ea === undefined || eb === undefined) problems.push("5xx ratio: no data");
-  else if (eb > ea + r.tolerance.errorRatio) problems.push(`5xx ratio rose from ${pct(ea)} to ${pct(eb)}: more than the tolerance of +${pct(r.tolerance.errorRatio)}`);
+  else if (eb > ea + r.tolerance.errorRatio) problems.push(`5xx ratio rose from ${percent(ea)} to ${percent(eb)}: more than the tolerance of +${percent(r.tolerance.errorRatio)}`);
   if (ha === undefined || hb === undefined) problems.push("cache hit ratio: no data");
-  else if (hb < ha - r.tolerance.cacheHitRatio) problems.push(`cache hit ratio fell from ${pct(ha)} to ${pct(hb)}: more than the tolerance of -${pct(r.tolerance.cacheHitRatio)}`);
+  else if (hb < ha - r.tolerance.cacheHitRatio) problems.push(`cache hit ratio fell from ${percent(ha)} to ${percent(hb)}: more than the tolerance of -${percent(r.tolerance.cacheHitRatio)}`);
   if (v.firing.length) problems.push(`alerts firing: ${v.firing.join(", ")}`);
   return problems;
 }

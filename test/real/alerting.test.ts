@@ -57,7 +57,7 @@ function fastAlerts(): StackConfig {
   return checkStageFile("dev", stageFile).config;
 }
 
-/** `npm run check` against the test's Prometheus, on the test's stage file. */
+/** `npm run daily-check` against the test's Prometheus, on the test's stage file. */
 function runCheck(): { status: number | null; out: string } {
   const res = spawnSync(process.execPath, ["--import", "tsx", "ops/dailyCheck/command.ts", "--prometheus", promUrl(""), "--stack", "dev"], {
     cwd: PROJECT_DIR,
@@ -177,7 +177,7 @@ async function crossedAt(series: string, threshold: number, since: number): Prom
   return first * 1000;
 }
 
-test.serial("npm run check on the healthy system: every daily check within its threshold, exit 0", async (t) => {
+test.serial("npm run daily-check on the healthy system: every daily check within its threshold, exit 0", async (t) => {
   const names = recorded(config.alerts);
   // The recorded series exist once a rate window of samples is in.
   const ready = async () => (await Promise.all([names.p95, names.errorRatio, names.cacheMissRatio].map(query))).every((v) => v !== undefined);

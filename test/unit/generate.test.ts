@@ -15,20 +15,20 @@ for (const stage of STAGES) {
     t.is(written.length, 5);
     const fresh = snapshot(path.join(root, stage, "artifacts"));
     const committed = snapshot(path.join(PROJECT_DIR, "rendered", stage, "artifacts"));
-    t.deepEqual(changedFiles(committed, fresh), [], `stale: run npm run artifacts`);
+    t.deepEqual(changedFiles(committed, fresh), [], `stale: run npm run generate`);
     t.notRegex(fs.readFileSync(path.join(root, stage, "artifacts", "app.env"), "utf8"), /PASSWORD/);
   });
 }
 
 test("Pulumi.yaml declares exactly the schema's keys, types, defaults and descriptions", (t) => {
   const text = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8");
-  t.is(text, projectFileWithSchema(text), "Pulumi.yaml is out of step with config/schema.ts: run npm run artifacts");
+  t.is(text, projectFileWithSchema(text), "Pulumi.yaml is out of step with config/schema.ts: run npm run generate");
   t.true(/^ {2}postgresPassword:\n(?: {4}.*\n)*? {4}secret: true$/m.test(text));
 });
 
 test("docs/APP_CONTRACT.md's table is the renderer's variable list, and every rendered variable is in it", (t) => {
   const text = fs.readFileSync(path.join(PROJECT_DIR, "docs", "APP_CONTRACT.md"), "utf8");
-  t.is(text, contractDocWithTable(text), "docs/APP_CONTRACT.md is stale: run npm run artifacts");
+  t.is(text, contractDocWithTable(text), "docs/APP_CONTRACT.md is stale: run npm run generate");
   for (const stage of STAGES) {
     for (const name of Object.keys(renderAppEnv(stageConfig(stage)))) t.true(text.includes(`| \`${name}\` |`), `${stage}: ${name}`);
   }
