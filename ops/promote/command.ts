@@ -26,6 +26,8 @@ interface Args {
   to: string;
   prometheus?: string;
   since?: Date;
+  /** The time the soak is judged at (default: now). */
+  at?: Date;
   dryRun: boolean;
 }
 
@@ -42,8 +44,15 @@ function parseArgs(argv: string[]): Args {
     if (!s || !(STAGES as readonly string[]).includes(s)) throw new UsageError(`${flag} must be one of ${STAGES.join(", ")}, got ${JSON.stringify(s ?? null)}`);
   }
   if (from === to) throw new UsageError("--from and --to are the same stage");
-  if (since !== undefined && Number.isNaN(Date.parse(since))) throw new UsageError(`--since must be an ISO time such as 2026-11-28T09:00:00Z, got ${JSON.stringify(since)}`);
-  return { n, from: from!, to: to!, prometheus: get("--prometheus"), since: since ? new Date(since) : undefined, dryRun: argv.includes("--dry-run") };
+  const at = get("--at");
+  for (const [flag, t] of [
+    ["--since", since],
+    ["--at", at],
+  ]) {
+    if (t !== undefined && Number.isNaN(Date.parse(t))) throw new UsageError(`${flag} must be an ISO time such as 2026-11-28T09:00:00Z, got ${JSON.stringify(t)}`);
+  }
+  const when = (t: string | undefined) => (t === undefined ? undefined : new Date(t));
+  return { n, from: from!, to: to!, prometheus: get("--prometheus"), since: when(since), at: when(at), dryRun: argv.includes("--dry-run") };
 }
 
 /** The merged target must be a valid stage file that passes the policy pack. */
@@ -71,7 +80,8 @@ async function main(): Promise<number> {
   if (!since) throw new PromotionRefused(`${a.from}'s update history has no update running this ${q.key} block: it has not been applied there (give --since if the history was lost)`);
   if (!a.prometheus) throw new UsageError(`--prometheus <url> is needed: the ${a.from} stage's Prometheus, where the soak is judged`);
   const values = await readSoakValues(a.prometheus, source.alerts, since, source.rollout.soakTime);
-  const problems = soakProblems(values, source.rollout, Date.now() - since.getTime());
+  // The soak is judged as of --at (default now): a decision can be replayed, and a test controls the clock.
+  const problems = soakProblems(values, source.rollout, (a.at ?? new Date()).getTime() - since.getTime());
   console.log(`soak on ${a.from} since ${since.toISOString()} (soak time ${source.rollout.soakTime / 3_600_000} h):`);
   console.log(JSON.stringify({ before: values.before, during: values.after, firing: values.firing }));
   if (problems.length) {

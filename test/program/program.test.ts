@@ -199,3 +199,61 @@ test.serial("the reconcile Job's deadline and Pulumi's wait come from one settin
     t.deepEqual(job.customTimeouts, { create: wait, update: wait }, timeout);
   }
 });
+
+/** What each shipped stage registers, pinned: a resource added or lost shows here first. */
+const REGISTERED: Record<string, [number, Record<string, number>]> = {
+  dev: [
+    27,
+    {
+      "docker:index/container:Container": 9,
+      "docker:index/network:Network": 1,
+      "docker:index/remoteImage:RemoteImage": 8,
+      "docker:index/volume:Volume": 1,
+      "hotel:index:AlertRules": 1,
+      "hotel:index:CacheWarming": 1,
+      "hotel:index:HotelApi": 1,
+      "hotel:index:HotelStack": 1,
+      "hotel:index:PostgresDatabase": 1,
+      "hotel:index:RedisCache": 1,
+      "postgresql:index/extension:Extension": 1,
+      "pulumi:providers:postgresql": 1,
+    },
+  ],
+  ...Object.fromEntries(
+    ["staging", "prod"].map((stage) => [
+      stage,
+      [
+        28,
+        {
+          "hotel:index:AlertRules": 1,
+          "hotel:index:HotelApi": 1,
+          "hotel:index:HotelStack": 1,
+          "hotel:index:PostgresDatabase": 1,
+          "hotel:index:RedisCache": 1,
+          "kubernetes:apps/v1:Deployment": 1,
+          "kubernetes:apps/v1:StatefulSet": 2,
+          "kubernetes:batch/v1:Job": 1,
+          "kubernetes:core/v1:ConfigMap": 3,
+          "kubernetes:core/v1:Namespace": 1,
+          "kubernetes:core/v1:PersistentVolumeClaimPatch": 2,
+          "kubernetes:core/v1:Secret": 2,
+          "kubernetes:core/v1:Service": 3,
+          "kubernetes:monitoring.coreos.com/v1:PrometheusRule": 1,
+          "kubernetes:monitoring.coreos.com/v1:ServiceMonitor": 3,
+          "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig": 1,
+          "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2,
+          "pulumi:providers:kubernetes": 1,
+        },
+      ],
+    ]),
+  ),
+};
+
+for (const [stage, [total, byType]] of Object.entries(REGISTERED)) {
+  test.serial(`${stage} registers exactly ${total} resources, by type`, async (t) => {
+    const run = await runStage(stage);
+    t.is(run.error, undefined);
+    t.is(run.resources.length, total);
+    t.deepEqual(countByType(run.resources), byType);
+  });
+}

@@ -5,7 +5,6 @@
  */
 import * as fs from "fs";
 import test from "ava";
-import { parse } from "yaml";
 import { diffResources } from "../../ops/summary/resourceDiff";
 import { PROJECT_DIR, RawConfig, readStageConfig } from "../../config/stages";
 import { runStage } from "../../harness/mockRun";
@@ -82,48 +81,6 @@ test.serial("quick win 5 (warming) adds the CronJob and sets the start-up flag",
     ]),
   );
 });
-
-/** The lines of a quick-win block in a stage file (its key line and the indented lines under it). */
-function blockLines(text: string, key: string): string[] {
-  const lines = text.split("\n");
-  const start = lines.findIndex((l) => l.startsWith(`  ${key}:`));
-  let end = start + 1;
-  while (end < lines.length && lines[end].startsWith("    ")) end++;
-  return lines.slice(start, end);
-}
-
-const configOf = (text: string): RawConfig => parse(text).config;
-
-/**
- * Applies a block as a reviewer's diff would: its lines go under the stage's own key
- * when there is one (prod already has hotel:postgres.maxConnections), else at the end.
- * Returns the new lines and which of them were added.
- */
-function applyBlock(text: string, key: string, block: string[]): { lines: string[]; added: Set<number> } {
-  const lines = text.trimEnd().split("\n");
-  const at = lines.findIndex((l) => l.startsWith(`  ${key}:`));
-  const insert = at < 0 ? block : block.slice(1);
-  const pos = at < 0 ? lines.length : at + 1;
-  lines.splice(pos, 0, ...insert);
-  return { lines, added: new Set(insert.map((_, i) => pos + i)) };
-}
-
-for (const key of ["hotel:alerts", "hotel:dbPool", "hotel:redis", "hotel:postgres", "hotel:cacheWarming"]) {
-  test.serial(`rolling back ${key}: applying its block to prod changes resources; deleting those lines restores the original exactly`, async (t) => {
-    const prodText = fs.readFileSync(`${PROJECT_DIR}/Pulumi.prod.yaml`, "utf8");
-    const block = blockLines(fs.readFileSync(`${PROJECT_DIR}/Pulumi.dev.yaml`, "utf8"), key);
-    const change = applyBlock(prodText, key, block);
-    const applied = change.lines.join("\n");
-    // The rollback is the reverse diff: remove exactly the lines the change added.
-    const reverted = change.lines.filter((_, i) => !change.added.has(i)).join("\n");
-    const original = await runStage("prod", { config: configOf(prodText) });
-    const on = await runStage("prod", { config: configOf(applied) });
-    const off = await runStage("prod", { config: configOf(reverted) });
-    t.not(diffResources(original.resources, on.resources).length, 0, "the quick win changes something");
-    t.deepEqual(diffResources(original.resources, off.resources), []);
-    t.deepEqual(off.outputs, original.outputs);
-  });
-}
 
 test("each quick-win block in a stage file is at most 5 lines", (t) => {
   const text = fs.readFileSync(`${PROJECT_DIR}/Pulumi.dev.yaml`, "utf8").split("\n");
