@@ -1,6 +1,7 @@
 /** Docker building blocks shared by the components: the target network, images, env. */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { STAGE_LABEL } from "../../contract/labels";
 
 /** Where the components place containers: one private network per stage. */
 export interface DockerTarget {
@@ -41,4 +42,3 @@ export function labels(t: DockerTarget, own: Record<string, string> = {}): docke
 }
 
 /** Every Docker object of the stack carries its stage, for `docker ps --filter label=...`. */
-const STAGE_LABEL = "org.hotel-stack.stage";

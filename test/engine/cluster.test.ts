@@ -13,7 +13,7 @@ import { CommandError, EngineEvent } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { PROJECT_DIR, readStageConfig, readStageFile, stageConfig } from "../../config/stages";
 import { LocalCluster } from "../../lab/cluster";
-import { EngineOptions, destroy, preview, refresh, rotatePassword, statePassword, unprotectAll, up } from "../../ops/engine";
+import { EngineOptions, destroy, exportState, preview, refresh, rotatePassword, statePassword, unprotectAll, up } from "../../ops/engine";
 import { runStage } from "../../harness/mockRun";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
 import { amtool, checkConfig, checkRules } from "../fixtures/promtool";
@@ -189,6 +189,7 @@ test.serial("drift: redis.conf edited behind the stack's back is reported by ref
     cluster.kubectl(["patch", "configmap", "redis-conf", "-n", ns("staging"), "--type", "merge", "-p", JSON.stringify({ data: { "redis.conf": conf } })]);
   };
   patch("allkeys-lru");
+  t.regex(get("staging", "configmap/redis-conf", "{.data.redis\\.conf}"), /^maxmemory-policy allkeys-lru$/m, "the drift is there before refresh");
   const { observed, options } = observe();
   const refreshed = await refresh({ ...stacks.staging, ...options });
   t.is(refreshed.summary.resourceChanges?.update, 1);
@@ -210,7 +211,9 @@ test.serial("drift: an index removed from the reconcile script's ConfigMap is pu
     .split("\n")
     .filter((l) => !l.includes("idx_locks_room_id"))
     .join("\n");
+  t.regex(sql, /idx_locks_room_id/, "the script builds the index before the drift");
   cluster.kubectl(["patch", name, "-n", ns("staging"), "--type", "merge", "-p", JSON.stringify({ data: { "reconcile.sql": without } })]);
+  t.notRegex(get("staging", name, "{.data.reconcile\\.sql}"), /idx_locks_room_id/, "the drift is there before up");
   await refresh({ ...stacks.staging, stageFile: on });
   await up({ ...stacks.staging, stageFile: on });
   t.is(get("staging", name, "{.data.reconcile\\.sql}"), sql);
@@ -256,9 +259,13 @@ test.serial("staging: growing postgresStorage patches the live claim in place; t
 });
 
 test.serial("prod: destroy is refused while the StatefulSets and Namespace are protected", async (t) => {
+  const live = liveState(cluster, ns("prod"));
+  const state = (await exportState(stacks.prod)).deployment.resources;
   const err = await t.throwsAsync(destroy(stacks.prod), { instanceOf: CommandError });
   t.regex(err!.message, /protected/);
-  t.is(get("prod", "statefulset/postgres", "{.metadata.name}"), "postgres");
+  // Nothing at all was deleted: the live objects and the state are as they were.
+  t.deepEqual(liveChanges(live, liveState(cluster, ns("prod"))), []);
+  t.deepEqual((await exportState(stacks.prod)).deployment.resources, state);
 });
 
 test.serial("prod: with protection lifted, destroy leaves the retained StatefulSets, their PVCs and the Namespace in the API", async (t) => {

@@ -21,6 +21,7 @@ import { renderReconcileSql } from "../../render/indexDdl";
 import { seedRowsSql } from "../../lab/pgWorkload";
 import { tempDir } from "../fixtures/files";
 import { freePort } from "../../lab/servers";
+import { STAGE_LABEL } from "../../contract/labels";
 
 const PASSWORD = "dev-live-test-password";
 const RECONCILE = /^postgres-reconcile-/;
@@ -142,8 +143,19 @@ function reconcileOf(qw4On: boolean): string {
   return `postgres-reconcile-${checksum(renderReconcileSql(c.postgres, { manageExtension: false }))}`;
 }
 
-/** Row count and an order-independent checksum of the rows that existed before (id <= maxId). */
-const fingerprint = (maxId: number) => db(async (c) => (await c.query("SELECT count(*)::int AS n, sum(hashtext(r::text))::text AS sum FROM reservations r WHERE id <= $1", [maxId])).rows[0]);
+const SEEDED_TABLES = ["reservations", "sessions", "locks"] as const;
+type MaxIds = Record<(typeof SEEDED_TABLES)[number], number>;
+
+/** The highest id of each seeded table: the rows that existed before a change. */
+const maxIds = () => db(async (c) => Object.fromEntries(await Promise.all(SEEDED_TABLES.map(async (t) => [t, Number((await c.query(`SELECT max(id) AS m FROM ${t}`)).rows[0].m)]))) as MaxIds);
+
+/** Per seeded table: row count and an order-independent checksum of the rows that existed before (id <= its max). */
+const fingerprint = (max: MaxIds) =>
+  db(async (c) => {
+    const out: Record<string, { n: number; sum: string }> = {};
+    for (const t of SEEDED_TABLES) out[t] = (await c.query(`SELECT count(*)::int AS n, sum(hashtext(r::text))::text AS sum FROM ${t} r WHERE id <= $1`, [max[t]])).rows[0];
+    return out;
+  });
 
 interface Insert {
   at: number;
@@ -185,8 +197,9 @@ function startWriter(): { stop: () => Promise<Insert[]> } {
 
 test.serial("dev: quick win 4 off and on changes only PostgreSQL's resources, keeps the data, and the index build never blocks a writer", async (t) => {
   await db((c) => c.query(seedRowsSql({ reservations: 1_000_000, sessions: 200_000, locks: 50_000 })));
-  const maxId = await db(async (c) => Number((await c.query("SELECT max(id) AS m FROM reservations")).rows[0].m));
+  const maxId = await maxIds();
   const before = await fingerprint(maxId);
+  t.deepEqual(Object.fromEntries(Object.entries(before).map(([k, v]) => [k, v.n])), { reservations: 1_000_000, sessions: 200_000, locks: 50_000 }, "every seeded table counts");
 
   const off = observe();
   await up({ ...stack, ...off.options, stageFile: stageVariant("dev", (c) => delete c["hotel:postgres"], stageFile) });
@@ -261,8 +274,12 @@ test.serial("dev: an update that fails half-way (a container that cannot start) 
 test.serial("dev: destroy removes every container, the network and the volume", async (t) => {
   const o = await objects();
   t.true(o.containerIds.length >= 8 && o.networkIds.length === 1 && o.volumeNames.length === 1);
-  await destroy(stack);
   const left = (args: string[]) => d.must(args).trim().split("\n").filter(Boolean);
+  // By the stage label on the daemon, not only by what the state lists: nothing the stack made escapes the count.
+  const labelled = () => ["ps -a", "network ls", "volume ls"].flatMap((what) => left([...what.split(" "), "-q", "--filter", `label=${STAGE_LABEL}=dev`]));
+  t.true(labelled().length >= o.containerIds.length + 1, "the label finds the stack's objects before the destroy");
+  await destroy(stack);
+  t.deepEqual(labelled(), []);
   t.deepEqual(left(["ps", "-a", "-q", "--no-trunc", ...o.containerIds.flatMap((id) => ["--filter", `id=${id}`])]), []);
   t.deepEqual(left(["network", "ls", "-q", "--no-trunc", ...o.networkIds.flatMap((id) => ["--filter", `id=${id}`])]), []);
   t.deepEqual(left(["volume", "ls", "-q", ...o.volumeNames.flatMap((n) => ["--filter", `name=${n}`])]), []);

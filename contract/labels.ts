@@ -1,0 +1,4 @@
+/** Labels the stack puts on what it creates, so a person or a test finds exactly its objects. */
+
+/** On every Docker object of a Docker stage: the stage's name. */
+export const STAGE_LABEL = "org.hotel-stack.stage";
