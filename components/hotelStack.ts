@@ -27,7 +27,7 @@ export interface HotelStackArgs {
 
 /** The data stores' placement: volumes on Kubernetes, a host port for @pulumi/postgresql on Docker. */
 function storePlacement(target: Target, c: StackConfig) {
-  return target.kind === "kubernetes"
+  return target.platform === "kubernetes"
     ? { redis: { target, storage: c.kubernetes.redisStorage }, postgres: { target, storage: c.kubernetes.postgresStorage } }
     : { redis: { target }, postgres: { target, hostPort: c.docker.postgresHostPort } };
 }
@@ -37,8 +37,8 @@ const mismatch = (what: string) => new Error(`${what} was placed on another plat
 
 function apiPlacement(target: Target, c: StackConfig, db: PostgresDatabase): HotelApiPlacement {
   const cred = db.credentials;
-  if (target.kind === "kubernetes" && cred.kind === "kubernetes") return { target, credentialsSecretName: cred.secretName, credentialsChecksum: cred.checksum };
-  if (target.kind === "docker" && cred.kind === "docker") return { target, password: cred.password, hostPort: c.docker.appHostPort };
+  if (target.platform === "kubernetes" && cred.platform === "kubernetes") return { target, credentialsSecretName: cred.secretName, credentialsChecksum: cred.checksum };
+  if (target.platform === "docker" && cred.platform === "docker") return { target, password: cred.password, hostPort: c.docker.appHostPort };
   throw mismatch("the database");
 }
 
@@ -46,16 +46,16 @@ function apiPlacement(target: Target, c: StackConfig, db: PostgresDatabase): Hot
 function warmerPlacement(target: Target, api: HotelApi, db: PostgresDatabase, connection: Connection): CacheWarmingPlacement {
   const cred = db.credentials;
   const settings = api.settingsSource;
-  if (target.kind === "kubernetes" && cred.kind === "kubernetes" && settings.kind === "kubernetes") {
+  if (target.platform === "kubernetes" && cred.platform === "kubernetes" && settings.platform === "kubernetes") {
     return { target, settingsConfigMapName: settings.configMapName, connectionEnv: connectionEnv(connection), credentialsSecretName: cred.secretName };
   }
-  if (target.kind === "docker" && cred.kind === "docker") return { target, env: dockerAppEnv(api.settings, connection, cred.password) };
+  if (target.platform === "docker" && cred.platform === "docker") return { target, env: dockerAppEnv(api.settings, connection, cred.password) };
   throw mismatch("the database or the app");
 }
 
 /** Docker runs its own Prometheus and Alertmanager, scraping the stack's containers. */
 function alertingPlacement(target: Target, c: StackConfig): AlertRulesPlacement {
-  if (target.kind === "kubernetes") return { target };
+  if (target.platform === "kubernetes") return { target };
   const at = (s: { name: string; port: number }) => `${s.name}:${s.port}`;
   const prometheusConfig = renderPrometheusConfig(c.alerts, {
     app: `${SERVICES.app.name}:${c.app.port}`,
@@ -79,7 +79,7 @@ export class HotelStack extends pulumi.ComponentResource {
     super("hotel:index:HotelStack", name, {}, opts);
     const c = args.config;
     const target = c.platform === "kubernetes" ? kubernetesTarget(this, c) : dockerTarget(this, c.stage);
-    this.placedIn = target.kind === "kubernetes" ? pulumi.output({ namespace: target.namespace }) : target.network.name.apply((dockerNetwork) => ({ dockerNetwork }));
+    this.placedIn = target.platform === "kubernetes" ? pulumi.output({ namespace: target.namespace }) : target.network.name.apply((dockerNetwork) => ({ dockerNetwork }));
     const placed = storePlacement(target, c);
 
     const redis = new RedisCache(SERVICES.redis.name, { ...placed.redis, redis: c.redis, image: c.images.redis, exporterImage: c.images.redisExporter }, { parent: this });

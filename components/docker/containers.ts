@@ -5,7 +5,7 @@ import { STAGE_LABEL } from "../../contract/labels";
 
 /** Where the components place containers: one private network per stage. */
 export interface DockerTarget {
-  kind: "docker";
+  platform: "docker";
   network: docker.Network;
   stage: string;
 }
@@ -33,7 +33,7 @@ export function envWithSecret(env: Record<string, string>, key: string, secret: 
  * one; containers find each other by their aliases on it.
  */
 export function dockerTarget(parent: pulumi.Resource, stage: string): DockerTarget {
-  return { kind: "docker", stage, network: new docker.Network("hotel", { labels: [{ label: STAGE_LABEL, value: stage }] }, { parent }) };
+  return { platform: "docker", stage, network: new docker.Network("hotel", { labels: [{ label: STAGE_LABEL, value: stage }] }, { parent }) };
 }
 
 /** The stage label, plus any of the container's own. */

@@ -35,7 +35,7 @@ export class HotelApi extends pulumi.ComponentResource {
   public readonly settings: Record<string, string>;
   public readonly serviceHost: pulumi.Output<string>;
   /** Kubernetes: the settings ConfigMap, which processes beside the app (the warmer) load too. */
-  public readonly settingsSource: { kind: "kubernetes"; configMapName: pulumi.Output<string> } | { kind: "docker" };
+  public readonly settingsSource: { platform: "kubernetes"; configMapName: pulumi.Output<string> } | { platform: "docker" };
 
   constructor(name: string, args: HotelApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hotel:index:HotelApi", name, {}, opts);
@@ -43,10 +43,10 @@ export class HotelApi extends pulumi.ComponentResource {
     if (onKubernetes(args)) {
       const placed = apiOnKubernetes(this, name, args);
       this.serviceHost = placed.serviceHost;
-      this.settingsSource = { kind: "kubernetes", configMapName: placed.settingsConfigMapName };
+      this.settingsSource = { platform: "kubernetes", configMapName: placed.settingsConfigMapName };
     } else {
       this.serviceHost = apiOnDocker(this, name, args);
-      this.settingsSource = { kind: "docker" };
+      this.settingsSource = { platform: "docker" };
     }
     this.registerOutputs({ settings: this.settings, serviceHost: this.serviceHost });
   }

@@ -20,7 +20,7 @@ export function kubernetesTarget(parent: pulumi.Resource, c: StackConfig): KubeT
     { parent, provider, protect: k.protectStateful, retainOnDelete: k.protectStateful },
   );
   return {
-    kind: "kubernetes",
+    platform: "kubernetes",
     provider,
     namespace: ns.metadata.name,
     storageClass: k.storageClass,

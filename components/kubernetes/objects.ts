@@ -8,7 +8,7 @@ export const DATA_ACCESS_LABEL = "hotel-reservation/data-access";
 
 /** Where the components place Kubernetes objects. */
 export interface KubeTarget {
-  kind: "kubernetes";
+  platform: "kubernetes";
   provider: k8s.Provider;
   namespace: pulumi.Input<string>;
   storageClass?: string;

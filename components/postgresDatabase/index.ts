@@ -32,8 +32,8 @@ export class PostgresDatabase extends pulumi.ComponentResource {
   public readonly reconcileSql: string;
   /** Where the app finds the password: a Kubernetes Secret, or (Docker) the value itself. */
   public readonly credentials:
-    | { kind: "kubernetes"; secretName: pulumi.Output<string>; /** Rolls the app's pods when the password changes. */ checksum: pulumi.Output<string> }
-    | { kind: "docker"; password: pulumi.Input<string> };
+    | { platform: "kubernetes"; secretName: pulumi.Output<string>; /** Rolls the app's pods when the password changes. */ checksum: pulumi.Output<string> }
+    | { platform: "docker"; password: pulumi.Input<string> };
 
   constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hotel:index:PostgresDatabase", name, {}, opts);
@@ -41,12 +41,12 @@ export class PostgresDatabase extends pulumi.ComponentResource {
       this.reconcileSql = renderReconcileSql(args.postgres, { manageExtension: true });
       const placed = postgresOnKubernetes(this, name, args, this.reconcileSql);
       this.host = placed.host;
-      this.credentials = { kind: "kubernetes", secretName: placed.secretName, checksum: placed.checksum };
+      this.credentials = { platform: "kubernetes", secretName: placed.secretName, checksum: placed.checksum };
     } else {
       // The extension is a @pulumi/postgresql resource here; the script keeps to indexes.
       this.reconcileSql = renderReconcileSql(args.postgres, { manageExtension: false });
       this.host = postgresOnDocker(this, name, args, this.reconcileSql);
-      this.credentials = { kind: "docker", password: args.password };
+      this.credentials = { platform: "docker", password: args.password };
     }
     this.registerOutputs({ host: this.host, port: this.port, reconcileSql: this.reconcileSql });
   }
