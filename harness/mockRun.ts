@@ -164,7 +164,7 @@ export async function runStage(stage: string, opts: RunOptions = {}): Promise<St
   let outputs: Record<string, unknown> = {};
   let error: Error | undefined;
   try {
-    const mod = require("../index");
+    const mod = require("..");
     outputs = await new Promise((resolve) => pulumi.output(mod).apply((v) => resolve(v as Record<string, unknown>)));
   } catch (e) {
     error = e as Error;

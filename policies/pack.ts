@@ -1,29 +1,29 @@
 /** Every policy of the pack, by topic, for the engine (index.ts) and the offline runner alike. */
 import { Policies } from "@pulumi/policy";
-import { alertRulesComplete } from "./alerts/complete";
-import { alertErrorIsRatio } from "./alerts/errorIsRatio";
-import { alertLatencyAggregatesByLe } from "./alerts/latencyByLe";
-import { alertThresholdsSane } from "./alerts/thresholdsSane";
-import { cacheTtls } from "./cache/ttls";
-import { cacheWarmingOffPeak } from "./cache/warmingOffPeak";
-import { datastoresIsolated } from "./kubernetes/datastoresIsolated";
+import { alertRulesComplete } from "./alerts/alertRulesComplete";
+import { alertErrorIsRatio } from "./alerts/alertErrorIsRatio";
+import { alertLatencyAggregatesByLe } from "./alerts/alertLatencyAggregatesByLe";
+import { alertThresholdsSane } from "./alerts/alertThresholdsSane";
+import { cacheTtls } from "./cache/cacheTtls";
+import { cacheWarmingOffPeak } from "./cache/cacheWarmingOffPeak";
+import { datastoresReachableOnlyFromApp } from "./kubernetes/datastoresReachableOnlyFromApp";
 import { imagesPinned } from "./kubernetes/imagesPinned";
-import { k8sNonRoot } from "./kubernetes/nonRoot";
-import { k8sRequestsAndLimits } from "./kubernetes/requestsAndLimits";
+import { k8sNonRoot } from "./kubernetes/k8sNonRoot";
+import { k8sRequestsAndLimits } from "./kubernetes/k8sRequestsAndLimits";
 import { statefulProtected } from "./kubernetes/statefulProtected";
-import { dbConnectionBudget } from "./postgres/connectionBudget";
-import { pgIndexesConcurrently } from "./postgres/indexesConcurrently";
+import { dbConnectionBudget } from "./postgres/dbConnectionBudget";
+import { pgIndexesConcurrently } from "./postgres/pgIndexesConcurrently";
 import { pgStatStatementsPreloaded } from "./postgres/pgStatStatementsPreloaded";
-import { pgSlowQueryLogFloor } from "./postgres/slowQueryLogFloor";
-import { redisAllkeysOnlyOnCache } from "./redis/allkeysOnlyOnCache";
-import { redisEvictionPolicySwitch } from "./redis/evictionPolicySwitch";
-import { redisLfuKnobsInRange } from "./redis/lfuKnobsInRange";
-import { redisMaxmemorySet } from "./redis/maxmemorySet";
+import { pgSlowQueryLogFloor } from "./postgres/pgSlowQueryLogFloor";
+import { redisAllkeysOnlyOnCacheOnlyInstance } from "./redis/redisAllkeysOnlyOnCacheOnlyInstance";
+import { redisEvictionPolicySwitch } from "./redis/redisEvictionPolicySwitch";
+import { redisLfuKnobsInRange } from "./redis/redisLfuKnobsInRange";
+import { redisMaxmemorySet } from "./redis/redisMaxmemorySet";
 
 export const policies: Policies = [
   redisMaxmemorySet,
   redisLfuKnobsInRange,
-  redisAllkeysOnlyOnCache,
+  redisAllkeysOnlyOnCacheOnlyInstance,
   redisEvictionPolicySwitch,
   dbConnectionBudget,
   pgStatStatementsPreloaded,
@@ -38,6 +38,6 @@ export const policies: Policies = [
   imagesPinned,
   k8sRequestsAndLimits,
   k8sNonRoot,
-  datastoresIsolated,
+  datastoresReachableOnlyFromApp,
   statefulProtected,
 ];

@@ -227,3 +227,19 @@ test("every source file is formatted (npm run format; .prettierrc.json)", (t) =>
   const res = spawnSync(process.execPath, [require.resolve("prettier/bin/prettier.cjs"), "--list-different", "**/*.ts"], { cwd: PROJECT_DIR, encoding: "utf8" });
   t.is(res.stdout.trim(), "", `not formatted (run npm run format):\n${res.stdout}${res.stderr}`);
 });
+
+test("each policy has one name: its file and its export are the camelCase of the policy's name", (t) => {
+  const problems: string[] = [];
+  let named = 0;
+  for (const file of walk(path.join(PROJECT_DIR, "policies")).filter((f) => !/\/(readers|index|pack|settings)\b|budget\.ts$/.test(f))) {
+    const text = fs.readFileSync(file, "utf8");
+    const name = /^ {2}name: "([^"]+)"/m.exec(text)?.[1];
+    if (!name) continue;
+    named++;
+    const camel = name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    if (path.basename(file, ".ts") !== camel) problems.push(`${rel(file)}: file should be ${camel}.ts for policy ${name}`);
+    if (!new RegExp(`^export const ${camel}\\b`, "m").test(text)) problems.push(`${rel(file)}: export should be ${camel} for policy ${name}`);
+  }
+  t.is(named, 19, "the pack's 19 policies");
+  t.deepEqual(problems, []);
+});

@@ -22,7 +22,7 @@ function checkRules(store: PolicyResource, policy: PolicyResource, dataPorts: nu
 }
 
 /** Redis and PostgreSQL accept connections only from pods labelled for data access. */
-export const datastoresIsolated: StackValidationPolicy = {
+export const datastoresReachableOnlyFromApp: StackValidationPolicy = {
   name: "datastores-reachable-only-from-app",
   description: "A NetworkPolicy lets only the app's pods reach Redis and PostgreSQL.",
   enforcementLevel: "mandatory",

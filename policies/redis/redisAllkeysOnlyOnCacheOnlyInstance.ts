@@ -2,7 +2,7 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { appSettingsOf, redisConfOf } from "../readers/stack";
 
 /** allkeys-* evicts keys without a TTL: only safe where the app keeps nothing else in Redis. */
-export const redisAllkeysOnlyOnCache: StackValidationPolicy = {
+export const redisAllkeysOnlyOnCacheOnlyInstance: StackValidationPolicy = {
   name: "redis-allkeys-only-on-cache-only-instance",
   description: "An allkeys-* eviction policy only on a Redis that holds nothing but cache.",
   enforcementLevel: "mandatory",
