@@ -1,4 +1,5 @@
 /** The config file the engine runs with (never the committed stage file). */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
@@ -14,6 +15,17 @@ export const PREVIOUS_PASSWORD_CONFIG = `${NAMESPACE}:${PREVIOUS_PASSWORD_KEY}`;
 export interface WorkConfig {
   file: string;
   hasPassword: boolean;
+  /** A digest of the password the work config holds (kept beside it), so an unchanged one is not set again. */
+  passwordDigest?: string;
+}
+
+/** One-way digest of a password: enough to tell it is unchanged, never enough to recover it. */
+export const passwordDigest = (password: string) => crypto.createHash("sha256").update(`hotel-work-config\0${password}`).digest("hex");
+const digestFile = (work: Pick<WorkConfig, "file">) => `${work.file}.digest`;
+
+/** Notes which password the work config now holds (after `config set --secret`). */
+export function recordPasswordDigest(work: WorkConfig, password: string): void {
+  fs.writeFileSync(digestFile(work), passwordDigest(password), { mode: 0o600 });
 }
 
 /**
@@ -42,5 +54,6 @@ export function writeWorkConfig(o: EngineOptions, stateDir: string, salt?: strin
   doc.config = config;
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   fs.writeFileSync(file, stringify(doc), { mode: 0o600 });
-  return { file, hasPassword: Boolean(secret) };
+  const digest = secret && fs.existsSync(digestFile({ file })) ? fs.readFileSync(digestFile({ file }), "utf8").trim() : undefined;
+  return { file, hasPassword: Boolean(secret), passwordDigest: digest };
 }

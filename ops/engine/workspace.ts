@@ -10,8 +10,8 @@ import { passphraseEnv } from "./stateBackend";
 import { shrinkProblems } from "./volumeGuard";
 import { EngineOptions, backendOf, readStage, resolveStateDir } from "./options";
 import { cli, engineEnv, ensurePlugins, providerPluginsBin, toolchainBin } from "./toolchain";
-import { PASSWORD_CONFIG, PREVIOUS_PASSWORD_CONFIG, writeWorkConfig } from "./workConfig";
-import { passwordInState, passwordToSet } from "./secrets";
+import { PASSWORD_CONFIG, PREVIOUS_PASSWORD_CONFIG, passwordDigest, recordPasswordDigest, writeWorkConfig } from "./workConfig";
+import { passwordToSet, readState } from "./secrets";
 
 export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policies");
 
@@ -77,16 +77,22 @@ export async function openStage(o: EngineOptions): Promise<OpenStage> {
   const ws = await LocalWorkspace.create({ workDir: projectDir, pulumiHome: env.PULUMI_HOME, pulumiCommand, envVars: env });
   await ensurePlugins(ws, bin, env, platform);
   const { stack, salt } = await selectOrCreate(o.stage, ws);
-  if (config?.platform === "kubernetes" && !salt) {
-    const problems = shrinkProblems(await stack.exportStack(), config);
+  const run = (args: string[]) => cli(bin, env, projectDir, args);
+  // A stack created just now has no state to read.
+  const known = salt ? undefined : readState(run, o.stage);
+  if (config?.platform === "kubernetes" && known) {
+    const problems = shrinkProblems(known.state, config);
     if (problems.length) throw new ConfigError(problems);
   }
   const work = writeWorkConfig({ ...o, stageFile }, stateDir, salt);
-  const run = (args: string[]) => cli(bin, env, projectDir, args);
-  const password = passwordToSet(o, work, salt ? undefined : passwordInState(run, o.stage));
+  const password = passwordToSet(o, work, known?.password);
   // On stdin, never on a command line (where the process list would show it).
   const setSecret = (key: string, value: string) => cli(bin, env, projectDir, ["config", "set", "--secret", key, "--stack", o.stage, "--config-file", work.file], value);
-  if (password !== undefined) setSecret(PASSWORD_CONFIG, password);
+  // The work config keeps it encrypted from the last run: set it only when it changed.
+  if (password !== undefined && !(work.hasPassword && work.passwordDigest === passwordDigest(password))) {
+    setSecret(PASSWORD_CONFIG, password);
+    recordPasswordDigest(work, password);
+  }
   if (o.previousPassword !== undefined) setSecret(PREVIOUS_PASSWORD_CONFIG, o.previousPassword);
   return { stack, configFile: work.file, options: o, cli: (args, input) => cli(bin, env, projectDir, args, input) };
 }
