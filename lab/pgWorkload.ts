@@ -86,11 +86,31 @@ export interface WriterResult {
   latencies: number[];
   /** How long `during` took. */
   durationMs: number;
+  /** Inserts that completed while `during` ran. */
+  insertsDuring: number;
+  /** Samples (every few ms, while `during` ran) in which the writer was waiting on a lock: a count, not a timing. */
+  lockWaitSamples: number;
+}
+
+/** Samples, until `stop()`, whether the backend `pid` waits on a heavyweight lock (pg_stat_activity). */
+async function lockWaitSampler(connect: () => Promise<Client>, pid: number): Promise<{ stop: () => Promise<number> }> {
+  const c = await connect();
+  let waits = 0;
+  let sampling = true;
+  const loop = (async () => {
+    while (sampling) {
+      const r = await c.query("SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1", [pid]);
+      if (r.rows[0]?.wait_event_type === "Lock") waits++;
+      await new Promise((res) => setTimeout(res, 5));
+    }
+  })();
+  return { stop: async () => ((sampling = false), await loop, await c.end(), waits) };
 }
 
 /** One writer inserting reservations one at a time, for as long as `during` runs. */
 export async function writerDuring(connect: () => Promise<Client>, during: () => Promise<unknown>): Promise<WriterResult> {
   const writer = await connect();
+  const pid = (await writer.query("SELECT pg_backend_pid() AS pid")).rows[0].pid as number;
   const latencies: number[] = [];
   let done = false;
   const loop = (async () => {
@@ -100,10 +120,14 @@ export async function writerDuring(connect: () => Promise<Client>, during: () =>
     }
   })();
   await new Promise((r) => setTimeout(r, 100));
+  const sampler = await lockWaitSampler(connect, pid);
+  const before = latencies.length;
   const durationMs = await timeMs(during);
+  const insertsDuring = latencies.length - before;
+  const lockWaitSamples = await sampler.stop();
   await new Promise((r) => setTimeout(r, 100));
   done = true;
   await loop;
   await writer.end();
-  return { latencies, durationMs };
+  return { latencies, durationMs, insertsDuring, lockWaitSamples };
 }

@@ -201,11 +201,12 @@ test.serial("non-blocking: inserts go on during the stack's concurrent build, an
     `writer during plain CREATE INDEX:      build ${plain.durationMs.toFixed(0)} ms, ${plain.latencies.length} inserts, max insert ${max(plain.latencies).toFixed(1)} ms`,
     `writer during CREATE INDEX CONCURRENTLY: build ${concurrent.durationMs.toFixed(0)} ms, ${concurrent.latencies.length} inserts, max insert ${max(concurrent.latencies).toFixed(1)} ms`,
   );
-  // The plain build holds a SHARE lock: an insert waits for most of the build.
-  t.true(max(plain.latencies) > 0.5 * plain.durationMs, `plain: max ${max(plain.latencies)} of build ${plain.durationMs}`);
-  t.true(max(plain.latencies) > 5 * max(concurrent.latencies), `plain ${max(plain.latencies)} vs concurrent ${max(concurrent.latencies)}`);
-  // During the concurrent build, inserts keep completing.
-  t.true(concurrent.latencies.length > plain.latencies.length, "more inserts complete during the concurrent build");
+  // Counts, not timings (a loaded 2-core machine stretches both builds): the plain build holds a
+  // SHARE lock, so the writer is seen waiting on a lock; during the concurrent build it never is,
+  // and its inserts keep completing.
+  t.true(plain.lockWaitSamples > 0, `the writer never waited on a lock during the plain build (${plain.insertsDuring} inserts)`);
+  t.is(concurrent.lockWaitSamples, 0, `the writer waited on a lock during the concurrent build`);
+  t.true(concurrent.insertsDuring > 0, "inserts complete during the concurrent build");
 });
 
 const withTimeout = (reconcileTimeout: string) => stageConfig("dev", (c: RawConfig) => (c["hotel:postgres"] = { ...c["hotel:postgres"], reconcileTimeout })).postgres;
