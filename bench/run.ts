@@ -93,8 +93,8 @@ async function main() {
 }
 
 /** `npm run bench -- preview`: the engine preview timings only (no servers). */
-function previewMain(): void {
-  const report = previewReport(previewBench(process.argv[4] ?? "staging"));
+async function previewMain(): Promise<void> {
+  const report = previewReport(await previewBench(process.argv[4] ?? "staging"));
   console.log(report);
 }
 
