@@ -50,11 +50,12 @@ export function cancel(o: EngineOptions): Promise<void> {
 }
 
 /** Removes the Kubernetes stages' stacks from the local file backend (with `npm run cluster -- reset`). */
-export async function removeLocalStacks(stages: string[] = ["staging", "prod"]): Promise<string[]> {
+export async function removeLocalStacks(stages: string[] = ["staging", "prod"], where: Pick<EngineOptions, "stateDir"> = {}): Promise<string[]> {
   const removed: string[] = [];
   for (const stage of stages) {
-    await withStage({ stage, preflight: false }, async (s) => {
-      await s.stack.workspace.removeStack(stage, { force: true });
+    await withStage({ stage, preflight: false, ...where }, async (s) => {
+      // `stack rm` deletes Pulumi.<stage>.yaml too unless told not to: the committed stage file is not the stack's to remove.
+      await s.stack.workspace.removeStack(stage, { force: true, preserveConfig: true });
       removed.push(stage);
     }).catch((e: unknown) => {
       if (!(e instanceof StackNotFoundError)) throw e;

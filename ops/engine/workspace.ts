@@ -27,7 +27,7 @@ async function keepingStageFile<T>(file: string, op: () => Promise<T>): Promise<
   try {
     return await op();
   } finally {
-    if (fs.readFileSync(file, "utf8") !== committed) fs.writeFileSync(file, committed);
+    if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== committed) fs.writeFileSync(file, committed);
   }
 }
 

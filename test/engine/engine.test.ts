@@ -14,26 +14,21 @@ import { CommandError } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
 import { PROJECT_DIR, readStageConfig } from "../../config/stages";
 import { ConfigError } from "../../config/validate";
-import { preview, up } from "../../ops/engine";
+import { preview, removeLocalStacks, up } from "../../ops/engine";
 import { privateRenderDir } from "../../ops/engine/renderFolder";
-import { runStage } from "../../harness/mockRun";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
 import { changedFiles, snapshot, tempDir } from "../fixtures/files";
 
 const K8S_STAGES = ["staging", "prod"];
 
-/** What the engine must create: every resource the program registers, plus the stack itself. */
-async function expectedCount(stage: string): Promise<number> {
-  const run = await runStage(stage);
-  if (run.error) throw run.error;
-  return run.resources.length + 1;
-}
+/** What the engine must create: each Kubernetes stage's 28 resources (test/program/program.test.ts) and the stack itself. */
+const STATE_RESOURCES = 29;
 
 for (const stage of K8S_STAGES) {
   test.serial(`preview of ${stage} with the policy pack: exactly the program's resources to create, no policy event`, async (t) => {
     const { observed, options } = observe();
     const result = await preview({ ...freshState(stage), ...options });
-    t.deepEqual(result.changeSummary, { create: await expectedCount(stage) });
+    t.deepEqual(result.changeSummary, { create: STATE_RESOURCES });
     t.deepEqual(
       observed.policies.filter((p) => p.level === "mandatory"),
       [],
@@ -106,12 +101,12 @@ for (const stage of K8S_STAGES) {
   test.serial(`render of ${stage}: the committed rendered/${stage}/manifests is current; a second up changes nothing`, async (t) => {
     const opts = freshState(stage, { renderDir: tempDir("render") });
     const first = await up(opts);
-    t.deepEqual(first.summary.resourceChanges, { create: await expectedCount(stage) });
+    t.deepEqual(first.summary.resourceChanges, { create: STATE_RESOURCES });
     const committed = snapshot(path.join(PROJECT_DIR, "rendered", stage, "manifests"));
     t.true(Object.keys(committed).length > 10);
     t.deepEqual(changedFiles(committed, snapshot(opts.renderDir!)), [], `rendered/${stage}/manifests is stale: run npm run render -- --stack ${stage}`);
     const second = await up(opts, { expectNoChanges: true });
-    t.deepEqual(second.summary.resourceChanges, { same: await expectedCount(stage) });
+    t.deepEqual(second.summary.resourceChanges, { same: STATE_RESOURCES });
   });
 }
 
@@ -247,6 +242,25 @@ test.serial("a render killed with SIGKILL the moment the Secret is written leave
 });
 
 const committedStageFiles = Object.fromEntries(K8S_STAGES.map((s) => [s, fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${s}.yaml`), "utf8")]));
+
+test.serial("removing the local stacks (npm run cluster -- reset) removes the stacks and leaves the committed stage files", async (t) => {
+  const stateDir = tempDir("state");
+  for (const stage of K8S_STAGES) await preview(freshState(stage, { stateDir }));
+  const stacks = path.join(stateDir, ".pulumi", "stacks", "hotel");
+  t.deepEqual(
+    fs
+      .readdirSync(stacks)
+      .filter((f) => f.endsWith(".json"))
+      .sort(),
+    ["prod.json", "staging.json"],
+  );
+  t.deepEqual(await removeLocalStacks(K8S_STAGES, { stateDir }), K8S_STAGES);
+  t.deepEqual(
+    fs.readdirSync(stacks).filter((f) => f.endsWith(".json")),
+    [],
+  );
+  for (const stage of K8S_STAGES) t.is(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stage}.yaml`), "utf8"), committedStageFiles[stage], stage);
+});
 
 test.serial("after every engine run above, the committed stage files are byte for byte as they were (no salt, no reformatting)", (t) => {
   for (const stage of K8S_STAGES) {
