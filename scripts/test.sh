@@ -24,8 +24,15 @@ bash scripts/provider-plugins.sh >/dev/null || { echo "0 passed, 1 failed"; exit
 bash scripts/actionlint.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 docker_outcome=$(npx tsx ops/dockerCommand.ts start | tail -1) || { echo "0 passed, 1 failed"; exit 1; }
 # Silent: nothing may follow the summary line, whichever way the script ends.
-stop_docker() { case "$docker_outcome" in started*) npx tsx ops/dockerCommand.ts stop >/dev/null 2>&1 ;; esac; docker_outcome=; }
-trap stop_docker EXIT
+HOTEL_TEST_CLUSTER=
+stop_services() {
+  case "$docker_outcome" in started*) npx tsx ops/dockerCommand.ts stop >/dev/null 2>&1 ;; esac; docker_outcome=
+  [ -n "$HOTEL_TEST_CLUSTER" ] && npx tsx test/fixtures/sharedCluster.ts stop "$HOTEL_TEST_CLUSTER" >/dev/null 2>&1; HOTEL_TEST_CLUSTER=
+}
+trap stop_services EXIT
+# One control plane for the run's engine tests (each file in namespaces of its own).
+HOTEL_TEST_CLUSTER=$(npx tsx test/fixtures/sharedCluster.ts start) || { echo "0 passed, 1 failed"; exit 1; }
+export HOTEL_TEST_CLUSTER
 npx tsx ops/dockerCommand.ts images >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 export HOTEL_DOCKER_HOST=${docker_outcome#* }
 
@@ -46,6 +53,6 @@ passed=$(echo "$summary" | sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p')
 failed=$(echo "$summary" | sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p')
 [ -n "$passed" ] || { passed=0; failed=1; }
 failed=$((failed + failed_extra))
-stop_docker
+stop_services
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]

@@ -17,7 +17,7 @@ import { EngineOptions, destroy, exportState, preview, refresh, rotatePassword, 
 import { runStage } from "../../harness/mockRun";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
 import { amtool, checkConfig, checkRules } from "../fixtures/promtool";
-import { jsonpath, liveChanges, liveState, plannedState, startTestCluster, workloadUids } from "../fixtures/liveCluster";
+import { jsonpath, liveChanges, liveState, plannedState, releaseTestCluster, startTestCluster, workloadUids } from "../fixtures/liveCluster";
 
 let cluster: LocalCluster;
 const stacks: Record<string, EngineOptions> = {};
@@ -29,7 +29,7 @@ test.before(async () => {
 });
 
 test.after.always(async () => {
-  if (cluster) await cluster.stop();
+  await releaseTestCluster(cluster);
 });
 
 /** Each Kubernetes stage's 28 resources (test/program/program.test.ts) and the stack itself. */

@@ -17,7 +17,7 @@ import { PROJECT } from "../../contract/project";
 import { LocalCluster } from "../../lab/cluster";
 import { EngineOptions, exportState, openStage, preview, recover, up } from "../../ops/engine";
 import { freshState, stageVariant } from "../fixtures/engine";
-import { startTestCluster } from "../fixtures/liveCluster";
+import { releaseTestCluster, startTestCluster } from "../fixtures/liveCluster";
 
 /** The staging program's 28 resources (test/program/program.test.ts) and the stack itself. */
 const STAGING_STATE_RESOURCES = 29;
@@ -29,7 +29,7 @@ test.before(async () => {
 });
 
 test.after.always(async () => {
-  if (cluster) await cluster.stop();
+  await releaseTestCluster(cluster);
 });
 
 /** Replaces the stack's state (as `pulumi stack import` would), leaving the committed stage file as it is. */
