@@ -12,7 +12,7 @@ import { CommandError } from "@pulumi/pulumi/automation";
 import { LocalCluster, howToLook } from "../lab/cluster";
 import { ImagesUnavailable, prepareDockerStage } from "../lab/docker/stage";
 import { SecretsSetupError, backendFromEnv } from "./engine/stateBackend";
-import { EngineOptions, RefreshFlags, RotationRefused, RunFlags, cancel, destroy, preview, readStage, recover, refresh, rotatePassword, up } from "./engine";
+import { DestroyRefused, EngineOptions, RefreshFlags, RotationRefused, RunFlags, cancel, destroy, preview, readStage, recover, refresh, rotatePassword, up } from "./engine";
 import { UsageError } from "../lib/usage";
 
 const COMMANDS = ["preview", "up", "render", "refresh", "destroy", "cancel", "recover", "rotate-password"] as const;
@@ -150,7 +150,7 @@ async function runCommand({ command, options, flags, localImages }: CommandLine)
 
 /** Exit codes: 1 the engine failed (its output says why), 2 bad config or usage, 3 images unavailable (see --local-images). */
 function exitCodeOf(e: unknown): number {
-  if (e instanceof ConfigError || e instanceof UsageError || e instanceof SecretsSetupError || e instanceof RotationRefused) return 2;
+  if (e instanceof ConfigError || e instanceof UsageError || e instanceof SecretsSetupError || e instanceof RotationRefused || e instanceof DestroyRefused) return 2;
   if (e instanceof ImagesUnavailable) return 3;
   return 1;
 }

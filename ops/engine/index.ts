@@ -14,6 +14,6 @@
 export { EngineOptions, RefreshFlags, RunFlags, readStage } from "./options";
 export { toolchainBin } from "./toolchain";
 export { OpenStage, POLICY_PACK_DIR, openStage } from "./workspace";
-export { cancel, destroy, exportState, preview, refresh, removeLocalStacks, statePassword, unprotectAll, up, updateHistory } from "./operations";
+export { DestroyRefused, cancel, destroy, exportState, preview, refresh, removeLocalStacks, statePassword, unprotectAll, up, updateHistory } from "./operations";
 export { Recovery, recover } from "./recovery";
 export { RotationRefused, rotatePassword } from "./rotation";

@@ -25,8 +25,26 @@ export function refresh(o: EngineOptions, flags: RefreshFlags = {}): Promise<Ref
   return withStage(o, (s) => s.stack.refresh({ ...streams(s), ...flags }));
 }
 
+export class DestroyRefused extends Error {}
+
+/**
+ * Destroys the stack, or refuses before the engine deletes anything while a resource is
+ * protected: the engine itself only stops when it reaches the protected resource, after
+ * it has deleted everything that depends on it (found on prod: the app, its Services and
+ * the routing were gone and the destroy "refused").
+ */
 export function destroy(o: EngineOptions): Promise<DestroyResult> {
-  return withStage(o, (s) => s.stack.destroy({ configFile: s.configFile, onOutput: o.onOutput, onError: o.onError, color: "never" }));
+  return withStage(o, async (s) => {
+    const resources: { urn: string; protect?: boolean }[] = (await s.stack.exportStack()).deployment?.resources ?? [];
+    const guarded = resources.filter((r) => r.protect).map((r) => r.urn.split("::").pop());
+    if (guarded.length) {
+      throw new DestroyRefused(
+        `destroy of ${o.stage} refused before anything was deleted: ${guarded.length} resource(s) are protected (${guarded.join(", ")}). ` +
+          `Lift the protection deliberately first (pulumi state unprotect), or keep the stage.`,
+      );
+    }
+    return s.stack.destroy({ configFile: s.configFile, onOutput: o.onOutput, onError: o.onError, color: "never" });
+  });
 }
 
 /** The stack's state (resources, their inputs and outputs), as `pulumi stack export` gives it. */

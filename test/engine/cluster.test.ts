@@ -9,11 +9,11 @@
 import * as path from "path";
 import { gunzipSync } from "zlib";
 import test from "ava";
-import { CommandError, EngineEvent } from "@pulumi/pulumi/automation";
+import { EngineEvent } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { PROJECT_DIR, readStageConfig, readStageFile, stageConfig } from "../../config/stages";
 import { LocalCluster } from "../../lab/cluster";
-import { EngineOptions, destroy, exportState, preview, refresh, rotatePassword, statePassword, unprotectAll, up } from "../../ops/engine";
+import { DestroyRefused, EngineOptions, destroy, exportState, preview, refresh, rotatePassword, statePassword, unprotectAll, up } from "../../ops/engine";
 import { runStage } from "../../harness/mockRun";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
 import { amtool, checkConfig, checkRules } from "../fixtures/promtool";
@@ -262,8 +262,8 @@ test.serial("staging: growing postgresStorage patches the live claim in place; t
 test.serial("prod: destroy is refused while the StatefulSets and Namespace are protected", async (t) => {
   const live = liveState(cluster, ns("prod"));
   const state = (await exportState(stacks.prod)).deployment.resources;
-  const err = await t.throwsAsync(destroy(stacks.prod), { instanceOf: CommandError });
-  t.regex(err!.message, /protected/);
+  const err = await t.throwsAsync(destroy(stacks.prod), { instanceOf: DestroyRefused });
+  t.regex(err!.message, /refused before anything was deleted: 3 resource\(s\) are protected \(.*namespace.*\)/);
   // Nothing at all was deleted: the live objects and the state are as they were.
   t.deepEqual(liveChanges(live, liveState(cluster, ns("prod"))), []);
   t.deepEqual((await exportState(stacks.prod)).deployment.resources, state);
