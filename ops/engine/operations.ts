@@ -3,7 +3,6 @@ import { Deployment, DestroyResult, PreviewResult, RefreshResult, StackNotFoundE
 import { privateRenderDir, publishRedacted } from "./renderFolder";
 import { EngineOptions, RefreshFlags, RunFlags, backendOf } from "./options";
 import { policyPacks, streams, withStage } from "./workspace";
-import { passwordInState } from "./secrets";
 
 export function preview(o: EngineOptions, flags: RunFlags = {}): Promise<PreviewResult> {
   return withStage(o, (s) => s.stack.preview({ ...streams(s), policyPacks, diff: true, ...flags }));
@@ -54,7 +53,7 @@ export function exportState(o: EngineOptions): Promise<Deployment> {
 
 /** The PostgreSQL password the stack's state keeps (what every checkout on its backend uses). */
 export function statePassword(o: EngineOptions): Promise<string | undefined> {
-  return withStage(o, async (s) => passwordInState(s.cli, o.stage));
+  return withStage(o, async (s) => s.statePassword);
 }
 
 /** The stack's update history (newest first), with the config each update ran. */

@@ -17,20 +17,6 @@ export function passwordToSet(o: EngineOptions, work: WorkConfig, fromState: str
   return crypto.randomBytes(24).toString("hex");
 }
 
-/**
- * The password the state keeps, if the stack has been updated with one. (`stack output`
- * has no --config-file: it decrypts with the state's own copy of the secrets settings,
- * and the salt it may write into the stage file is put back by keepingStageFile.)
- */
-export function passwordInState(run: (args: string[]) => string, stage: string): string | undefined {
-  try {
-    const out = run(["stack", "output", PASSWORD_OUTPUT, "--show-secrets", "--stack", stage]);
-    return out.trim() || undefined;
-  } catch {
-    return undefined; // a new stack, or one from before the password was kept in state
-  }
-}
-
 /** A stack output as `stack export --show-secrets` writes it: a plain value, or a secret envelope with its plaintext. */
 function outputValue(v: unknown): unknown {
   if (v && typeof v === "object" && "plaintext" in v) return JSON.parse(String((v as { plaintext: string }).plaintext));

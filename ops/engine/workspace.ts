@@ -51,6 +51,8 @@ export interface OpenStage {
   stack: Stack;
   configFile: string;
   options: EngineOptions;
+  /** The password the stack's state keeps (none for a stack created just now). */
+  statePassword?: string;
   /** The pulumi CLI with this stage's environment, for what the Automation API lacks. */
   cli: (args: string[], input?: string) => string;
 }
@@ -94,7 +96,7 @@ export async function openStage(o: EngineOptions): Promise<OpenStage> {
     recordPasswordDigest(work, password);
   }
   if (o.previousPassword !== undefined) setSecret(PREVIOUS_PASSWORD_CONFIG, o.previousPassword);
-  return { stack, configFile: work.file, options: o, cli: (args, input) => cli(bin, env, projectDir, args, input) };
+  return { stack, configFile: work.file, options: o, statePassword: known?.password, cli: (args, input) => cli(bin, env, projectDir, args, input) };
 }
 
 export const streams = (s: OpenStage) => ({
