@@ -4,7 +4,8 @@
 #   - kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (k8s.io/kubernetes),
 #   - etcd (go.etcd.io/etcd/server/v3, through a one-line main),
 #   - kwok (sigs.k8s.io/kwok: the node; it runs no containers) and its stage files,
-#   - the prometheus-operator (cmd/operator) and its CRDs.
+#   - the prometheus-operator (cmd/operator), its config reloader and its CRDs,
+#   - the real node's parts: kubelet, kube-proxy, CoreDNS and the sandbox's pause program.
 # Prints the folder holding bin/, stages/ and crds/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ K8S_VERSION=v1.37.2
 ETCD_VERSION=v3.7.3
 KWOK_VERSION=v0.8.0
 OPERATOR_VERSION=v0.85.0
+COREDNS_VERSION=v1.15.0
 GO_VERSION=$(go env GOVERSION)
 
 CACHE=${HOTEL_CLUSTER_CACHE:-$HOME/.cache/hotel-stack/cluster}
@@ -28,8 +30,12 @@ module_dir() { # the unpacked source of a module version
 
 # 1. Kubernetes: a wrapper module (kubernetes' own go.mod replaces its staging modules
 #    with ./staging paths, which a dependent module must pin to their published versions).
-if [ ! -x "$OUT/bin/kubectl" ]; then
-  log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $K8S_VERSION (cold: ~5 min)"
+#    The control plane and kubectl, and the node's kubelet and kube-proxy (issue 20).
+K8S_COMMANDS="kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy"
+missing=""
+for cmd in $K8S_COMMANDS; do [ -x "$OUT/bin/$cmd" ] || missing="$missing $cmd"; done
+if [ -n "$missing" ]; then
+  log "building$missing $K8S_VERSION (cold: ~5 min for the control plane, ~3 min more for the node)"
   W=$(mktemp -d)
   (
     cd "$W"
@@ -40,13 +46,13 @@ if [ ! -x "$OUT/bin/kubectl" ]; then
     for m in $(sed -n 's#^\s*\(k8s.io/[^ ]*\) => ./staging/.*#\1#p' "$gomod"); do
       go mod edit -replace="$m=$m@$staging_version"
     done
-    printf 'package main\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver/app"\n)\n' > tools.go
+    printf 'package main\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver/app"\n\t_ "k8s.io/kubernetes/cmd/kubelet/app"\n\t_ "k8s.io/kubernetes/cmd/kube-proxy/app"\n)\n' > tools.go
     go mod tidy >/dev/null 2>&1 || true
     pkg=k8s.io/component-base/version
     cgo=k8s.io/client-go/pkg/version
     minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
     ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $cgo.gitVersion=$K8S_VERSION -X $cgo.gitMajor=1 -X $cgo.gitMinor=$minor"
-    for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+    for cmd in $missing; do
       go build -trimpath -ldflags "$ldflags" -o "$OUT/bin/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd"
       mv "$OUT/bin/$cmd.tmp" "$OUT/bin/$cmd"
     done
@@ -102,6 +108,22 @@ if [ ! -s "$OUT/crds/.done" ]; then
   cp "$src"/example/prometheus-operator-crd/*.yaml "$OUT/crds/"
   chmod -R u+w "$OUT/crds"
   touch "$OUT/crds/.done"
+fi
+
+# 5. The real node's own parts: CoreDNS (cluster DNS, no upstream), the operator's
+#    config reloader (a container of every Prometheus pod) and the pause program.
+if [ ! -x "$OUT/bin/coredns" ]; then
+  log "building coredns $COREDNS_VERSION (cold: ~3 min)"
+  GOBIN="$OUT/bin" go install -trimpath -ldflags "-s -w" github.com/coredns/coredns@$COREDNS_VERSION
+fi
+if [ ! -x "$OUT/bin/prometheus-config-reloader" ]; then
+  log "building prometheus-config-reloader $OPERATOR_VERSION"
+  build_in_module prometheus-config-reloader github.com/prometheus-operator/prometheus-operator@$OPERATOR_VERSION \
+    github.com/prometheus-operator/prometheus-operator/cmd/prometheus-config-reloader \
+    'package main\n\nimport _ "github.com/prometheus-operator/prometheus-operator/cmd/prometheus-config-reloader"\n'
+fi
+if [ ! -x "$OUT/bin/pause" ] || [ lab/cluster/pause/main.go -nt "$OUT/bin/pause" ]; then
+  ( cd lab/cluster/pause && GOFLAGS= go build -trimpath -ldflags "-s -w" -o "$OUT/bin/pause" main.go )
 fi
 
 log "ready in $(( $(date +%s) - started )) s: $OUT"

@@ -19,6 +19,9 @@ import { filesUnder } from "../../lib/filesUnder";
 import { Daemon, flagArgs, logFile, runningPid, startDaemon, stopDaemon } from "../daemons";
 import { Pki, ensurePki, kubeconfig } from "./pki";
 import { CACHE_ROOT } from "../../contract/project";
+import { NODE_NETWORK, setUpHostNetwork } from "./network";
+import { CONFIG_RELOADER_IMAGE, NodePorts, RealNode } from "./node";
+import { LOCAL_STORAGE_CLASS } from "./volumeProvisioner";
 
 export interface ClusterPorts {
   etcdClient: number;
@@ -32,20 +35,36 @@ export interface ClusterPorts {
 export interface ClusterOptions {
   dir: string;
   ports: ClusterPorts;
+  /**
+   * A real node (kubelet + containerd, lab/cluster/node.ts) instead of kwok's fake one:
+   * pods run. One per machine; its API server listens on the node's address.
+   */
+  node?: NodePorts;
 }
 
 const DEFAULT_CLUSTER: ClusterOptions = {
   dir: path.join(CACHE_ROOT, "local-cluster"),
   ports: { etcdClient: 32379, etcdPeer: 32380, apiserver: 36443, kwok: 30247, operator: 30248 },
+  node: { kubelet: 30250, proxyHealthz: 30256, proxyMetrics: 30249 },
 };
 
-const NODE_NAME = "kwok-node-0";
+const KWOK_NODE = "kwok-node-0";
 /** kwok's volume stages bind claims of this class (kustomize/stage/volume/fast). */
 const STORAGE_CLASS = {
   apiVersion: "storage.k8s.io/v1",
   kind: "StorageClass",
   metadata: { name: "kwok-volume", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
   provisioner: "kwok.x-k8s.io/volume",
+  reclaimPolicy: "Delete",
+  volumeBindingMode: "Immediate",
+  allowVolumeExpansion: true,
+};
+/** The real node's volumes (lab/cluster/volumeProvisioner.ts): a folder each, under the cluster's. */
+const LOCAL_CLASS = {
+  apiVersion: "storage.k8s.io/v1",
+  kind: "StorageClass",
+  metadata: { name: LOCAL_STORAGE_CLASS, annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+  provisioner: "hotel.local/host-path",
   reclaimPolicy: "Delete",
   volumeBindingMode: "Immediate",
   allowVolumeExpansion: true,
@@ -71,7 +90,18 @@ export class LocalCluster {
   }
 
   get server(): string {
-    return `https://127.0.0.1:${this.options.ports.apiserver}`;
+    return `https://${this.host}:${this.options.ports.apiserver}`;
+  }
+
+  /** Loopback for a kwok cluster; the node's address when pods must reach the API (in-cluster clients). */
+  private get host(): string {
+    return this.options.node ? NODE_NETWORK.nodeIp : "127.0.0.1";
+  }
+
+  /** The real node, when this cluster has one. */
+  get node(): RealNode | undefined {
+    const n = this.options.node;
+    return n && new RealNode(this.options.dir, this.bin, ensurePki(path.join(this.options.dir, "pki")), this.server, n);
   }
 
   private daemons(): Daemon[] {
@@ -81,7 +111,7 @@ export class LocalCluster {
     const b = (name: string) => path.join(this.bin, name);
     return [
       etcdDaemon(b("etcd"), dir, ports),
-      apiserverDaemon(b("kube-apiserver"), pki, ports),
+      apiserverDaemon(b("kube-apiserver"), pki, ports, this.options.node !== undefined),
       {
         name: "kube-controller-manager",
         bin: b("kube-controller-manager"),
@@ -122,6 +152,7 @@ export class LocalCluster {
           "--key-file": pki.adminKey,
           "--web.listen-address": `127.0.0.1:${ports.operator}`,
           "--log-level": "info",
+          "--prometheus-config-reloader": CONFIG_RELOADER_IMAGE,
         }),
       },
     ];
@@ -152,24 +183,30 @@ export class LocalCluster {
     const daemons = this.daemons();
     fs.writeFileSync(this.kubeconfigPath, kubeconfig(ensurePki(path.join(this.options.dir, "pki")), this.server), { mode: 0o600 });
     const started = Date.now();
+    // The node's address must exist before the API server binds to it.
+    if (this.options.node) setUpHostNetwork();
     for (const d of daemons.slice(0, 2)) startDaemon(this.options.dir, d);
     await this.waitFor("the API server", () => this.tryKubectl(["get", "--raw", "/readyz"]) !== undefined, 60_000);
     log(`API ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    for (const d of daemons.slice(2, 5)) startDaemon(this.options.dir, d);
-    this.ensureNode();
-    await this.waitFor("the node", () => /True/.test(this.tryKubectl(["get", "node", NODE_NAME, "-o", "jsonpath={.status.conditions[?(@.type=='Ready')].status}"]) ?? ""), 60_000);
+    // A real node replaces kwok: kwok runs only in clusters whose tests need a node that runs nothing.
+    for (const d of daemons.slice(2, this.options.node ? 4 : 5)) startDaemon(this.options.dir, d);
+    const node = this.node;
+    if (node) await node.start();
+    else this.ensureKwokNode();
+    const nodeName = node ? NODE_NETWORK.nodeName : KWOK_NODE;
+    await this.waitFor("the node", () => /True/.test(this.tryKubectl(["get", "node", nodeName, "-o", "jsonpath={.status.conditions[?(@.type=='Ready')].status}"]) ?? ""), 90_000);
     await this.waitFor("the default ServiceAccount", () => this.tryKubectl(["get", "serviceaccount", "default", "-n", "default"]) !== undefined, 60_000);
     this.installCrds();
     log(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${this.server} (kubeconfig ${this.kubeconfigPath})`);
   }
 
   /** The fake node kwok manages (annotated), with room for the stack's pods. */
-  private ensureNode(): void {
-    if (this.tryKubectl(["get", "node", NODE_NAME])) return;
+  private ensureKwokNode(): void {
+    if (this.tryKubectl(["get", "node", KWOK_NODE])) return;
     const node = {
       apiVersion: "v1",
       kind: "Node",
-      metadata: { name: NODE_NAME, annotations: { "kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0" }, labels: { type: "kwok", "kubernetes.io/hostname": NODE_NAME } },
+      metadata: { name: KWOK_NODE, annotations: { "kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0" }, labels: { type: "kwok", "kubernetes.io/hostname": KWOK_NODE } },
       status: { allocatable: { cpu: "32", memory: "256Gi", pods: "110" }, capacity: { cpu: "32", memory: "256Gi", pods: "110" } },
     };
     this.kubectl(["apply", "-f", "-"], JSON.stringify(node));
@@ -182,7 +219,7 @@ export class LocalCluster {
    */
   private installCrds(): void {
     this.kubectl(["apply", "--server-side", "--force-conflicts", "-f", path.join(clusterBuild(), "crds")]);
-    this.kubectl(["apply", "--server-side", "--force-conflicts", "-f", "-"], JSON.stringify(STORAGE_CLASS));
+    this.kubectl(["apply", "--server-side", "--force-conflicts", "-f", "-"], JSON.stringify(this.options.node ? LOCAL_CLASS : STORAGE_CLASS));
   }
 
   private async waitFor(what: string, ready: () => boolean, timeoutMs: number): Promise<void> {
@@ -201,7 +238,7 @@ export class LocalCluster {
   }
 
   async stop(): Promise<string[]> {
-    const stopped: string[] = [];
+    const stopped: string[] = (await this.node?.stop()) ?? [];
     for (const d of [...this.daemons()].reverse()) if (await stopDaemon(this.options.dir, d)) stopped.push(d.name);
     return stopped;
   }
@@ -211,7 +248,7 @@ export class LocalCluster {
   }
 
   running(): boolean {
-    const core = this.daemons().slice(0, 5);
+    const core = this.daemons().slice(0, this.options.node ? 4 : 5);
     return core.every((d) => runningPid(this.options.dir, d) !== undefined) && this.tryKubectl(["get", "--raw", "/readyz"]) !== undefined;
   }
 
@@ -254,22 +291,30 @@ function etcdDaemon(bin: string, dir: string, ports: ClusterOptions["ports"]): D
   return { name: "etcd", bin, args };
 }
 
-/** kube-apiserver on loopback with the cluster's own PKI. */
-function apiserverDaemon(bin: string, pki: Pki, ports: ClusterOptions["ports"]): Daemon {
+/**
+ * kube-apiserver with the cluster's own PKI: on loopback, or with a real node on the
+ * node's address (pods reach it as kubernetes.default, whose endpoint it maintains),
+ * with the Node authorizer and a client certificate for the kubelet's API (logs, exec,
+ * port-forward).
+ */
+function apiserverDaemon(bin: string, pki: Pki, ports: ClusterOptions["ports"], withNode: boolean): Daemon {
+  const host = withNode ? NODE_NETWORK.nodeIp : "127.0.0.1";
+  const nodeFlags: Record<string, string> = withNode
+    ? { "--kubelet-client-certificate": pki.adminCert, "--kubelet-client-key": pki.adminKey, "--kubelet-preferred-address-types": "InternalIP", "--authorization-mode": "Node,RBAC" }
+    : { "--endpoint-reconciler-type": "none", "--authorization-mode": "RBAC" };
   const args = flagArgs({
     "--etcd-servers": `http://127.0.0.1:${ports.etcdClient}`,
-    "--bind-address": "127.0.0.1",
-    "--advertise-address": "127.0.0.1",
+    "--bind-address": host,
+    "--advertise-address": host,
     "--secure-port": String(ports.apiserver),
-    "--endpoint-reconciler-type": "none",
+    ...nodeFlags,
     "--client-ca-file": pki.caCert,
     "--tls-cert-file": pki.serverCert,
     "--tls-private-key-file": pki.serverKey,
     "--service-account-key-file": pki.saPub,
     "--service-account-signing-key-file": pki.saKey,
     "--service-account-issuer": "https://kubernetes.default.svc",
-    "--service-cluster-ip-range": "10.96.0.0/16",
-    "--authorization-mode": "RBAC",
+    "--service-cluster-ip-range": NODE_NETWORK.serviceCidr,
     "--allow-privileged": true,
   });
   return { name: "kube-apiserver", bin, args };

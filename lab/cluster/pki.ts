@@ -7,6 +7,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { NODE_NETWORK } from "./network";
 
 export interface Pki {
   dir: string;
@@ -18,9 +19,12 @@ export interface Pki {
   adminKey: string;
   saKey: string;
   saPub: string;
+  /** The real node's identities: the kubelet (Node authorizer) and kube-proxy (system:node-proxier). */
+  clients: Record<"kubelet" | "kube-proxy", { cert: string; key: string }>;
 }
 
-const SERVER_NAMES = ["DNS:localhost", "DNS:kubernetes", "DNS:kubernetes.default", "DNS:kubernetes.default.svc", "DNS:kubernetes.default.svc.cluster.local", "IP:127.0.0.1", "IP:10.96.0.1"];
+const SERVER_NAMES = ["DNS:localhost", "DNS:kubernetes", "DNS:kubernetes.default", "DNS:kubernetes.default.svc", "DNS:kubernetes.default.svc.cluster.local", "IP:127.0.0.1", "IP:10.96.0.1", `IP:${NODE_NETWORK.nodeIp}`];
+const CLIENT_SUBJECTS = { kubelet: `/O=system:nodes/CN=system:node:${NODE_NETWORK.nodeName}`, "kube-proxy": "/CN=system:kube-proxy" } as const;
 
 function openssl(args: string[], cwd: string): void {
   execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
@@ -38,25 +42,29 @@ export function ensurePki(dir: string): Pki {
     dir,
     caCert: path.join(dir, "ca.crt"),
     caKey: path.join(dir, "ca.key"),
-    serverCert: path.join(dir, "apiserver.crt"),
-    serverKey: path.join(dir, "apiserver.key"),
+    // "-node": the node's address joined the names; an older folder gets a new certificate.
+    serverCert: path.join(dir, "apiserver-node.crt"),
+    serverKey: path.join(dir, "apiserver-node.key"),
     adminCert: path.join(dir, "admin.crt"),
     adminKey: path.join(dir, "admin.key"),
     saKey: path.join(dir, "sa.key"),
     saPub: path.join(dir, "sa.pub"),
+    clients: { kubelet: { cert: path.join(dir, "kubelet.crt"), key: path.join(dir, "kubelet.key") }, "kube-proxy": { cert: path.join(dir, "kube-proxy.crt"), key: path.join(dir, "kube-proxy.key") } },
   };
-  if (fs.existsSync(pki.saPub)) return pki;
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650", "-subj", "/CN=hotel-local-ca"], dir);
-  signed(dir, "apiserver", "/CN=kube-apiserver", `subjectAltName=${SERVER_NAMES.join(",")}\nextendedKeyUsage=serverAuth\n`);
-  signed(dir, "admin", "/O=system:masters/CN=hotel-admin", "extendedKeyUsage=clientAuth\n");
-  openssl(["genrsa", "-out", "sa.key", "2048"], dir);
-  openssl(["rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"], dir);
+  if (!fs.existsSync(pki.saPub)) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650", "-subj", "/CN=hotel-local-ca"], dir);
+    signed(dir, "admin", "/O=system:masters/CN=hotel-admin", "extendedKeyUsage=clientAuth\n");
+    openssl(["genrsa", "-out", "sa.key", "2048"], dir);
+    openssl(["rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"], dir);
+  }
+  if (!fs.existsSync(pki.serverCert)) signed(dir, "apiserver-node", "/CN=kube-apiserver", `subjectAltName=${SERVER_NAMES.join(",")}\nextendedKeyUsage=serverAuth\n`);
+  for (const [who, subject] of Object.entries(CLIENT_SUBJECTS)) if (!fs.existsSync(path.join(dir, `${who}.crt`))) signed(dir, who, subject, "extendedKeyUsage=clientAuth\n");
   return pki;
 }
 
-/** A kubeconfig for the admin user, with the certificates inline (it works from any folder). */
-export function kubeconfig(pki: Pki, server: string, name = "hotel-local"): string {
+/** A kubeconfig for the admin user (or another client of the PKI), with the certificates inline (it works from any folder). */
+export function kubeconfig(pki: Pki, server: string, name = "hotel-local", client = { cert: pki.adminCert, key: pki.adminKey }): string {
   const b64 = (f: string) => fs.readFileSync(f).toString("base64");
   return [
     "apiVersion: v1",
@@ -70,8 +78,8 @@ export function kubeconfig(pki: Pki, server: string, name = "hotel-local"): stri
     "users:",
     `- name: ${name}-admin`,
     "  user:",
-    `    client-certificate-data: ${b64(pki.adminCert)}`,
-    `    client-key-data: ${b64(pki.adminKey)}`,
+    `    client-certificate-data: ${b64(client.cert)}`,
+    `    client-key-data: ${b64(client.key)}`,
     "contexts:",
     `- name: ${name}`,
     "  context:",

@@ -1,0 +1,136 @@
+/**
+ * The real node's network on this machine, kept entirely on it (docs/CLUSTER.md):
+ *
+ * - the node's address is an extra /32 on `lo` (a node IP may not be loopback, and
+ *   this kernel has no dummy links); the API server, the kubelet and cluster DNS listen there;
+ * - pods live on a bridge of the cluster's own, with no masquerade (the bridge CNI
+ *   plugin's ipMasq is off) and no default route: a pod's routing table knows the pod
+ *   range, the service range and the node's address, nothing else, so a packet to any
+ *   other address fails in the pod ("network unreachable") before it is sent;
+ * - the service range is routed to that bridge, never to the machine's default route;
+ * - one filter chain, jumped to first from FORWARD before any pod starts, accepts
+ *   bridge-to-bridge traffic (Docker's FORWARD policy is DROP) and drops, counting,
+ *   anything from the pod range that would be forwarded elsewhere.
+ *
+ * Only one real node runs per machine: kube-proxy owns the host's KUBE-* chains.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+
+export const NODE_NETWORK = {
+  nodeName: "hotel-node-0",
+  nodeIp: "10.249.0.1",
+  podCidr: "10.244.0.0/24",
+  podGateway: "10.244.0.1",
+  serviceCidr: "10.96.0.0/16",
+  bridge: "hotel-cni0",
+  clusterDomain: "cluster.local",
+  /** The FORWARD chain that keeps pod traffic on the machine. */
+  egressChain: "HOTEL-NODE-EGRESS",
+} as const;
+
+const N = NODE_NETWORK;
+
+interface Run {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(cmd: string, args: string[]): Run {
+  const res = spawnSync(cmd, args, { encoding: "utf8" });
+  return { status: res.status ?? -1, stdout: res.stdout ?? "", stderr: res.stderr ?? "" };
+}
+
+function must(cmd: string, args: string[]): string {
+  const res = run(cmd, args);
+  if (res.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${res.stderr.trim()}`);
+  return res.stdout;
+}
+
+const hasAddress = (dev: string, cidr: string) => run("ip", ["-o", "addr", "show", "dev", dev]).stdout.includes(` ${cidr} `);
+const linkExists = (dev: string) => run("ip", ["link", "show", "dev", dev]).status === 0;
+const routeExists = (cidr: string) => run("ip", ["route", "show", cidr]).stdout.trim() !== "";
+const chainExists = (chain: string) => run("iptables", ["-w", "-S", chain]).status === 0;
+
+/** The rules of the egress chain, in order; the last one is the counting drop. */
+export const EGRESS_RULES: string[][] = [
+  ["-i", N.bridge, "-o", N.bridge, "-j", "ACCEPT"],
+  ["-s", N.podCidr, "-j", "DROP"],
+];
+
+/** Adds the node's address, bridge, route, sysctls and egress chain (idempotent). */
+export function setUpHostNetwork(): void {
+  if (!hasAddress("lo", `${N.nodeIp}/32`)) must("ip", ["addr", "add", `${N.nodeIp}/32`, "dev", "lo"]);
+  if (!linkExists(N.bridge)) must("ip", ["link", "add", N.bridge, "type", "bridge"]);
+  if (!hasAddress(N.bridge, `${N.podGateway}/24`)) must("ip", ["addr", "add", `${N.podGateway}/24`, "dev", N.bridge]);
+  must("ip", ["link", "set", N.bridge, "up"]);
+  if (!routeExists(N.serviceCidr)) must("ip", ["route", "add", N.serviceCidr, "dev", N.bridge]);
+  // Bridged pod-to-service traffic must pass iptables for kube-proxy's DNAT; the kernel
+  // module is loaded by Docker or the bridge. Forwarding between the bridge's ports.
+  fs.writeFileSync("/proc/sys/net/bridge/bridge-nf-call-iptables", "1");
+  fs.writeFileSync("/proc/sys/net/ipv4/ip_forward", "1");
+  if (!chainExists(N.egressChain)) {
+    must("iptables", ["-w", "-N", N.egressChain]);
+    for (const rule of EGRESS_RULES) must("iptables", ["-w", "-A", N.egressChain, ...rule]);
+  }
+  const first = run("iptables", ["-w", "-S", "FORWARD", "1"]).stdout.trim();
+  if (first !== `-A FORWARD -j ${N.egressChain}`) {
+    run("iptables", ["-w", "-D", "FORWARD", "-j", N.egressChain]);
+    must("iptables", ["-w", "-I", "FORWARD", "1", "-j", N.egressChain]);
+  }
+}
+
+/** The packets the egress chain's drop rule has counted (0 when nothing tried to leave). */
+export function egressDrops(): number {
+  const out = must("iptables", ["-w", "-L", N.egressChain, "-v", "-n", "-x"]);
+  const drop = out.split("\n").find((l) => /\bDROP\b/.test(l));
+  if (!drop) throw new Error(`no DROP rule in ${N.egressChain}:\n${out}`);
+  return Number(drop.trim().split(/\s+/)[0]);
+}
+
+/** Removes what setUpHostNetwork and the pods added: veths on the bridge, the bridge, the route, the chain, the address. */
+export function tearDownHostNetwork(): string[] {
+  const removed: string[] = [];
+  if (linkExists(N.bridge)) {
+    for (const veth of run("ip", ["-o", "link", "show", "master", N.bridge]).stdout.matchAll(/^\d+: ([^@:]+)/gm)) run("ip", ["link", "del", veth[1]]);
+    run("ip", ["link", "del", N.bridge]);
+    removed.push(`bridge ${N.bridge}`);
+  }
+  if (chainExists(N.egressChain)) {
+    while (run("iptables", ["-w", "-D", "FORWARD", "-j", N.egressChain]).status === 0) {
+      /* every jump */
+    }
+    run("iptables", ["-w", "-F", N.egressChain]);
+    run("iptables", ["-w", "-X", N.egressChain]);
+    removed.push(`iptables chain ${N.egressChain}`);
+  }
+  if (hasAddress("lo", `${N.nodeIp}/32`)) {
+    run("ip", ["addr", "del", `${N.nodeIp}/32`, "dev", "lo"]);
+    removed.push(`address ${N.nodeIp}`);
+  }
+  return removed;
+}
+
+/**
+ * The kubelet's and kube-proxy's netfilter chains (KUBE-*) in every table of iptables
+ * and ip6tables, after `kube-proxy --cleanup` has removed its own: the kubelet's
+ * KUBE-FIREWALL and canary chains are left behind otherwise.
+ */
+export function removeKubeChains(): number {
+  let removed = 0;
+  for (const tool of ["iptables", "ip6tables"]) {
+    for (const table of ["filter", "nat", "mangle"]) {
+      const rules = run(tool, ["-w", "-t", table, "-S"]).stdout.split("\n");
+      const chains = rules.filter((l) => /^-N KUBE-/.test(l)).map((l) => l.slice(3));
+      if (!chains.length) continue;
+      for (const jump of rules.filter((l) => /^-A \S+ .*-j KUBE-/.test(l) && !/^-A KUBE-/.test(l))) run(tool, ["-w", "-t", table, "-D", ...ruleWords(jump.slice(3))]);
+      for (const c of chains) run(tool, ["-w", "-t", table, "-F", c]);
+      for (const c of chains) if (run(tool, ["-w", "-t", table, "-X", c]).status === 0) removed++;
+    }
+  }
+  return removed;
+}
+
+/** The words of an `iptables -S` rule, with its double-quoted comments kept whole. */
+export const ruleWords = (rule: string): string[] => [...rule.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
