@@ -10,7 +10,7 @@ import { PROJECT_DIR } from "../config/stages";
 import { ConfigError } from "../config/validate";
 import { CommandError } from "@pulumi/pulumi/automation";
 import { LocalCluster, howToLook } from "../lab/cluster";
-import { ImagesUnavailable, prepareDockerStage } from "../lab/docker/stage";
+import { ImagesUnavailable, prepareDockerStage, prepareNodeImages } from "../lab/docker/stage";
 import { SecretsSetupError, backendFromEnv } from "./engine/stateBackend";
 import { DestroyRefused, EngineOptions, RefreshFlags, RotationRefused, RunFlags, cancel, destroy, preview, readStage, recover, refresh, rotatePassword, up } from "./engine";
 import { UsageError } from "../lib/usage";
@@ -72,11 +72,15 @@ const sharedBackend = (env: NodeJS.ProcessEnv) => !(backendFromEnv(env) ?? "file
  * destroy (preview uses it when it runs). Never with CI set or a shared backend: there
  * the fallback would plan to replace every resource of a real stage.
  */
-async function chooseCluster(command: Command, o: EngineOptions, env: NodeJS.ProcessEnv = process.env, say = (s: string) => console.error(s)): Promise<EngineOptions> {
+async function chooseCluster(command: Command, o: EngineOptions, localImages: boolean, env: NodeJS.ProcessEnv = process.env, say = (s: string) => console.error(s)): Promise<EngineOptions> {
   if (command === "render" || o.renderDir || o.kubeconfig || o.projectDir) return o;
   // A bad stage file is reported as such (exit 2), before any question of clusters.
-  const { raw } = readStage(o);
-  if (raw["hotel:platform"] !== "kubernetes" || userKubeconfig(env, raw)) return o;
+  const { raw, config } = readStage(o);
+  if (raw["hotel:platform"] !== "kubernetes") return o;
+  if (userKubeconfig(env, raw)) {
+    if (localImages) throw new UsageError(`--local-images applies to Docker stages and to the local cluster; stage ${o.stage} uses your kubeconfig, whose registry serves its images`);
+    return o;
+  }
   const previewing = command === "preview" || command === "cancel";
   if (env.CI || sharedBackend(env)) {
     // A preview needs no cluster (CI previews pull requests without one).
@@ -94,7 +98,9 @@ async function chooseCluster(command: Command, o: EngineOptions, env: NodeJS.Pro
     await cluster.start((s) => say(`cluster: ${s}`));
   }
   say(howToLook(cluster));
-  return { ...o, kubeconfig: cluster.kubeconfigPath };
+  const node = cluster.node;
+  const images = node && config ? await prepareNodeImages(node, config, { localImages, checkImages: command === "up", say }) : undefined;
+  return { ...o, kubeconfig: cluster.kubeconfigPath, localImages: images };
 }
 
 /**
@@ -104,10 +110,7 @@ async function chooseCluster(command: Command, o: EngineOptions, env: NodeJS.Pro
 async function chooseDocker(command: Command, o: EngineOptions, localImages: boolean, say = (s: string) => console.error(s)): Promise<EngineOptions> {
   if (o.projectDir) return o;
   const { config } = readStage(o);
-  if (config?.platform !== "docker") {
-    if (localImages) throw new UsageError(`--local-images applies to Docker stages only; stage ${o.stage} runs on ${config?.platform}`);
-    return o;
-  }
+  if (config?.platform !== "docker") return o;
   // Only an up pulls images; preview, refresh and destroy never do.
   const docker = await prepareDockerStage(config, { localImages, checkImages: command === "up", say });
   return { ...o, dockerHost: docker.host, localImages: docker.localImages };
@@ -127,7 +130,7 @@ function kubeconfigFromData(o: EngineOptions, env: NodeJS.ProcessEnv = process.e
 }
 
 async function runCommand({ command, options, flags, localImages }: CommandLine): Promise<void> {
-  const target = await chooseCluster(command, await chooseDocker(command, kubeconfigFromData(options), localImages));
+  const target = await chooseCluster(command, await chooseDocker(command, kubeconfigFromData(options), localImages), localImages);
   const o = { ...target, onOutput: (t: string) => process.stdout.write(t), onError: (t: string) => process.stderr.write(t) };
   if (command === "preview") await preview(o, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });
   else if (command === "up" || command === "render") await up(o, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });

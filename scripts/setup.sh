@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the project needs on a fresh machine: Node packages (from the lockfile)
-# and, with --servers, the real servers the tests run (Debian packages). Idempotent.
+# Installs what the project needs on a fresh machine: Node packages (from the lockfile);
+# with --node, what the local cluster's real node runs (Debian's containerd, runc, CNI
+# plugins, iptables); with --servers, that and the real servers the tests run. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,8 +9,17 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+need=()
+if [ "${1:-}" = "--node" ] || [ "${1:-}" = "--servers" ]; then
+  # The local cluster's node (docs/CLUSTER.md): containerd 1.6 with CRI, runc, the
+  # bridge/host-local/loopback CNI plugins, and the netfilter tools kube-proxy drives.
+  command -v containerd >/dev/null || need+=(containerd)
+  command -v runc >/dev/null || need+=(runc)
+  [ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
+  command -v iptables >/dev/null || need+=(iptables)
+  command -v conntrack >/dev/null || need+=(conntrack)
+fi
 if [ "${1:-}" = "--servers" ]; then
-  need=()
   command -v redis-server >/dev/null || need+=(redis-server)
   [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
   command -v promtool >/dev/null || need+=(prometheus)
@@ -20,10 +30,10 @@ if [ "${1:-}" = "--servers" ]; then
   # The real exporters the alerts scrape (the end-to-end alert tests run them).
   command -v prometheus-redis-exporter >/dev/null || need+=(prometheus-redis-exporter)
   command -v prometheus-postgres-exporter >/dev/null || need+=(prometheus-postgres-exporter)
-  if [ ${#need[@]} -gt 0 ]; then
-    echo "installing ${need[*]} (Debian packages)" >&2
-    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-  fi
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]} (Debian packages)" >&2
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi

@@ -108,7 +108,7 @@ export class RealNode {
   /** Loads images from a Docker daemon (`docker save`) unless containerd has them. */
   importFromDocker(dockerHost: string, names: string[]): string[] {
     const have = this.images();
-    const missing = names.filter((n) => !have.has(qualified(n)));
+    const missing = names.filter((n) => !have.has(qualifiedImage(n)));
     if (!missing.length) return [];
     const tar = execFileSync("docker", ["--host", dockerHost, "save", ...missing], { maxBuffer: 4 << 30 });
     this.ctr(["images", "import", "-"], tar);
@@ -155,7 +155,8 @@ export class RealNode {
   }
 }
 
-const qualified = (name: string) => (name.split("/")[0].includes(".") ? name : `docker.io/${name.includes("/") ? name : `library/${name}`}`);
+/** An image name as containerd stores it: docker.io/library/redis:7, docker.io/hotel-local/pause:1 */
+export const qualifiedImage = (name: string) => (name.split("/")[0].includes(".") ? name : `docker.io/${name.includes("/") ? name : `library/${name}`}`);
 
 async function waitFor(what: string, ready: () => boolean, timeoutMs: number): Promise<void> {
   for (const until = Date.now() + timeoutMs; Date.now() < until; await new Promise((r) => setTimeout(r, 250))) if (ready()) return;

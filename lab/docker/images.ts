@@ -54,12 +54,15 @@ export function localImageRefs(versions: Record<string, string>, appHash: string
   return { images, app: `hotel-local/stand-in-api-test-fixture:${appHash}` };
 }
 
-/** The stand-in app's content hash: its tag changes exactly when its files do. */
-function standInAppHash(): string {
+/** A folder's content hash (names and bytes). */
+function folderHash(dir: string): string {
   const h = crypto.createHash("sha256");
-  for (const f of filesUnder(STAND_IN_APP_DIR).sort()) h.update(path.relative(STAND_IN_APP_DIR, f)).update(fs.readFileSync(f));
+  for (const f of filesUnder(dir).sort()) h.update(path.relative(dir, f)).update(fs.readFileSync(f));
   return h.digest("hex").slice(0, 12);
 }
+
+/** The stand-in app's content hash: its tag changes exactly when its files do. */
+const standInAppHash = () => folderHash(STAND_IN_APP_DIR);
 
 /** Parses `apt-cache policy` output into package -> candidate version. */
 export function parseCandidates(text: string): Record<string, string> {
@@ -179,8 +182,10 @@ export function ensureLocalImages(d: DockerCli, opts: { refresh?: boolean; log?:
   const refs = localImageRefs(versions, standInAppHash());
   for (const [key, s] of Object.entries(STAND_INS) as [ImageKey, (typeof STAND_INS)[ImageKey]][]) {
     const ref = refs.images[key];
-    if (d.imageLabel(ref, VERSION_LABEL) === versions[s.pkg]) continue;
-    build(d, ref, path.join(IMAGES_DIR, s.folder), { BASE: BASE_IMAGE, PACKAGE_VERSION: versions[s.pkg] }, versions[s.pkg], log);
+    // Rebuilt when the package version or the recipe (the image's folder) changes.
+    const stamp = `${versions[s.pkg]} ${folderHash(path.join(IMAGES_DIR, s.folder))}`;
+    if (d.imageLabel(ref, VERSION_LABEL) === stamp) continue;
+    build(d, ref, path.join(IMAGES_DIR, s.folder), { BASE: BASE_IMAGE, PACKAGE_VERSION: versions[s.pkg] }, stamp, log);
   }
   if (!d.hasImage(refs.app)) build(d, refs.app, STAND_IN_APP_DIR, { BASE: BASE_IMAGE }, "test fixture", log);
   return refs;

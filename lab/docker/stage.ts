@@ -7,6 +7,7 @@
 import { StackConfig } from "../../config/types";
 import { LocalDocker } from "./daemon";
 import { DockerCli, LocalImages, ensureLocalImages } from "./images";
+import { RealNode, qualifiedImage } from "../cluster/node";
 
 export interface DockerStage {
   host: string;
@@ -31,19 +32,20 @@ function unavailableImages(d: DockerCli, images: Record<string, string>): string
 
 export class ImagesUnavailable extends Error {}
 
+const listLocalImages = (localImages: LocalImages) =>
+  "local images (--local-images): stand-ins built from Debian packages, not the stage's images:\n" +
+  Object.entries({ ...localImages.images, app: localImages.app })
+    .map(([k, v]) => `  ${k.padEnd(17)} ${v}`)
+    .join("\n") +
+  "\n  (the app is a test fixture: lab/standInApp)";
+
 export async function prepareDockerStage(c: StackConfig, opts: { localImages: boolean; checkImages: boolean; say: (s: string) => void }): Promise<DockerStage> {
   const { host, started } = await new LocalDocker().ensure(opts.say);
   if (started) opts.say(`docker: the project's dockerd runs on ${host} (npm run docker -- stop ends it)`);
   const d = new DockerCli(host);
   if (opts.localImages) {
     const localImages = ensureLocalImages(d, { log: (s) => opts.say(`docker: ${s}`) });
-    opts.say(
-      "local images (--local-images): stand-ins built from Debian packages, not the stage's images:\n" +
-        Object.entries({ ...localImages.images, app: localImages.app })
-          .map(([k, v]) => `  ${k.padEnd(17)} ${v}`)
-          .join("\n") +
-        "\n  (the app is a test fixture: lab/standInApp)",
-    );
+    opts.say(listLocalImages(localImages));
     return { host, localImages };
   }
   if (opts.checkImages) {
@@ -56,4 +58,35 @@ export async function prepareDockerStage(c: StackConfig, opts: { localImages: bo
     }
   }
   return { host };
+}
+
+/**
+ * What a Kubernetes stage on the local cluster's real node needs: its images in
+ * containerd's k8s.io namespace (no registry). With local images, the stand-ins are built
+ * on the project's Docker daemon and imported when containerd lacks them; without, an
+ * image containerd does not hold is a clear error naming the switch. (On another
+ * cluster the images are its registry's business.)
+ */
+export async function prepareNodeImages(node: RealNode, c: StackConfig, opts: { localImages: boolean; checkImages: boolean; say: (s: string) => void }): Promise<LocalImages | undefined> {
+  if (opts.localImages) {
+    const { host } = await new LocalDocker().ensure(opts.say);
+    const localImages = ensureLocalImages(new DockerCli(host), { log: (s) => opts.say(`docker: ${s}`) });
+    const imported = node.importFromDocker(host, [...Object.values(localImages.images), localImages.app]);
+    if (imported.length) opts.say(`node: imported into containerd: ${imported.join(", ")}`);
+    opts.say(listLocalImages(localImages));
+    return localImages;
+  }
+  if (opts.checkImages) {
+    const have = node.images();
+    const problems = Object.entries(stageImages(c))
+      .filter(([, ref]) => !have.has(qualifiedImage(ref)))
+      .map(([key, ref]) => `${key} = ${ref}: not in the node's containerd (no registry is reachable from the local cluster)`);
+    if (problems.length) {
+      throw new ImagesUnavailable(
+        `stage ${c.stage} cannot run on the local cluster's node:\n  ${problems.join("\n  ")}\n` +
+          "Run with --local-images (or HOTEL_LOCAL_IMAGES=1): stand-ins built from Debian packages and imported into the node (docs/CLUSTER.md).",
+      );
+    }
+  }
+  return undefined;
 }
