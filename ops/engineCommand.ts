@@ -10,6 +10,7 @@ import { PROJECT_DIR } from "../config/stages";
 import { ConfigError } from "../config/validate";
 import { CommandError } from "@pulumi/pulumi/automation";
 import { LocalCluster, howToLook } from "../lab/cluster";
+import { monitoringHints, stageMonitoring } from "../lab/cluster/monitoring";
 import { ImagesUnavailable, prepareDockerStage, prepareNodeImages } from "../lab/docker/stage";
 import { SecretsSetupError, backendFromEnv } from "./engine/stateBackend";
 import { DestroyRefused, EngineOptions, RefreshFlags, RotationRefused, RunFlags, cancel, destroy, preview, readStage, recover, refresh, rotatePassword, up } from "./engine";
@@ -100,6 +101,11 @@ async function chooseCluster(command: Command, o: EngineOptions, localImages: bo
   say(howToLook(cluster));
   const node = cluster.node;
   const images = node && config ? await prepareNodeImages(node, config, { localImages, checkImages: command === "up", say }) : undefined;
+  if (images && config && command === "up") {
+    // What a cluster with kube-prometheus-stack has: the stage's alerts and scrapes run for real.
+    cluster.startMonitoring(stageMonitoring(config, { alertmanager: images.images.alertmanager, app: images.app }));
+    say(monitoringHints(cluster.kubectlPath, cluster.kubeconfigPath));
+  }
   return { ...o, kubeconfig: cluster.kubeconfigPath, localImages: images };
 }
 

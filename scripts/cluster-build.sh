@@ -5,7 +5,8 @@
 #   - etcd (go.etcd.io/etcd/server/v3, through a one-line main),
 #   - kwok (sigs.k8s.io/kwok: the node; it runs no containers) and its stage files,
 #   - the prometheus-operator (cmd/operator), its config reloader and its CRDs,
-#   - the real node's parts: kubelet, kube-proxy, CoreDNS and the sandbox's pause program.
+#   - the real node's parts: kubelet, kube-proxy, CoreDNS and the sandbox's pause program,
+#   - Prometheus v3 for the operator's pods (Debian's 2.42 lacks Kubernetes discovery).
 # Prints the folder holding bin/, stages/ and crds/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ ETCD_VERSION=v3.7.3
 KWOK_VERSION=v0.8.0
 OPERATOR_VERSION=v0.85.0
 COREDNS_VERSION=v1.15.0
+PROMETHEUS_MODULE_VERSION=v0.316.0 # Prometheus v3.16.0
 GO_VERSION=$(go env GOVERSION)
 
 CACHE=${HOTEL_CLUSTER_CACHE:-$HOME/.cache/hotel-stack/cluster}
@@ -71,7 +73,7 @@ build_in_module() {
     printf '%b' "$source" > main.go
     go get "$requirement" >/dev/null 2>&1
     go mod tidy >/dev/null 2>&1 || true
-    go build -trimpath -ldflags "-s -w" -o "$OUT/bin/$name.tmp" "$pkg"
+    go build -trimpath -tags "${BUILD_TAGS:-}" -ldflags "-s -w" -o "$OUT/bin/$name.tmp" "$pkg"
   )
   mv "$OUT/bin/$name.tmp" "$OUT/bin/$name"
   rm -rf "$W"
@@ -124,6 +126,16 @@ if [ ! -x "$OUT/bin/prometheus-config-reloader" ]; then
 fi
 if [ ! -x "$OUT/bin/pause" ] || [ lab/cluster/pause/main.go -nt "$OUT/bin/pause" ]; then
   ( cd lab/cluster/pause && GOFLAGS= go build -trimpath -ldflags "-s -w" -o "$OUT/bin/pause" main.go )
+fi
+
+# 6. Prometheus for the pods the operator creates: the operator's generated config finds
+#    targets with kubernetes_sd_configs, which Debian's prometheus 2.42 is built without.
+#    Only the Kubernetes discovery is compiled in (Prometheus' own build tags).
+if [ ! -x "$OUT/bin/prometheus" ]; then
+  log "building prometheus (module $PROMETHEUS_MODULE_VERSION, Kubernetes discovery only; cold: ~5 min)"
+  BUILD_TAGS=remove_all_sd,enable_kubernetes_sd build_in_module prometheus github.com/prometheus/prometheus@$PROMETHEUS_MODULE_VERSION \
+    github.com/prometheus/prometheus/cmd/prometheus \
+    'package main\n\nimport _ "github.com/prometheus/prometheus/cmd/prometheus"\n'
 fi
 
 log "ready in $(( $(date +%s) - started )) s: $OUT"

@@ -5,6 +5,7 @@ import { AlertsConfig } from "../../config/types";
 import { renderAlertmanagerConfigSpec, webhookUrls } from "../../render/alertmanagerConfig";
 import { RuleGroups } from "../../render/alertRules";
 import { KubeTarget, labels, meta } from "../kubernetes/objects";
+import { ROUTING_LABELS } from "../../contract/labels";
 
 interface Rendered {
   rules: RuleGroups;
@@ -17,7 +18,7 @@ export function alertRulesOnKubernetes(parent: pulumi.Resource, name: string, ar
   const opts = { parent, provider: t.provider };
   const metadata = meta(name, t.namespace, labels(name, { role: "alert-rules", ...t.monitoringLabels }));
   // Webhook URLs often carry a token: they go to a Secret (redacted in rendered manifests), never into the routing object.
-  const routingLabels = labels(name, { role: "alert-routing" });
+  const routingLabels = labels(name, { ...ROUTING_LABELS });
   if (!t.prometheusOperator) {
     new k8s.core.v1.ConfigMap(name, { metadata, data: { "hotel.rules.yml": r.rulesYaml } }, opts);
     new k8s.core.v1.Secret(

@@ -20,6 +20,7 @@ import { Daemon, flagArgs, logFile, runningPid, startDaemon, stopDaemon } from "
 import { Pki, ensurePki, kubeconfig } from "./pki";
 import { CACHE_ROOT } from "../../contract/project";
 import { NODE_NETWORK, setUpHostNetwork } from "./network";
+import { MonitoringArgs, monitoringObjects } from "./monitoring";
 import { CONFIG_RELOADER_IMAGE, NodePorts, RealNode } from "./node";
 import { LOCAL_STORAGE_CLASS } from "./volumeProvisioner";
 
@@ -169,8 +170,13 @@ export class LocalCluster {
     return file;
   }
 
+  /** The kubectl built with the cluster (a fresh machine has no other). */
+  get kubectlPath(): string {
+    return path.join(this.bin, "kubectl");
+  }
+
   kubectl(args: string[], input?: string): string {
-    return execFileSync(path.join(this.bin, "kubectl"), ["--kubeconfig", this.kubeconfigPath, ...args], { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
+    return execFileSync(this.kubectlPath, ["--kubeconfig", this.kubeconfigPath, ...args], { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
   }
 
   private tryKubectl(args: string[]): string | undefined {
@@ -235,6 +241,20 @@ export class LocalCluster {
   /** Starts the Prometheus operator against this cluster (after start). */
   startOperator(): void {
     startDaemon(this.options.dir, this.daemons()[5]);
+  }
+
+  /**
+   * The operator and a Prometheus and Alertmanager it runs as pods on the real node
+   * (lab/cluster/monitoring.ts); idempotent (server-side apply).
+   */
+  startMonitoring(args: MonitoringArgs): void {
+    this.startOperator();
+    this.kubectl(
+      ["apply", "--server-side", "--force-conflicts", "-f", "-"],
+      monitoringObjects(args)
+        .map((o) => JSON.stringify(o))
+        .join("\n"),
+    );
   }
 
   async stop(): Promise<string[]> {

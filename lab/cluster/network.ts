@@ -14,8 +14,8 @@
  *
  * Only one real node runs per machine: kube-proxy owns the host's KUBE-* chains.
  */
-import { spawnSync } from "child_process";
 import * as fs from "fs";
+import { dropCount, ensureFirstJump, must, removeChain, run } from "../netfilter";
 
 export const NODE_NETWORK = {
   nodeName: "hotel-node-0",
@@ -31,27 +31,9 @@ export const NODE_NETWORK = {
 
 const N = NODE_NETWORK;
 
-interface Run {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-export function run(cmd: string, args: string[]): Run {
-  const res = spawnSync(cmd, args, { encoding: "utf8" });
-  return { status: res.status ?? -1, stdout: res.stdout ?? "", stderr: res.stderr ?? "" };
-}
-
-function must(cmd: string, args: string[]): string {
-  const res = run(cmd, args);
-  if (res.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${res.stderr.trim()}`);
-  return res.stdout;
-}
-
 const hasAddress = (dev: string, cidr: string) => run("ip", ["-o", "addr", "show", "dev", dev]).stdout.includes(` ${cidr} `);
 const linkExists = (dev: string) => run("ip", ["link", "show", "dev", dev]).status === 0;
 const routeExists = (cidr: string) => run("ip", ["route", "show", cidr]).stdout.trim() !== "";
-const chainExists = (chain: string) => run("iptables", ["-w", "-S", chain]).status === 0;
 
 /** The rules of the egress chain, in order; the last one is the counting drop. */
 export const EGRESS_RULES: string[][] = [
@@ -70,24 +52,11 @@ export function setUpHostNetwork(): void {
   // module is loaded by Docker or the bridge. Forwarding between the bridge's ports.
   fs.writeFileSync("/proc/sys/net/bridge/bridge-nf-call-iptables", "1");
   fs.writeFileSync("/proc/sys/net/ipv4/ip_forward", "1");
-  if (!chainExists(N.egressChain)) {
-    must("iptables", ["-w", "-N", N.egressChain]);
-    for (const rule of EGRESS_RULES) must("iptables", ["-w", "-A", N.egressChain, ...rule]);
-  }
-  const first = run("iptables", ["-w", "-S", "FORWARD", "1"]).stdout.trim();
-  if (first !== `-A FORWARD -j ${N.egressChain}`) {
-    run("iptables", ["-w", "-D", "FORWARD", "-j", N.egressChain]);
-    must("iptables", ["-w", "-I", "FORWARD", "1", "-j", N.egressChain]);
-  }
+  ensureFirstJump(N.egressChain, "FORWARD", EGRESS_RULES);
 }
 
 /** The packets the egress chain's drop rule has counted (0 when nothing tried to leave). */
-export function egressDrops(): number {
-  const out = must("iptables", ["-w", "-L", N.egressChain, "-v", "-n", "-x"]);
-  const drop = out.split("\n").find((l) => /\bDROP\b/.test(l));
-  if (!drop) throw new Error(`no DROP rule in ${N.egressChain}:\n${out}`);
-  return Number(drop.trim().split(/\s+/)[0]);
-}
+export const egressDrops = () => dropCount(N.egressChain);
 
 /** Removes what setUpHostNetwork and the pods added: veths on the bridge, the bridge, the route, the chain, the address. */
 export function tearDownHostNetwork(): string[] {
@@ -97,14 +66,7 @@ export function tearDownHostNetwork(): string[] {
     run("ip", ["link", "del", N.bridge]);
     removed.push(`bridge ${N.bridge}`);
   }
-  if (chainExists(N.egressChain)) {
-    while (run("iptables", ["-w", "-D", "FORWARD", "-j", N.egressChain]).status === 0) {
-      /* every jump */
-    }
-    run("iptables", ["-w", "-F", N.egressChain]);
-    run("iptables", ["-w", "-X", N.egressChain]);
-    removed.push(`iptables chain ${N.egressChain}`);
-  }
+  if (removeChain(N.egressChain, "FORWARD")) removed.push(`iptables chain ${N.egressChain}`);
   if (hasAddress("lo", `${N.nodeIp}/32`)) {
     run("ip", ["addr", "del", `${N.nodeIp}/32`, "dev", "lo"]);
     removed.push(`address ${N.nodeIp}`);

@@ -10,8 +10,9 @@ import * as path from "path";
 import { PROJECT_DIR } from "../../config/stages";
 import { Daemon, flagArgs, startDaemon, stopDaemon } from "../daemons";
 import { BinaryImage, writeBinaryImage } from "./ociImage";
-import { NODE_NETWORK as N, removeKubeChains, run, setUpHostNetwork, tearDownHostNetwork } from "./network";
-import { NodePaths, PAUSE_IMAGE, cniNetwork, containerdConfig, corefile, kubeProxyConfig, kubeletConfig, nodePaths } from "./nodeConfig";
+import { NODE_NETWORK as N, removeKubeChains, setUpHostNetwork, tearDownHostNetwork } from "./network";
+import { run } from "../netfilter";
+import { NodePaths, PAUSE_IMAGE, cniNetwork, registryHosts, containerdConfig, corefile, kubeProxyConfig, kubeletConfig, nodePaths } from "./nodeConfig";
 import { Pki, kubeconfig } from "./pki";
 
 export interface NodePorts {
@@ -22,6 +23,8 @@ export interface NodePorts {
 
 /** The operator's config reloader, a container of every Prometheus and Alertmanager pod. */
 export const CONFIG_RELOADER_IMAGE = "docker.io/hotel-local/prometheus-config-reloader:v0.85.0";
+/** Prometheus for the operator's pods, built with Kubernetes discovery (scripts/cluster-build.sh). */
+export const PROMETHEUS_IMAGE = { name: "docker.io/hotel-local/prometheus-k8s:v3.16.0", version: "v3.16.0" } as const;
 
 export class RealNode {
   readonly paths: NodePaths;
@@ -53,6 +56,7 @@ export class RealNode {
     const adminKc = kc("admin");
     this.file("resolv.conf", `nameserver ${N.nodeIp}\n`);
     this.file(path.join("cni", "net.d", "10-hotel-node.conflist"), JSON.stringify(cniNetwork(p), null, 2));
+    for (const [host, toml] of Object.entries(registryHosts())) this.file(path.join("registry", host, "hosts.toml"), toml);
     return [
       { name: "containerd", bin: "/usr/bin/containerd", args: ["--config", this.file("containerd.toml", containerdConfig(p))] },
       {
@@ -90,12 +94,13 @@ export class RealNode {
     return new Set(this.ctr(["images", "ls", "-q"]).split("\n").filter(Boolean));
   }
 
-  /** Imports the node's own images (pause, config reloader) unless present. */
+  /** Imports the node's own images (pause, config reloader, Prometheus) unless present. */
   importOwnImages(): void {
     const have = this.images();
     const own: BinaryImage[] = [
       { name: PAUSE_IMAGE, binary: path.join(this.bin, "pause"), entrypoint: ["/pause"], user: "65535" },
       { name: CONFIG_RELOADER_IMAGE, binary: path.join(this.bin, "prometheus-config-reloader"), entrypoint: ["/prometheus-config-reloader"], user: "65534" },
+      { name: PROMETHEUS_IMAGE.name, binary: path.join(this.bin, "prometheus"), entrypoint: ["/prometheus"], user: "65534" },
     ];
     for (const image of own.filter((i) => !have.has(i.name))) {
       const tar = path.join(this.paths.dir, "image.tar");

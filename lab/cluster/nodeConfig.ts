@@ -48,7 +48,22 @@ state = "${c}/state"
     conf_dir = "${p.cniConfDir}"
   [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
     runtime_type = "io.containerd.runc.v2"
+  # Registry hosts (registryHosts): every pull goes to a closed loopback port.
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "${path.join(p.dir, "registry")}"
 `;
+}
+
+/**
+ * No registry is reachable, and a pull must not even look one up: the registries the
+ * stage's images name (and `_default`, for any other where containerd supports it) point
+ * at a closed port on loopback, so an image the node lacks fails at once
+ * (ErrImagePull, "connection refused") instead of sending a DNS query off the machine.
+ * Folder name under the registry config path -> hosts.toml.
+ */
+export function registryHosts(): Record<string, string> {
+  const closed = 'server = "http://127.0.0.1:1"\n[host."http://127.0.0.1:1"]\n  capabilities = ["pull", "resolve"]\n';
+  return Object.fromEntries(["_default", "docker.io", "ghcr.io", "quay.io", "registry.k8s.io", "gcr.io"].map((h) => [h, closed]));
 }
 
 /** The pod network: the cluster's bridge, no masquerade, no default route (network.ts). */

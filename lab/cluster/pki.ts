@@ -23,7 +23,16 @@ export interface Pki {
   clients: Record<"kubelet" | "kube-proxy", { cert: string; key: string }>;
 }
 
-const SERVER_NAMES = ["DNS:localhost", "DNS:kubernetes", "DNS:kubernetes.default", "DNS:kubernetes.default.svc", "DNS:kubernetes.default.svc.cluster.local", "IP:127.0.0.1", "IP:10.96.0.1", `IP:${NODE_NETWORK.nodeIp}`];
+const SERVER_NAMES = [
+  "DNS:localhost",
+  "DNS:kubernetes",
+  "DNS:kubernetes.default",
+  "DNS:kubernetes.default.svc",
+  "DNS:kubernetes.default.svc.cluster.local",
+  "IP:127.0.0.1",
+  "IP:10.96.0.1",
+  `IP:${NODE_NETWORK.nodeIp}`,
+];
 const CLIENT_SUBJECTS = { kubelet: `/O=system:nodes/CN=system:node:${NODE_NETWORK.nodeName}`, "kube-proxy": "/CN=system:kube-proxy" } as const;
 
 function openssl(args: string[], cwd: string): void {

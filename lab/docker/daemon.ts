@@ -13,6 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Daemon, logFile, runningPid, startDaemon, stopDaemon } from "../daemons";
 import { CACHE_ROOT } from "../../contract/project";
+import { keepContainersOnMachine, removeDockerEgress } from "./egress";
 
 export const DOCKER_DIR = process.env.HOTEL_DOCKER_DIR ?? path.join(CACHE_ROOT, "docker");
 const SYSTEM_SOCKET = "unix:///var/run/docker.sock";
@@ -33,6 +34,9 @@ function dockerd(dir: string): Daemon {
       // Published ports default to loopback: a port without an address is not exposed.
       "--ip",
       "127.0.0.1",
+      // No packet leaves this machine: running containers get no masquerade out through
+      // the default route (Docker's default is on). Image builds use the host's network.
+      "--ip-masq=false",
     ],
   };
 }
@@ -70,6 +74,8 @@ export class LocalDocker {
   /** A daemon that answers: an existing one, else ours, started and awaited (bounded). */
   async ensure(log: (s: string) => void = () => undefined): Promise<DockerHost> {
     const found = this.find();
+    // Ours, started earlier: its egress chain is made sure of (a daemon we did not start is left as it is).
+    if (found === this.ownHost) keepContainersOnMachine();
     if (found) return { host: found, started: false };
     if (!fs.existsSync(dockerd(this.dir).bin)) {
       throw new Error("no Docker daemon answers and dockerd is not installed: run 'bash scripts/setup.sh --servers' (Debian's docker.io)");
@@ -79,7 +85,10 @@ export class LocalDocker {
     const pid = startDaemon(this.dir, dockerd(this.dir));
     log(`started dockerd (pid ${pid}) on ${this.ownHost}`);
     for (let waited = 0; waited < 60_000; waited += 250) {
-      if (answers(this.ownHost)) return { host: this.ownHost, started: true };
+      if (answers(this.ownHost)) {
+        keepContainersOnMachine();
+        return { host: this.ownHost, started: true };
+      }
       if (!runningPid(this.dir, dockerd(this.dir))) break;
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -104,9 +113,11 @@ export class LocalDocker {
     }
   }
 
-  /** Stops our dockerd (never another one); its containers stop with it. */
-  stop(): Promise<boolean> {
-    return stopDaemon(this.dir, dockerd(this.dir), 20_000);
+  /** Stops our dockerd (never another one); its containers stop with it, then our egress chain goes. */
+  async stop(): Promise<boolean> {
+    const stopped = await stopDaemon(this.dir, dockerd(this.dir), 20_000);
+    if (!this.ownPid()) removeDockerEgress();
+    return stopped;
   }
 
   /** The PID of our dockerd, if it runs. */

@@ -48,9 +48,14 @@ export function upstreamVersion(debian: string): string {
   return (cut > 0 ? noEpoch.slice(0, cut) : noEpoch).replace(/[^A-Za-z0-9_.-]/g, "_");
 }
 
-/** The stand-in names for the package versions in `versions` (package -> Debian version). */
-export function localImageRefs(versions: Record<string, string>, appHash: string): LocalImages {
-  const images = Object.fromEntries(Object.entries(STAND_INS).map(([key, s]) => [key, `hotel-local/${s.folder}:${upstreamVersion(versions[s.pkg])}`])) as Record<ImageKey, string>;
+/**
+ * The stand-in names for the package versions in `versions` (package -> Debian version)
+ * and the recipes' hashes (image folder -> hash): a new recipe is a new tag, so a node
+ * that holds the old image by name imports the new one.
+ */
+export function localImageRefs(versions: Record<string, string>, recipes: Record<string, string>, appHash: string): LocalImages {
+  const tag = (s: { pkg: string; folder: string }) => `${upstreamVersion(versions[s.pkg])}-r${recipes[s.folder].slice(0, 6)}`;
+  const images = Object.fromEntries(Object.entries(STAND_INS).map(([key, s]) => [key, `hotel-local/${s.folder}:${tag(s)}`])) as Record<ImageKey, string>;
   return { images, app: `hotel-local/stand-in-api-test-fixture:${appHash}` };
 }
 
@@ -141,7 +146,7 @@ function buildBase(d: DockerCli, log: (s: string) => void): void {
 /** The candidate versions of the stand-ins' packages, asked of the mirror inside the base image. */
 function resolveVersions(d: DockerCli): Record<string, string> {
   const pkgs = Object.values(STAND_INS).map((s) => s.pkg);
-  const out = d.must(["run", "--rm", BASE_IMAGE, "sh", "-c", `apt-get update -qq >/dev/null && apt-cache policy ${pkgs.join(" ")}`]);
+  const out = d.must(["run", "--rm", "--network", "host", BASE_IMAGE, "sh", "-c", `apt-get update -qq >/dev/null && apt-cache policy ${pkgs.join(" ")}`]);
   const versions = parseCandidates(out);
   const missing = pkgs.filter((p) => !versions[p]);
   if (missing.length) throw new Error(`the Debian mirror offers no ${missing.join(", ")}`);
@@ -153,7 +158,9 @@ const manifestFile = () => path.join(DOCKER_DIR, "local-images.json");
 function build(d: DockerCli, ref: string, context: string, buildArgs: Record<string, string>, version: string, log: (s: string) => void): void {
   const started = Date.now();
   const args = Object.entries(buildArgs).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
-  d.must(["build", "-q", "--label", `${VERSION_LABEL}=${version}`, "-t", ref, ...args, context]);
+  // Host networking: the build fetches Debian packages through the host, as the host
+  // does; the daemon masquerades nothing, so a container on a bridge cannot reach out.
+  d.must(["build", "-q", "--network", "host", "--label", `${VERSION_LABEL}=${version}`, "-t", ref, ...args, context]);
   log(`built ${ref} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   // The stand-in this one supersedes (an older package version or fixture) goes; an image a container still uses stays.
   const [repo, tag] = ref.split(":");
@@ -179,13 +186,13 @@ export function ensureLocalImages(d: DockerCli, opts: { refresh?: boolean; log?:
     fs.mkdirSync(DOCKER_DIR, { recursive: true });
     fs.writeFileSync(manifestFile(), JSON.stringify({ versions, resolvedAt: new Date().toISOString() }, null, 2));
   }
-  const refs = localImageRefs(versions, standInAppHash());
+  const recipes = Object.fromEntries(Object.values(STAND_INS).map((s) => [s.folder, folderHash(path.join(IMAGES_DIR, s.folder))]));
+  const refs = localImageRefs(versions, recipes, standInAppHash());
   for (const [key, s] of Object.entries(STAND_INS) as [ImageKey, (typeof STAND_INS)[ImageKey]][]) {
     const ref = refs.images[key];
-    // Rebuilt when the package version or the recipe (the image's folder) changes.
-    const stamp = `${versions[s.pkg]} ${folderHash(path.join(IMAGES_DIR, s.folder))}`;
-    if (d.imageLabel(ref, VERSION_LABEL) === stamp) continue;
-    build(d, ref, path.join(IMAGES_DIR, s.folder), { BASE: BASE_IMAGE, PACKAGE_VERSION: versions[s.pkg] }, stamp, log);
+    // The tag names the package version and the recipe: a missing tag is built.
+    if (d.imageLabel(ref, VERSION_LABEL) === versions[s.pkg]) continue;
+    build(d, ref, path.join(IMAGES_DIR, s.folder), { BASE: BASE_IMAGE, PACKAGE_VERSION: versions[s.pkg] }, versions[s.pkg], log);
   }
   if (!d.hasImage(refs.app)) build(d, refs.app, STAND_IN_APP_DIR, { BASE: BASE_IMAGE }, "test fixture", log);
   return refs;

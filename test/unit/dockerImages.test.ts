@@ -19,9 +19,10 @@ test("apt-cache policy output gives each package's candidate; (none) is no candi
 
 test("every hotel:images key has a stand-in under hotel-local/, and the app's says it is a test fixture", (t) => {
   const versions = Object.fromEntries(Object.values(STAND_INS).map((s) => [s.pkg, "1:2.3.4-5"]));
-  const refs = localImageRefs(versions, "abc123");
+  const recipes = Object.fromEntries(Object.values(STAND_INS).map((s) => [s.folder, "fedcba987654"]));
+  const refs = localImageRefs(versions, recipes, "abc123");
   t.deepEqual(Object.keys(refs.images).sort(), Object.keys(stageConfig("dev").images).sort());
-  for (const ref of Object.values(refs.images)) t.regex(ref, /^hotel-local\/[a-z-]+:2\.3\.4$/);
+  for (const ref of Object.values(refs.images)) t.regex(ref, /^hotel-local\/[a-z-]+:2\.3\.4-rfedcba$/);
   t.is(refs.app, "hotel-local/stand-in-api-test-fixture:abc123");
 });
 

@@ -1,0 +1,292 @@
+/**
+ * staging for real on Kubernetes: `pulumi up` through the stack's own driver onto a
+ * control plane with a real node (kubelet, containerd, kube-proxy, CoreDNS), the stand-in
+ * images imported into containerd (no registry), and the monitoring half of a
+ * kube-prometheus-stack install (the real prometheus-operator running Prometheus and
+ * Alertmanager as pods). Everything is read back from inside: container logs, execs, and
+ * port-forwards to 127.0.0.1. The stage file is staging's with quick wins 4 and 5 promoted
+ * (as `npm run promote` would) and alert timings short enough for a test.
+ */
+import { spawnSync } from "child_process";
+import { promises as dns } from "dns";
+import test from "ava";
+import { Client } from "pg";
+import { PROJECT_DIR, checkStageFile } from "../../config/stages";
+import { LocalCluster } from "../../lab/cluster";
+import { MONITORING_NAME, MONITORING_NAMESPACE, OPERATED_SERVICES, WEBHOOK_SINK_PORT, stageMonitoring } from "../../lab/cluster/monitoring";
+import { NODE_NETWORK, egressDrops } from "../../lab/cluster/network";
+import { DockerCli, LocalImages, ensureLocalImages } from "../../lab/docker/images";
+import { DOCKER_EGRESS_CHAIN, dockerEgressDrops } from "../../lab/docker/egress";
+import { firstRule, run } from "../../lab/netfilter";
+import { EngineOptions, up } from "../../ops/engine";
+import { freshState, stageVariant } from "../fixtures/engine";
+import { eventually, getJson, testDocker } from "../fixtures/liveDocker";
+import { Pod, podsIn, startNodeCluster, throughForward } from "../fixtures/liveNode";
+
+const PASSWORD = "staging-node-test-password";
+const NS = "hotel-staging";
+const NODE = "hotel-node-0";
+const INDEXES = ["idx_locks_room_id", "idx_reservations_guest_id", "idx_sessions_created_at", "idx_sessions_guest_id"];
+const SINK = `http://127.0.0.1:${WEBHOOK_SINK_PORT}`;
+
+let cluster: LocalCluster;
+let d: DockerCli;
+let images: LocalImages;
+let stageFile: string;
+let stack: EngineOptions;
+
+test.before(async () => {
+  d = await testDocker();
+  images = ensureLocalImages(d);
+  cluster = await startNodeCluster();
+  cluster.node!.importFromDocker(d.host, [...Object.values(images.images), images.app]);
+  stageFile = stageVariant("staging", (c) => {
+    // Quick wins 4 and 5, as `npm run promote` copies them from dev.
+    c["hotel:postgres"] = { pgStatStatements: true, logMinDurationStatement: "100ms", indexes: INDEXES };
+    c["hotel:cacheWarming"] = { enabled: true };
+    c["hotel:alerts"] = {
+      ...c["hotel:alerts"],
+      evaluationInterval: "2s",
+      rateWindow: "8s",
+      for: "4s",
+      cacheMissFor: "4s",
+      targetDownFor: "4s",
+      routing: { groupWait: "0s", criticalGroupWait: "0s", groupInterval: "1s" },
+      receivers: { critical: `${SINK}/pager`, warning: `${SINK}/tickets` },
+    };
+  });
+  const config = checkStageFile("staging", stageFile).config;
+  cluster.startMonitoring(stageMonitoring(config, { alertmanager: images.images.alertmanager, app: images.app }));
+  stack = freshState("staging", { kubeconfig: cluster.kubeconfigPath, localImages: images, stageFile, password: PASSWORD });
+  await up(stack);
+});
+
+test.after.always(async () => {
+  if (cluster?.running()) await cluster.stop();
+});
+
+const config = () => checkStageFile("staging", stageFile).config;
+const logsOf = (pod: string, container?: string, namespace = NS) => cluster.kubectl(["logs", "-n", namespace, pod, ...(container ? ["-c", container] : [])]);
+const execIn = (pod: string, container: string, cmd: string[]) => cluster.kubectl(["exec", "-n", NS, pod, "-c", container, "--", ...cmd]);
+const podNamed = (prefix: string): Pod => {
+  const found = podsIn(cluster, NS).filter((p) => p.metadata.name.startsWith(prefix) && p.status.phase === "Running");
+  if (!found.length) throw new Error(`no running pod ${prefix}*: ${podsIn(cluster, NS).map((p) => `${p.metadata.name} ${p.status.phase}`)}`);
+  return found[0];
+};
+
+async function withPostgres<T>(f: (c: Client) => Promise<T>): Promise<T> {
+  return throughForward(cluster, NS, "svc/postgres", 5432, async (port) => {
+    const c = new Client({ host: "127.0.0.1", port, user: config().postgres.user, database: config().postgres.database, password: PASSWORD });
+    await c.connect();
+    try {
+      return await f(c);
+    } finally {
+      await c.end();
+    }
+  });
+}
+
+test.serial("staging on the real node: up completes, and every pod of the stack runs on hotel-node-0 with its containers ready and logging", (t) => {
+  const pods = podsIn(cluster, NS);
+  const running = pods.filter((p) => p.status.phase === "Running");
+  t.deepEqual([...new Set(pods.map((p) => p.spec.nodeName))], [NODE]);
+  // The app (2 replicas), Redis and PostgreSQL (each with its exporter sidecar).
+  t.deepEqual(running.map((p) => p.metadata.name.replace(/-[a-z0-9]+-[a-z0-9]{5}$|-\d+$/, "")).sort(), ["hotel-api", "hotel-api", "postgres", "redis"]);
+  for (const p of running)
+    t.true(
+      p.status.containerStatuses!.every((c) => c.ready),
+      `${p.metadata.name} ready`,
+    );
+  t.regex(logsOf(podNamed("redis-").metadata.name, "redis"), /Ready to accept connections/);
+  t.regex(logsOf(podNamed("postgres-").metadata.name, "postgres"), /database system is ready to accept connections/);
+});
+
+test.serial("staging on the real node: Redis runs on the mounted redis.conf (allkeys-lfu, its maxmemory)", (t) => {
+  const redis = podNamed("redis-").metadata.name;
+  const get = (key: string) => execIn(redis, "redis", ["redis-cli", "CONFIG", "GET", key]).trim().split("\n")[1];
+  t.is(get("maxmemory-policy"), "allkeys-lfu");
+  t.is(get("maxmemory"), "1073741824");
+  t.regex(execIn(redis, "redis", ["redis-cli", "INFO", "server"]), /config_file:\/\S+redis\.conf/);
+});
+
+test.serial("staging on the real node: PostgreSQL preloads pg_stat_statements, and the reconcile Job that really ran built the four indexes, valid", async (t) => {
+  const { preload, extension, valid } = await withPostgres(async (c) => ({
+    preload: (await c.query("SHOW shared_preload_libraries")).rows[0].shared_preload_libraries,
+    extension: (await c.query("SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'pg_stat_statements'")).rows[0].n,
+    valid: (await c.query("SELECT indexrelid::regclass::text AS name FROM pg_index WHERE indisvalid AND indexrelid::regclass::text LIKE 'idx_%' ORDER BY 1")).rows.map((r) => r.name),
+  }));
+  t.regex(preload, /pg_stat_statements/);
+  t.is(extension, 1);
+  t.deepEqual(valid, INDEXES);
+  const jobs = JSON.parse(cluster.kubectl(["get", "jobs", "-n", NS, "-o", "json"])).items.filter((j: any) => j.metadata.name.startsWith("postgres-reconcile-"));
+  t.is(jobs.length, 1);
+  t.is(jobs[0].status.succeeded, 1);
+  const log = cluster.kubectl(["logs", "-n", NS, `job/${jobs[0].metadata.name}`]);
+  t.is(log.match(/^CREATE INDEX$/gm)?.length, 4, log);
+});
+
+test.serial("staging on the real node: the app's environment holds the rendered settings and /health answers through the Service", async (t) => {
+  const api = podNamed("hotel-api-").metadata.name;
+  const env = Object.fromEntries(
+    execIn(api, "api", ["env"])
+      .split("\n")
+      .filter((l) => l.includes("="))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
+  t.like(env, {
+    DB_POOL_SIZE: "25",
+    DB_MAX_OVERFLOW: "5",
+    DB_POOL_PRE_PING: "true",
+    DB_POOL_RECYCLE_SECONDS: "3600",
+    CACHE_TTL_RESERVATIONS_SECONDS: "900",
+    CACHE_WARM_ON_STARTUP: "true",
+    REDIS_KEYSPACE: "cache-only",
+  });
+  const health = await throughForward(cluster, NS, "svc/hotel-api", 80, (port) => getJson(`http://127.0.0.1:${port}/health`));
+  t.deepEqual(health, { status: "ok", pool_size: 25 });
+});
+
+test.serial("staging on the real node: the warmer's CronJob, run now, warms Redis from PostgreSQL", async (t) => {
+  await withPostgres((c) =>
+    c.query("INSERT INTO reservations (guest_id, room_id, check_in, nights, status, created_at) SELECT g, 7, date '2026-12-24', 2, 'confirmed', now() FROM generate_series(1, 30) g"),
+  );
+  const cronJob = JSON.parse(cluster.kubectl(["get", "cronjobs", "-n", NS, "-o", "json"])).items[0].metadata.name;
+  cluster.kubectl(["create", "job", "-n", NS, "warm-now", `--from=cronjob/${cronJob}`]);
+  cluster.kubectl(["wait", "-n", NS, "--for=condition=complete", "--timeout=120s", "job/warm-now"]);
+  t.regex(cluster.kubectl(["logs", "-n", NS, "job/warm-now"]), /stand-in warmer: 30 reservations warmed/);
+  const keys = execIn(podNamed("redis-").metadata.name, "redis", ["redis-cli", "--scan", "--pattern", "reservation:*"]).trim().split("\n");
+  t.is(keys.length, 30);
+});
+
+const prometheus = <T>(f: (url: string) => Promise<T>) => throughForward(cluster, MONITORING_NAMESPACE, `svc/${OPERATED_SERVICES.prometheus}`, 9090, (port) => f(`http://127.0.0.1:${port}`));
+
+test.serial("staging on the real node: the operator's Prometheus scrapes the app and both exporters through the ServiceMonitors and loads the stack's rules", async (t) => {
+  const jobs = await prometheus((url) =>
+    eventually(
+      "every target up",
+      async () => {
+        const active: any[] = (await getJson(`${url}/api/v1/targets?state=active`)).data.activeTargets;
+        const up = [...new Set(active.filter((a) => a.health === "up").map((a) => a.labels.job))].sort();
+        return up.length === 3 && active.every((a) => a.health === "up") ? up : undefined;
+      },
+      120_000,
+    ),
+  );
+  t.deepEqual(jobs, ["hotel-api", "postgres", "redis"]);
+  const rules: any[] = await prometheus(async (url) => (await getJson(`${url}/api/v1/rules?type=alert`)).data.groups.flatMap((g: any) => g.rules));
+  t.deepEqual(rules.map((r) => r.name).sort(), [
+    "HotelApiErrorRatioHigh",
+    "HotelApiP95LatencyHigh",
+    "HotelApiTargetDown",
+    "HotelCacheMissRatioHigh",
+    "HotelPostgresExporterDown",
+    "HotelRedisExporterDown",
+  ]);
+});
+
+/** Lookups of reservations that do not exist (cache misses) through the app's Service: 20 a second, at most `seconds`. */
+async function missLoad(port: number, seconds: number, until: () => boolean): Promise<number> {
+  let sent = 0;
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end && !until()) {
+    await Promise.all(Array.from({ length: 20 }, (_, i) => fetch(`http://127.0.0.1:${port}/reservations/${9_000_000 + sent + i}`).then((r) => r.arrayBuffer())));
+    sent += 20;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  return sent;
+}
+
+test.serial(
+  "staging on the real node: a cache miss ratio pushed over its threshold fires HotelCacheMissRatioHigh, delivered by the operator's Alertmanager to the receiver in the cluster",
+  async (t) => {
+    const alertmanagerPod = `alertmanager-${MONITORING_NAME}-0`;
+    const delivered = () => /delivery \/tickets .*HotelCacheMissRatioHigh=firing/.test(logsOf(alertmanagerPod, "webhook-sink", MONITORING_NAMESPACE));
+    const sent = await throughForward(cluster, NS, "svc/hotel-api", 80, (port) => missLoad(port, 90, delivered));
+    t.log(`${sent} lookups of missing reservations`);
+    t.true(sent <= 1_800);
+    await eventually("the delivery", async () => (delivered() ? true : undefined), 30_000);
+    t.regex(logsOf(alertmanagerPod, "webhook-sink", MONITORING_NAMESPACE), /delivery \/tickets .*HotelCacheMissRatioHigh=firing/);
+    t.notRegex(logsOf(alertmanagerPod, "webhook-sink", MONITORING_NAMESPACE), /HotelApiTargetDown|ExporterDown/);
+  },
+);
+
+test.serial("staging on the real node: npm run daily-check reads the stage's numbers from the operator's Prometheus through a port-forward", async (t) => {
+  const res = await prometheus(async (url) =>
+    spawnSync(process.execPath, ["--import", "tsx", "ops/dailyCheck/command.ts", "--prometheus", url, "--stack", "staging"], {
+      cwd: PROJECT_DIR,
+      encoding: "utf8",
+      env: { ...process.env, HOTEL_STAGE_FILE: stageFile },
+    }),
+  );
+  const out = res.stdout + res.stderr;
+  // The miss load just ran: the cache check is over its threshold, so the check exits 1.
+  t.is(res.status, 1, out);
+  t.regex(out, /cache hit ratio/i);
+});
+
+/** The PID of a running container of `pod` (its task in containerd), for a look into its network namespace. */
+function taskPid(pod: Pod): number {
+  const id = pod.status.containerStatuses![0].containerID!.replace(/^containerd:\/\//, "");
+  const pid = cluster
+    .node!.ctr(["tasks", "ls"])
+    .split("\n")
+    .find((l) => l.startsWith(id))
+    ?.trim()
+    .split(/\s+/)[1];
+  if (!pid) throw new Error(`no task for container ${id}`);
+  return Number(pid);
+}
+
+test.serial("no packet leaves: a pod's routing table reaches the pod and service ranges and the node, and nothing else", (t) => {
+  const pid = taskPid(podNamed("hotel-api-"));
+  const route = (to: string) => run("nsenter", ["--net=/proc/" + pid + "/ns/net", "ip", "route", "get", to]);
+  t.regex(route("10.96.0.1").stdout, /dev eth0/);
+  t.regex(route("10.249.0.1").stdout, /dev eth0/);
+  for (const outside of ["1.1.1.1", "192.0.2.1", "172.17.0.1"]) {
+    const r = route(outside);
+    t.not(r.status, 0, `${outside}: ${r.stdout}`);
+    t.regex(r.stderr, /Network is unreachable/);
+  }
+  t.notRegex(run("nsenter", ["--net=/proc/" + pid + "/ns/net", "ip", "route", "show"]).stdout, /^default/m);
+});
+
+test.serial("no packet leaves: the node's counting drop is the first rule of FORWARD and has dropped nothing; no masquerade for the pod range", (t) => {
+  t.is(firstRule("FORWARD"), `-A FORWARD -j ${NODE_NETWORK.egressChain}`);
+  t.is(egressDrops(), 0);
+  const nat = run("iptables", ["-w", "-t", "nat", "-S", "POSTROUTING"]).stdout;
+  t.notRegex(nat, /10\.244\.0\.0\/24.*MASQUERADE/);
+  t.notRegex(nat, /-s 10\.244/);
+});
+
+test.serial("no packet leaves: cluster DNS answers the cluster's names and has no upstream for any other", async (t) => {
+  const resolver = new dns.Resolver({ timeout: 3_000, tries: 1 });
+  resolver.setServers([NODE_NETWORK.nodeIp]);
+  const svcIp = cluster.kubectl(["get", "svc", "hotel-api", "-n", NS, "-o", "jsonpath={.spec.clusterIP}"]);
+  t.deepEqual(await resolver.resolve4(`hotel-api.${NS}.svc.cluster.local`), [svcIp]);
+  const err = await t.throwsAsync(resolver.resolve4("alerts.hotel.internal"));
+  t.regex(String(err?.message), /REFUSED|SERVFAIL|ENOTFOUND/);
+});
+
+test.serial("the project's dockerd and the real node together: Docker's containers are kept on the machine too (no masquerade, a counting drop first in DOCKER-USER)", (t) => {
+  // The test command runs the project's dockerd for the whole suite; this node ran beside it.
+  t.is(firstRule("DOCKER-USER"), `-A DOCKER-USER -j ${DOCKER_EGRESS_CHAIN}`);
+  t.is(dockerEgressDrops(), 0);
+  t.notRegex(run("iptables", ["-w", "-t", "nat", "-S", "POSTROUTING"]).stdout, /MASQUERADE/);
+  const forward = run("iptables", ["-w", "-S", "FORWARD"]).stdout.split("\n");
+  const nodeJump = forward.indexOf(`-A FORWARD -j ${NODE_NETWORK.egressChain}`);
+  const firstAccept = forward.findIndex((l) => / -j ACCEPT$/.test(l));
+  t.true(nodeJump >= 0 && (firstAccept < 0 || nodeJump < firstAccept), forward.join("\n"));
+});
+
+test.serial("stop ends the node's processes and removes what it added to the host: the address, the bridge, the routes, the netfilter chains, the mounts", async (t) => {
+  const dir = cluster.options.dir;
+  await cluster.stop();
+  t.false(cluster.running());
+  t.notRegex(run("ip", ["-o", "addr", "show", "dev", "lo"]).stdout, /10\.249\.0\.1/);
+  t.is(run("ip", ["link", "show", NODE_NETWORK.bridge]).status, 1);
+  t.is(run("ip", ["route", "show", NODE_NETWORK.serviceCidr]).stdout.trim(), "");
+  t.is(run("iptables", ["-w", "-S", NODE_NETWORK.egressChain]).status, 1);
+  for (const table of ["filter", "nat", "mangle"]) t.notRegex(run("iptables", ["-w", "-t", table, "-S"]).stdout, /KUBE-/, table);
+  t.notRegex(run("cat", ["/proc/mounts"]).stdout, new RegExp(dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  t.is(run("pgrep", ["-f", dir]).stdout.trim(), "");
+});
