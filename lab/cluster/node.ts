@@ -39,10 +39,15 @@ export class RealNode {
     this.paths = nodePaths(clusterDir);
   }
 
+  /**
+   * Writes a configuration file only when its content changes: kube-proxy watches its
+   * file and exits on any write ("content of the proxy server's configuration file was
+   * updated"), and every command that looks at the node renders the files again.
+   */
   private file(name: string, content: string): string {
     const f = path.join(this.paths.dir, name);
     fs.mkdirSync(path.dirname(f), { recursive: true });
-    fs.writeFileSync(f, content, { mode: 0o600 });
+    if (!fs.existsSync(f) || fs.readFileSync(f, "utf8") !== content) fs.writeFileSync(f, content, { mode: 0o600 });
     return f;
   }
 
@@ -94,19 +99,30 @@ export class RealNode {
     return new Set(this.ctr(["images", "ls", "-q"]).split("\n").filter(Boolean));
   }
 
-  /** Imports the node's own images (pause, config reloader, Prometheus) unless present. */
+  /** Image name -> manifest digest, of what containerd's k8s.io namespace holds. */
+  private imageDigests(): Map<string, string> {
+    const rows = this.ctr(["images", "ls"]).split("\n").slice(1).filter(Boolean);
+    return new Map(rows.map((r) => r.trim().split(/\s+/)).map((c) => [c[0], c[2]]));
+  }
+
+  /**
+   * Imports the node's own images (pause, config reloader, Prometheus) unless containerd
+   * holds each one with the same digest (a rebuilt binary is a new digest, same name).
+   */
   importOwnImages(): void {
-    const have = this.images();
+    const have = this.imageDigests();
     const own: BinaryImage[] = [
-      { name: PAUSE_IMAGE, binary: path.join(this.bin, "pause"), entrypoint: ["/pause"], user: "65535" },
-      { name: CONFIG_RELOADER_IMAGE, binary: path.join(this.bin, "prometheus-config-reloader"), entrypoint: ["/prometheus-config-reloader"], user: "65534" },
-      { name: PROMETHEUS_IMAGE.name, binary: path.join(this.bin, "prometheus"), entrypoint: ["/prometheus"], user: "65534" },
+      { name: PAUSE_IMAGE, binary: path.join(this.bin, "pause"), user: "65535" },
+      { name: CONFIG_RELOADER_IMAGE, binary: path.join(this.bin, "prometheus-config-reloader"), user: "65534" },
+      { name: PROMETHEUS_IMAGE.name, binary: path.join(this.bin, "prometheus"), user: "65534" },
     ];
-    for (const image of own.filter((i) => !have.has(i.name))) {
+    for (const image of own) {
       const tar = path.join(this.paths.dir, "image.tar");
-      writeBinaryImage(image, tar);
-      this.ctr(["images", "import", tar]);
-      fs.rmSync(tar);
+      try {
+        if (writeBinaryImage(image, tar) !== have.get(image.name)) this.ctr(["images", "import", tar]);
+      } finally {
+        fs.rmSync(tar, { force: true });
+      }
     }
   }
 
