@@ -13,7 +13,7 @@ export interface AlertRule {
   alert: string;
   expr: string;
   for: string;
-  labels: { severity: string; quickwin: string };
+  labels: { severity: string; quickwin: string; namespace?: string };
   annotations: { summary: string; description: string; runbook_url: string; baseline_p95_seconds?: string };
 }
 
@@ -42,6 +42,20 @@ export function recorded(a: Pick<AlertsConfig, "rateWindow">) {
     cacheMissRatio: `hotel_cache:keyspace_lookups:miss_ratio_${w}`,
     firingAlerts: "hotel:alerts_firing:count",
   } as const;
+}
+
+/**
+ * The groups with every alert labelled with the namespace the stack lives in. The
+ * Prometheus operator scopes a namespaced AlertmanagerConfig to alerts carrying
+ * `namespace="<its namespace>"` (alertmanagerConfigMatcherStrategy OnNamespace, the
+ * default), and the stack's alerts read aggregated series that carry no namespace: without
+ * the label, Alertmanager routes them to its default receiver, never to the stage's.
+ * Found by the first run of an operator's Alertmanager on the real node.
+ */
+export function inNamespace(g: RuleGroups, namespace: string): RuleGroups {
+  return {
+    groups: g.groups.map((x) => ({ ...x, rules: x.rules.map((r) => ("alert" in r ? { ...r, labels: { ...r.labels, namespace } } : r)) })),
+  };
 }
 
 /** The alerting rules of rendered groups (the recording rules left out). */

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertsConfig } from "../../config/types";
 import { renderAlertmanagerConfigSpec, webhookUrls } from "../../render/alertmanagerConfig";
-import { RuleGroups } from "../../render/alertRules";
+import { RuleGroups, inNamespace } from "../../render/alertRules";
 import { KubeTarget, labels, meta } from "../kubernetes/objects";
 import { ROUTING_LABELS } from "../../contract/labels";
 
@@ -29,7 +29,12 @@ export function alertRulesOnKubernetes(parent: pulumi.Resource, name: string, ar
     return;
   }
   const webhooks = new k8s.core.v1.Secret(`${name}-webhooks`, { metadata: meta(`${name}-webhooks`, t.namespace, routingLabels), type: "Opaque", stringData: webhookUrls(args.alerts) }, opts);
-  new k8s.apiextensions.CustomResource(name, { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata, spec: r.rules }, opts);
+  // The operator's Alertmanager routes the stage's AlertmanagerConfig only for alerts of its namespace.
+  new k8s.apiextensions.CustomResource(
+    name,
+    { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata, spec: pulumi.output(t.namespace).apply((ns) => inNamespace(r.rules, ns)) },
+    opts,
+  );
   new k8s.apiextensions.CustomResource(
     `${name}-routing`,
     {

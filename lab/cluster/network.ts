@@ -52,8 +52,18 @@ export function setUpHostNetwork(): void {
   // module is loaded by Docker or the bridge. Forwarding between the bridge's ports.
   fs.writeFileSync("/proc/sys/net/bridge/bridge-nf-call-iptables", "1");
   fs.writeFileSync("/proc/sys/net/ipv4/ip_forward", "1");
-  ensureFirstJump(N.egressChain, "FORWARD", EGRESS_RULES);
+  keepPodsOnMachine();
 }
+
+/**
+ * Makes the egress chain the first rule of FORWARD again. kube-proxy prepends its own
+ * jumps (KUBE-PROXY-FIREWALL, KUBE-FORWARD, which accepts established and marked
+ * traffic) on its first sync, after ours, and never moves them again: called once it has.
+ */
+export const keepPodsOnMachine = () => ensureFirstJump(N.egressChain, "FORWARD", EGRESS_RULES);
+
+/** Whether kube-proxy's first sync has put its jumps into FORWARD. */
+export const kubeProxySynced = () => run("iptables", ["-w", "-S", "FORWARD"]).stdout.includes("-j KUBE-FORWARD");
 
 /** The packets the egress chain's drop rule has counted (0 when nothing tried to leave). */
 export const egressDrops = () => dropCount(N.egressChain);

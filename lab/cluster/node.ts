@@ -10,7 +10,7 @@ import * as path from "path";
 import { PROJECT_DIR } from "../../config/stages";
 import { Daemon, flagArgs, startDaemon, stopDaemon } from "../daemons";
 import { BinaryImage, writeBinaryImage } from "./ociImage";
-import { NODE_NETWORK as N, removeKubeChains, setUpHostNetwork, tearDownHostNetwork } from "./network";
+import { NODE_NETWORK as N, keepPodsOnMachine, kubeProxySynced, removeKubeChains, setUpHostNetwork, tearDownHostNetwork } from "./network";
 import { run } from "../netfilter";
 import { NodePaths, PAUSE_IMAGE, cniNetwork, registryHosts, containerdConfig, corefile, kubeProxyConfig, kubeletConfig, nodePaths } from "./nodeConfig";
 import { Pki, kubeconfig } from "./pki";
@@ -143,6 +143,8 @@ export class RealNode {
     await waitFor("containerd", () => spawnSync("ctr", ["--address", this.paths.containerdSocket, "version"]).status === 0, 30_000);
     this.importOwnImages();
     for (const d of daemons.slice(1)) startDaemon(this.paths.dir, d);
+    await waitFor("kube-proxy's first sync", kubeProxySynced, 60_000);
+    keepPodsOnMachine();
   }
 
   /** Ends the pods, the daemons, the mounts and the host changes; returns what it stopped. */

@@ -1,6 +1,6 @@
 import test from "ava";
 import { parse } from "yaml";
-import { alertingRules, recorded, recordingRules, renderAlertRules, renderAlertRulesYaml } from "../../render/alertRules";
+import { alertingRules, inNamespace, recorded, recordingRules, renderAlertRules, renderAlertRulesYaml } from "../../render/alertRules";
 import { renderAlertmanagerConfig, renderAlertmanagerConfigSpec } from "../../render/alertmanagerConfig";
 import { renderAppEnv } from "../../render/appEnv";
 import { connectionBudget } from "../../policies/postgres/budget";
@@ -203,4 +203,16 @@ test("the rate window, evaluation interval and routing timings are knobs: the re
   const am = renderAlertmanagerConfig(fast.alerts) as any;
   t.like(am.route, { group_wait: "0s", group_interval: "2s", repeat_interval: "4h" });
   t.like(am.route.routes[0], { receiver: "pager", group_wait: "1s", repeat_interval: "1h" });
+});
+
+test("on the operator, every alert carries the stack's namespace (its AlertmanagerConfig routes only those); recorded series are left as they are", (t) => {
+  const groups = inNamespace(renderAlertRules(stageConfig("staging").alerts), "hotel-staging");
+  const alerts = alertingRules(groups);
+  t.is(alerts.length, 6);
+  t.deepEqual([...new Set(alerts.map((r) => r.labels.namespace))], ["hotel-staging"]);
+  const recordings = groups.groups.flatMap((g) => g.rules).filter((r) => "record" in r);
+  t.is(recordings.length, 6);
+  t.false(recordings.some((r) => "labels" in r));
+  // The rendered rules themselves (the Docker stage, the ConfigMap) stay without it.
+  t.false(alertingRules(renderAlertRules(stageConfig("staging").alerts)).some((r) => "namespace" in r.labels));
 });
