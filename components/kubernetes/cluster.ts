@@ -2,6 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../../config/types";
+import { formatPromDuration } from "../../config/units";
 import { KubeTarget, PART_OF, PATCH_FORCE } from "./objects";
 
 export function kubernetesTarget(parent: pulumi.Resource, c: StackConfig): KubeTarget {
@@ -26,6 +27,7 @@ export function kubernetesTarget(parent: pulumi.Resource, c: StackConfig): KubeT
     storageClass: k.storageClass,
     prometheusOperator: k.prometheusOperator,
     monitoringLabels: k.monitoringLabels,
+    scrapeInterval: formatPromDuration(c.alerts.evaluationInterval),
     scraper: k.scraper,
     protectStateful: k.protectStateful,
   };

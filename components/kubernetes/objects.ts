@@ -15,6 +15,12 @@ export interface KubeTarget {
   prometheusOperator: boolean;
   /** What the cluster's Prometheus selects rules and monitors by. */
   monitoringLabels: Record<string, string>;
+  /**
+   * How often the ServiceMonitors ask for a scrape: the stage's evaluation interval, as on
+   * Docker (hotel:alerts.evaluationInterval; validation holds rateWindow >= 4 x it, so
+   * every rate() sees enough samples). A fixed 30 s left a short rate window empty.
+   */
+  scrapeInterval: string;
   /** The Prometheus pods allowed to scrape the exporters, and their namespace. */
   scraper: { namespace: string; podLabels: Record<string, string> };
   protectStateful: boolean;
@@ -140,7 +146,7 @@ export function serviceMonitor(name: string, t: KubeTarget, selector: Record<str
       apiVersion: "monitoring.coreos.com/v1",
       kind: "ServiceMonitor",
       metadata: meta(name, t.namespace, { ...labels(name), ...t.monitoringLabels }),
-      spec: { selector: { matchLabels: selector }, endpoints: [{ port, path: "/metrics", interval: "30s" }] },
+      spec: { selector: { matchLabels: selector }, endpoints: [{ port, path: "/metrics", interval: t.scrapeInterval }] },
     },
     opts,
   );

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR } from "../../config/stages";
-import { Daemon, flagArgs, startDaemon, stopDaemon } from "../daemons";
+import { Daemon, flagArgs, startDaemon, stopDaemon, runningPid } from "../daemons";
 import { BinaryImage, writeBinaryImage } from "./ociImage";
 import { NODE_NETWORK as N, keepPodsOnMachine, kubeProxySynced, removeKubeChains, setUpHostNetwork, tearDownHostNetwork } from "./network";
 import { run } from "../netfilter";
@@ -88,6 +88,11 @@ export class RealNode {
         args: ["--import", "tsx", path.join(PROJECT_DIR, "lab", "cluster", "volumeProvisioner.ts"), this.server, this.pki.caCert, this.pki.adminCert, this.pki.adminKey, p.volumesDir],
       },
     ];
+  }
+
+  /** Daemon name -> its PID, or undefined when it does not run. */
+  status(): Record<string, number | undefined> {
+    return Object.fromEntries(this.daemons().map((d) => [d.name, runningPid(this.paths.dir, d)]));
   }
 
   ctr(args: string[], input?: Buffer): string {

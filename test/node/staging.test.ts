@@ -381,6 +381,10 @@ test.serial("the project's dockerd and the real node together: Docker's containe
 
 test.serial("stop ends the node's processes and removes what it added to the host: the address, the bridge, the routes, the netfilter chains, the mounts", async (t) => {
   const dir = cluster.options.dir;
+  // Every daemon of the node ran through the whole file (kube-proxy exits if its config file is rewritten).
+  const node = cluster.node!.status();
+  t.deepEqual(Object.keys(node), ["containerd", "kubelet", "kube-proxy", "coredns", "volume-provisioner"]);
+  for (const [name, pid] of Object.entries(node)) t.truthy(pid, `${name} runs`);
   await cluster.stop();
   t.false(cluster.running());
   t.notRegex(run("ip", ["-o", "addr", "show", "dev", "lo"]).stdout, /10\.249\.0\.1/);

@@ -176,8 +176,12 @@ test.serial("monitors: each ServiceMonitor selects a Service by its labels and s
     const portNames = matched[0].inputs.spec.ports.map((p: { name: string }) => p.name);
     t.true(portNames.includes(m.inputs.spec.endpoints[0].port), `${m.name}: ${m.inputs.spec.endpoints[0].port} not in ${portNames}`);
     t.like(m.inputs.metadata.labels, wanted);
+    // Scraped as often as the rules evaluate (staging: the default 15 s), so a rate window of 4 x it always has samples.
+    t.is(m.inputs.spec.endpoints[0].interval, "15s", m.name);
   }
   t.like(find(r, K8S.prometheusRule).inputs.metadata.labels, wanted);
+  const short = (await runStage("staging", { patch: (c) => (c["hotel:alerts"] = { ...c["hotel:alerts"], evaluationInterval: "2s", rateWindow: "8s" }) })).resources;
+  t.deepEqual([...new Set(short.filter((x) => x.inputs.kind === "ServiceMonitor").map((m) => m.inputs.spec.endpoints[0].interval))], ["2s"]);
 });
 
 test.serial("the exporters' metrics ports admit only the configured scraper pods, in the scraper's namespace", async (t) => {
