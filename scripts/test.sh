@@ -6,14 +6,15 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 # The number of tests the suite holds: a full run that executes fewer (a file that
 # crashed at load, a test deleted by mistake) or more fails.
-EXPECTED_TESTS=268
+EXPECTED_TESTS=294
 bash scripts/setup.sh --servers || { echo "0 passed, 1 failed"; exit 1; }
 # The engine tests need the Pulumi CLI, language host and Kubernetes provider: built
 # once per version into ~/.cache (cold: ~13 min), then reused.
 bash scripts/toolchain.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 # The engine tests also apply the stages to a real control plane (etcd, kube-apiserver,
-# controller-manager, scheduler, kwok, prometheus-operator), built once per version
-# into ~/.cache (cold: ~7.5 min), then reused.
+# controller-manager, scheduler, kwok, prometheus-operator), and test/node/ to one with a
+# real node (kubelet, kube-proxy, CoreDNS, Prometheus for the operator's pods), built
+# once per version into ~/.cache (cold: ~21 min), then reused.
 bash scripts/cluster-build.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 # The dev stage runs on Docker: its provider plugins (docker, postgresql) built from the
 # offline source mirror (cold: ~4 min), a Docker daemon (ours is started if none answers,
