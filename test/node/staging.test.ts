@@ -133,7 +133,7 @@ test.serial("staging on the real node: PostgreSQL preloads pg_stat_statements, a
   t.notRegex(log, /already exists/);
 });
 
-test.serial("staging on the real node: the app's environment holds the rendered settings and /health answers through the Service", async (t) => {
+test.serial("staging on the real node: the app's environment holds the rendered settings, and its /health, through the Service, shows it read every one", async (t) => {
   const api = podNamed("hotel-api-").metadata.name;
   const env = Object.fromEntries(
     execIn(api, "api", ["env"])
@@ -151,7 +151,11 @@ test.serial("staging on the real node: the app's environment holds the rendered 
     REDIS_KEYSPACE: "cache-only",
   });
   const health = await throughForward(cluster, NS, "svc/hotel-api", 80, (port) => getJson(`http://127.0.0.1:${port}/health`));
-  t.deepEqual(health, { status: "ok", pool_size: 25 });
+  t.like(health, { status: "ok", pool_size: 25 });
+  // The app read every setting the stack placed in its settings ConfigMap, and nothing else.
+  const placed = JSON.parse(cluster.kubectl(["get", "configmap", "hotel-api-settings", "-n", NS, "-o", "jsonpath={.data}"]));
+  t.deepEqual(health.settings, placed);
+  t.is(Object.keys(placed).length, 18);
 });
 
 test.serial("staging on the real node: the warmer's CronJob, run now, warms Redis from PostgreSQL", async (t) => {
