@@ -382,12 +382,17 @@ test.serial("no packet leaves: cluster DNS answers the cluster's names and has n
 test.serial("the project's dockerd and the real node together: Docker's containers are kept on the machine too (no masquerade, a counting drop first in DOCKER-USER)", (t) => {
   // The test command runs the project's dockerd for the whole suite; this node ran beside it.
   t.is(firstRule("DOCKER-USER"), `-A DOCKER-USER -j ${DOCKER_EGRESS_CHAIN}`);
-  t.is(dockerEgressDrops(), 0);
   t.notRegex(run("iptables", ["-w", "-t", "nat", "-S", "POSTROUTING"]).stdout, /MASQUERADE/);
+  // Both chains are consulted before any rule of FORWARD that accepts (Docker's own, kube-proxy's).
   const forward = run("iptables", ["-w", "-S", "FORWARD"]).stdout.split("\n");
-  const nodeJump = forward.indexOf(`-A FORWARD -j ${NODE_NETWORK.egressChain}`);
   const firstAccept = forward.findIndex((l) => / -j (ACCEPT|KUBE-FORWARD)$/.test(l));
-  t.true(nodeJump >= 0 && (firstAccept < 0 || nodeJump < firstAccept), forward.join("\n"));
+  for (const jump of [`-A FORWARD -j ${NODE_NETWORK.egressChain}`, "-A FORWARD -j DOCKER-USER"]) {
+    const at = forward.indexOf(jump);
+    t.true(at >= 0 && (firstAccept < 0 || at < firstAccept), `${jump}:\n${forward.join("\n")}`);
+  }
+  // Not 0 in a full run: the dev stage's containers try to reach outside names (Docker's
+  // embedded resolver forwards their lookups from their own namespace); each was dropped here.
+  t.log(`packets from Docker's containers dropped before leaving the machine: ${dockerEgressDrops()}`);
 });
 
 test.serial("prod on the real node, after staging's destroy: the roadmap's before state runs (LRU Redis, no pg_stat_statements, no index, the default pool of 20)", async (t) => {
