@@ -50,7 +50,10 @@ export function setUpHostNetwork(): void {
   if (!routeExists(N.serviceCidr)) must("ip", ["route", "add", N.serviceCidr, "dev", N.bridge]);
   // Bridged pod-to-service traffic must pass iptables for kube-proxy's DNAT; the kernel
   // module is loaded by Docker or the bridge. Forwarding between the bridge's ports.
-  fs.writeFileSync("/proc/sys/net/bridge/bridge-nf-call-iptables", "1");
+  const bridgeNf = "/proc/sys/net/bridge/bridge-nf-call-iptables";
+  if (!fs.existsSync(bridgeNf)) run("modprobe", ["br_netfilter"]);
+  if (!fs.existsSync(bridgeNf)) throw new Error(`${bridgeNf} is missing: the kernel's br_netfilter is not loaded (modprobe br_netfilter, or start Docker, which loads it)`);
+  fs.writeFileSync(bridgeNf, "1");
   fs.writeFileSync("/proc/sys/net/ipv4/ip_forward", "1");
   keepPodsOnMachine();
 }
