@@ -43,6 +43,9 @@ export const EGRESS_RULES: string[][] = [
 
 /** Adds the node's address, bridge, route, sysctls and egress chain (idempotent). */
 export function setUpHostNetwork(): void {
+  const bridgeNf = "/proc/sys/net/bridge/bridge-nf-call-iptables";
+  if (!fs.existsSync(bridgeNf)) run("modprobe", ["br_netfilter"]);
+  if (!fs.existsSync(bridgeNf)) throw new Error(`${bridgeNf} is missing: the kernel's br_netfilter is not loaded (modprobe br_netfilter, or start Docker, which loads it)`);
   if (!hasAddress("lo", `${N.nodeIp}/32`)) must("ip", ["addr", "add", `${N.nodeIp}/32`, "dev", "lo"]);
   if (!linkExists(N.bridge)) must("ip", ["link", "add", N.bridge, "type", "bridge"]);
   if (!hasAddress(N.bridge, `${N.podGateway}/24`)) must("ip", ["addr", "add", `${N.podGateway}/24`, "dev", N.bridge]);
@@ -50,9 +53,6 @@ export function setUpHostNetwork(): void {
   if (!routeExists(N.serviceCidr)) must("ip", ["route", "add", N.serviceCidr, "dev", N.bridge]);
   // Bridged pod-to-service traffic must pass iptables for kube-proxy's DNAT; the kernel
   // module is loaded by Docker or the bridge. Forwarding between the bridge's ports.
-  const bridgeNf = "/proc/sys/net/bridge/bridge-nf-call-iptables";
-  if (!fs.existsSync(bridgeNf)) run("modprobe", ["br_netfilter"]);
-  if (!fs.existsSync(bridgeNf)) throw new Error(`${bridgeNf} is missing: the kernel's br_netfilter is not loaded (modprobe br_netfilter, or start Docker, which loads it)`);
   fs.writeFileSync(bridgeNf, "1");
   fs.writeFileSync("/proc/sys/net/ipv4/ip_forward", "1");
   keepPodsOnMachine();
