@@ -383,13 +383,29 @@ test.serial("the project's dockerd and the real node together: Docker's containe
   // The test command runs the project's dockerd for the whole suite; this node ran beside it.
   t.is(firstRule("DOCKER-USER"), `-A DOCKER-USER -j ${DOCKER_EGRESS_CHAIN}`);
   t.notRegex(run("iptables", ["-w", "-t", "nat", "-S", "POSTROUTING"]).stdout, /MASQUERADE/);
-  // Both chains are consulted before any rule of FORWARD that accepts (Docker's own, kube-proxy's).
-  const forward = run("iptables", ["-w", "-S", "FORWARD"]).stdout.split("\n");
-  const firstAccept = forward.findIndex((l) => / -j (ACCEPT|KUBE-FORWARD)$/.test(l));
-  for (const jump of [`-A FORWARD -j ${NODE_NETWORK.egressChain}`, "-A FORWARD -j DOCKER-USER"]) {
-    const at = forward.indexOf(jump);
-    t.true(at >= 0 && (firstAccept < 0 || at < firstAccept), `${jump}:\n${forward.join("\n")}`);
-  }
+  // Both chains are consulted before any rule of FORWARD that accepts a new packet. Ours is
+  // first; kube-proxy prepends its jumps before Docker's when Docker started first, and its
+  // KUBE-FORWARD accepts only packets of established flows or marked by kube-proxy's own NAT
+  // (never a container's new packet to an outside address), so DOCKER-USER still sees those.
+  const forward = run("iptables", ["-w", "-S", "FORWARD"])
+    .stdout.split("\n")
+    .filter((l) => l.startsWith("-A "));
+  t.is(forward[0], `-A FORWARD -j ${NODE_NETWORK.egressChain}`);
+  const dockerUser = forward.indexOf("-A FORWARD -j DOCKER-USER");
+  t.true(dockerUser > 0, forward.join("\n"));
+  const before = forward.slice(1, dockerUser).map((l) => /-j (\S+)$/.exec(l)?.[1]);
+  t.true(
+    before.every((target) => ["KUBE-PROXY-FIREWALL", "KUBE-FORWARD", "KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES"].includes(target!)),
+    forward.join("\n"),
+  );
+  const kubeAccepts = run("iptables", ["-w", "-S", "KUBE-FORWARD"])
+    .stdout.split("\n")
+    .filter((l) => / -j ACCEPT$/.test(l));
+  t.true(kubeAccepts.length > 0);
+  t.true(
+    kubeAccepts.every((l) => /--mark 0x4000\/0x4000|--ctstate RELATED,ESTABLISHED/.test(l)),
+    kubeAccepts.join("\n"),
+  );
   // Not 0 in a full run: the dev stage's containers try to reach outside names (Docker's
   // embedded resolver forwards their lookups from their own namespace); each was dropped here.
   t.log(`packets from Docker's containers dropped before leaving the machine: ${dockerEgressDrops()}`);
