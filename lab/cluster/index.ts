@@ -1,14 +1,15 @@
 /**
- * The project's local Kubernetes control plane, for trying `up` without a real cluster:
- * etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (a fake node
- * that marks pods Running/Ready, Job pods Succeeded and binds volumes; it runs no
- * container) on loopback, built by scripts/cluster-build.sh.
+ * The project's local Kubernetes cluster, for trying `up` without a real cluster: etcd,
+ * kube-apiserver, kube-controller-manager and kube-scheduler, plus either a real node
+ * (lab/cluster/node.ts: containerd, kubelet, kube-proxy, CoreDNS; pods run) or, for the
+ * API-level test cluster, kwok (a fake node that marks pods Running/Ready, Job pods
+ * Succeeded and binds volumes; it runs no container), built by scripts/cluster-build.sh.
  *
  *   npm run cluster -- start|stop|status|reset
  *
- * The default cluster lives in ~/.cache/hotel-stack/local-cluster with fixed ports and a
- * persistent etcd, so a restart is the same cluster to the Kubernetes provider. Tests
- * start their own in a temp folder on free ports.
+ * The default cluster (with the real node) lives in ~/.cache/hotel-stack/local-cluster with
+ * fixed ports and a persistent etcd, so a restart is the same cluster to the Kubernetes
+ * provider. Tests start their own in a temp folder on free ports.
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
