@@ -51,8 +51,8 @@ export function setUpHostNetwork(): void {
   if (!hasAddress(N.bridge, `${N.podGateway}/24`)) must("ip", ["addr", "add", `${N.podGateway}/24`, "dev", N.bridge]);
   must("ip", ["link", "set", N.bridge, "up"]);
   if (!routeExists(N.serviceCidr)) must("ip", ["route", "add", N.serviceCidr, "dev", N.bridge]);
-  // Bridged pod-to-service traffic must pass iptables for kube-proxy's DNAT; the kernel
-  // module is loaded by Docker or the bridge. Forwarding between the bridge's ports.
+  // Bridged pod-to-service traffic must pass iptables for kube-proxy's DNAT (br_netfilter,
+  // checked above). Forwarding between the bridge's ports.
   fs.writeFileSync(bridgeNf, "1");
   fs.writeFileSync("/proc/sys/net/ipv4/ip_forward", "1");
   keepPodsOnMachine();
