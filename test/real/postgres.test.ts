@@ -84,7 +84,8 @@ test.serial("before the indexes, each of the roadmap's queries is a sequential s
 
 test.serial("the stack's script builds the four indexes concurrently; each query then uses its index", async (t) => {
   const out = await reconcile(renderReconcileSql(dev.postgres));
-  t.is((out.match(/CREATE INDEX CONCURRENTLY IF NOT EXISTS/g) ?? []).length, 4);
+  t.is((out.match(/^CREATE INDEX CONCURRENTLY "idx_\w+" ON public\."\w+" USING btree/gm) ?? []).length, 4);
+  t.is((out.match(/^COMMENT ON INDEX public\."idx_\w+" IS 'managed-by:hotel-stack';$/gm) ?? []).length, 4);
   t.notRegex(out, /^CREATE INDEX (?!CONCURRENTLY)/m);
   await db.query("ANALYZE");
   for (const [label, q] of Object.entries(QUERIES)) {
@@ -107,8 +108,8 @@ test.serial("a second run changes nothing (idempotent)", async (t) => {
   const oids = (await db.query("SELECT relname, oid FROM pg_class WHERE relname LIKE 'idx_%' ORDER BY 1")).rows;
   const out = await reconcile(renderReconcileSql(dev.postgres));
   // psql -e echoes executed statements at the start of a line.
-  t.notRegex(out, /^DROP INDEX/m);
-  t.is((out.match(/relation "idx_\w+" already exists, skipping/g) ?? []).length, 4);
+  t.notRegex(out, /^(DROP|CREATE) INDEX|^COMMENT ON/m);
+  t.notRegex(out, /was not created by the stack/);
   t.deepEqual(await states(), before);
   t.deepEqual((await db.query("SELECT relname, oid FROM pg_class WHERE relname LIKE 'idx_%' ORDER BY 1")).rows, oids);
 });
@@ -150,14 +151,17 @@ test.serial("rollback: removing the indexes from config drops them concurrently;
 });
 
 test.serial("an INVALID index left by a failed concurrent build is detected and rebuilt", async (t) => {
-  // A failed earlier attempt: a unique index over duplicate guest ids fails and stays INVALID.
-  await t.throwsAsync(() => db.query("CREATE UNIQUE INDEX CONCURRENTLY idx_reservations_guest_id ON reservations (guest_id)"), {
-    message: /could not create unique index/,
+  // A build of the stack's that failed before its COMMENT ran: cancelled by a timeout, it stays INVALID.
+  await db.query("DROP INDEX IF EXISTS idx_reservations_guest_id");
+  await db.query("SET statement_timeout = '5ms'");
+  await t.throwsAsync(() => db.query("CREATE INDEX CONCURRENTLY idx_reservations_guest_id ON reservations (guest_id)"), {
+    message: /statement timeout/,
   });
+  await db.query("SET statement_timeout = 0");
   t.deepEqual(await indexState("idx_reservations_guest_id"), {
     exists: true,
     valid: false,
-    def: "CREATE UNIQUE INDEX idx_reservations_guest_id ON public.reservations USING btree (guest_id)",
+    def: "CREATE INDEX idx_reservations_guest_id ON public.reservations USING btree (guest_id)",
   });
   // The trap: IF NOT EXISTS accepts the invalid index and the query keeps scanning.
   await db.query("CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_reservations_guest_id ON reservations (guest_id)");
@@ -172,6 +176,43 @@ test.serial("an INVALID index left by a failed concurrent build is detected and 
     def: "CREATE INDEX idx_reservations_guest_id ON public.reservations USING btree (guest_id)",
   });
   t.deepEqual((await plan(QUERIES["reservations by guest"].sql)).indexes, ["idx_reservations_guest_id"]);
+});
+
+const indexNote = async (name: string) => (await db.query("SELECT obj_description(to_regclass($1), 'pg_class') AS note", [name])).rows[0].note as string | null;
+
+test.serial("an index the stack did not create is left as it is under a declared name: unique, constraint or plain; reported, never marked, rebuilt or dropped", async (t) => {
+  await reconcile(renderReconcileSql(prod.postgres)); // no managed index left
+  // The app's own: a unique index, a constraint's index and a plain one, each under a name the stage declares.
+  await db.query("CREATE UNIQUE INDEX idx_sessions_guest_id ON sessions (id, guest_id)");
+  await db.query("ALTER TABLE locks ADD CONSTRAINT idx_locks_room_id UNIQUE (id, room_id)");
+  await db.query("CREATE INDEX idx_sessions_created_at ON sessions (created_at DESC)");
+  const defs = async () => Promise.all(["idx_sessions_guest_id", "idx_locks_room_id", "idx_sessions_created_at"].map(async (n) => (await indexState(n)).def));
+  const before = await defs();
+  for (let run = 0; run < 2; run++) {
+    const out = await reconcile(renderReconcileSql(dev.postgres));
+    for (const name of ["idx_sessions_guest_id", "idx_locks_room_id", "idx_sessions_created_at"]) {
+      t.true(out.includes(`reconcile: ${name} exists and was not created by the stack: left as it is (not marked, rebuilt or dropped)`), `${name}, run ${run + 1}`);
+      t.is(await indexNote(name), null, name);
+    }
+    t.notRegex(out, /DROP INDEX CONCURRENTLY IF EXISTS public\.(idx_sessions_guest_id|idx_locks_room_id|idx_sessions_created_at);/);
+    t.deepEqual(await defs(), before);
+  }
+  // Removing the indexes from the stage drops only the one the stack built.
+  t.is(await indexNote("idx_reservations_guest_id"), "managed-by:hotel-stack");
+  await reconcile(renderReconcileSql(prod.postgres));
+  t.false((await indexState("idx_reservations_guest_id")).exists);
+  t.deepEqual(await defs(), before);
+
+  // A unique index an older script marked (it ran COMMENT after IF NOT EXISTS) is unmarked, never rebuilt or dropped.
+  await db.query("COMMENT ON INDEX idx_sessions_guest_id IS 'managed-by:hotel-stack'");
+  await reconcile(renderReconcileSql(prod.postgres));
+  t.is(await indexNote("idx_sessions_guest_id"), null);
+  t.deepEqual(await defs(), before);
+
+  await db.query("DROP INDEX idx_sessions_guest_id, idx_sessions_created_at");
+  await db.query("ALTER TABLE locks DROP CONSTRAINT idx_locks_room_id");
+  await reconcile(renderReconcileSql(dev.postgres));
+  t.is(await indexNote("idx_locks_room_id"), "managed-by:hotel-stack");
 });
 
 test.serial("a redefined index (same name, new columns) is dropped and rebuilt", async (t) => {

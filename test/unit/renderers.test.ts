@@ -47,20 +47,28 @@ test("pg_stat_statements is preloaded, with query ids, only when on", (t) => {
 
 test("every index is built and dropped CONCURRENTLY; no plain CREATE INDEX is emitted", (t) => {
   const sql = renderReconcileSql(dev.postgres);
-  t.is((sql.match(/CREATE INDEX CONCURRENTLY IF NOT EXISTS/g) ?? []).length, 4);
+  t.is((sql.match(/^CREATE INDEX CONCURRENTLY "/gm) ?? []).length, 4);
   const statements = sql.split("\n").filter((l) => /^\s*(CREATE|DROP) INDEX/i.test(l));
   for (const s of statements) t.regex(s, /^(CREATE|DROP) INDEX CONCURRENTLY/);
   // No transaction block around the script (PL/pgSQL's BEGIN inside a DO body is not one).
   t.notRegex(sql.replace(/\$\$[\s\S]*?\$\$/g, ""), /^\s*(BEGIN|START TRANSACTION)/m);
-  t.is((sql.match(/^\\gexec$/gm) ?? []).length, 2);
-  t.is(createIndexSql(dev.postgres.indexes[0]), 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "idx_reservations_guest_id" ON public."reservations" USING btree ("guest_id");');
+  t.is((sql.match(/^\\gexec$/gm) ?? []).length, 3);
+  t.is(createIndexSql(dev.postgres.indexes[0]), 'CREATE INDEX CONCURRENTLY "idx_reservations_guest_id" ON public."reservations" USING btree ("guest_id");');
   t.is(dropIndexSql("idx_locks_room_id"), 'DROP INDEX CONCURRENTLY IF EXISTS public."idx_locks_room_id";');
 });
 
-test("the reconcile script drops INVALID and undeclared managed indexes", (t) => {
+test("the reconcile script drops INVALID and undeclared managed indexes, and builds only under a free name", (t) => {
   const sql = renderReconcileSql(dev.postgres);
-  t.regex(sql, /NOT i\.indisvalid AND c\.relname IN \('idx_reservations_guest_id'/);
-  t.regex(sql, /i\.indisvalid AND NOT i\.indisunique\s+AND substring\(pg_get_indexdef\(i\.indexrelid\) from ' ON \(\.\*\)\$'\) = w\.def/);
+  const appOwned = "(i.indisunique OR i.indisprimary OR EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid))";
+  t.true(sql.includes(`= 'managed-by:hotel-stack' AND ${appOwned}\n\\gexec`), "app-owned marked indexes are unmarked");
+  t.true(sql.includes(`= 'managed-by:hotel-stack' AND NOT ${appOwned} AND NOT EXISTS (`), "only managed, non-app-owned indexes are dropped");
+  t.true(sql.includes(`IS NULL AND NOT i.indisvalid AND NOT ${appOwned} AND EXISTS (`), "an unmarked invalid index is dropped only when it is the stack's own definition");
+  t.regex(sql, /WHERE w\.name = c\.relname AND i\.indisvalid\s+AND substring\(pg_get_indexdef\(i\.indexrelid\) from ' ON \(\.\*\)\$'\) = w\.def/);
+  t.is((sql.match(/ AS managed \\gset ix\d_$/gm) ?? []).length, 4);
+  t.regex(
+    sql,
+    /\\if :ix3_exists\n {2}\\if :ix3_managed\n {2}\\else\n {4}\\echo 'reconcile: idx_locks_room_id exists and was not created by the stack: left as it is \(not marked, rebuilt or dropped\)'\n {2}\\endif\n\\else\nCREATE INDEX CONCURRENTLY "idx_locks_room_id" ON public\."locks" USING btree \("room_id"\);\nCOMMENT ON INDEX public\."idx_locks_room_id" IS 'managed-by:hotel-stack';\n\\endif\n/,
+  );
   t.regex(sql, /\('idx_reservations_guest_id', 'public\.reservations USING btree \(guest_id\)'\)/);
   t.regex(sql, /\\gexec/);
   const none = renderReconcileSql(prod.postgres);

@@ -12,15 +12,33 @@ SELECT pg_try_advisory_lock(7243101) AS reconcile_locked \gset
 SELECT 'DROP EXTENSION IF EXISTS pg_stat_statements;' FROM pg_extension e
  WHERE e.extname = 'pg_stat_statements' AND obj_description(e.oid, 'pg_extension') = 'managed-by:hotel-stack'
 \gexec
+-- Unique and constraint indexes are the app's, even when an older script marked them: unmark, never drop.
+SELECT format('COMMENT ON INDEX %I.%I IS NULL;', n.nspname, c.relname)
+  FROM pg_index i
+  JOIN pg_class c ON c.oid = i.indexrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = 'public'
+   AND obj_description(c.oid, 'pg_class') = 'managed-by:hotel-stack' AND (i.indisunique OR i.indisprimary OR EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid))
+\gexec
 -- Drop managed indexes that are no longer declared, INVALID (failed concurrent build) or redefined.
 SELECT format('DROP INDEX CONCURRENTLY IF EXISTS %I.%I;', n.nspname, c.relname)
   FROM pg_index i
   JOIN pg_class c ON c.oid = i.indexrelid
   JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = 'public'
-   AND obj_description(c.oid, 'pg_class') = 'managed-by:hotel-stack'
-   AND NOT EXISTS (
+   AND obj_description(c.oid, 'pg_class') = 'managed-by:hotel-stack' AND NOT (i.indisunique OR i.indisprimary OR EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)) AND NOT EXISTS (
      SELECT 1 FROM (SELECT NULL::text, NULL::text WHERE false) AS w(name, def)
-      WHERE w.name = c.relname AND i.indisvalid AND NOT i.indisunique
+      WHERE w.name = c.relname AND i.indisvalid
+        AND substring(pg_get_indexdef(i.indexrelid) from ' ON (.*)$') = w.def)
+\gexec
+-- An unmarked INVALID index that is exactly what this script builds is one of its own failed builds.
+SELECT format('DROP INDEX CONCURRENTLY IF EXISTS %I.%I;', n.nspname, c.relname)
+  FROM pg_index i
+  JOIN pg_class c ON c.oid = i.indexrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = 'public'
+   AND obj_description(c.oid, 'pg_class') IS NULL AND NOT i.indisvalid AND NOT (i.indisunique OR i.indisprimary OR EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)) AND EXISTS (
+     SELECT 1 FROM (SELECT NULL::text, NULL::text WHERE false) AS w(name, def)
+      WHERE w.name = c.relname
         AND substring(pg_get_indexdef(i.indexrelid) from ' ON (.*)$') = w.def)
 \gexec
