@@ -2,6 +2,7 @@
  * The database credentials beyond the password itself: the checksum that rolls the app's
  * pods when the password changes, and the script that rotates the role's password.
  */
+import * as crypto from "crypto";
 import { checksum } from "./checksum";
 import { quoteIdent } from "./sql";
 
@@ -9,25 +10,45 @@ import { quoteIdent } from "./sql";
 export const CREDENTIALS_CHECKSUM = "hotel-reservation/credentials-checksum";
 export const credentialsChecksum = (password: string) => checksum("postgres-credentials", password);
 
-/** Where the rotation Job mounts its script, and the variable that carries the new password. */
+/** Where the rotation Job mounts its script, and the variable that carries the new password's SCRAM verifier. */
 export const ROTATION_DIR = "/rotation";
-export const NEXT_PASSWORD_ENV = "NEXT_PASSWORD";
+export const NEXT_VERIFIER_ENV = "NEXT_PASSWORD_VERIFIER";
+
+/** PostgreSQL's own iteration count for SCRAM-SHA-256 (scram_iterations' default). */
+const SCRAM_ITERATIONS = 4096;
+
+/**
+ * The SCRAM-SHA-256 verifier PostgreSQL stores for a password (RFC 5802/7677, as
+ * pg_authid.rolpassword holds it). ALTER ROLE ... PASSWORD with a verifier stores it as
+ * it is, so the password itself never reaches the server: its statistics, activity view
+ * and log see only the verifier, which cannot log in. The salt is derived from the
+ * password so that a render is stable (a new salt each run would change the Secret at
+ * every preview); the passwords are random, so no two roles share a salt.
+ */
+export function scramVerifier(password: string, salt: Buffer = crypto.createHash("sha256").update(`scram-salt:${password}`).digest().subarray(0, 16)): string {
+  // SASLprep is the identity on printable ASCII; other passwords would need it.
+  if (!/^[\x21-\x7e]+$/.test(password)) throw new Error("scramVerifier: the password must be printable ASCII (the stack's are hex)");
+  const salted = crypto.pbkdf2Sync(password, salt, SCRAM_ITERATIONS, 32, "sha256");
+  const hmac = (key: Buffer, text: string) => crypto.createHmac("sha256", key).update(text).digest();
+  const storedKey = crypto.createHash("sha256").update(hmac(salted, "Client Key")).digest();
+  const serverKey = hmac(salted, "Server Key");
+  return `SCRAM-SHA-256$${SCRAM_ITERATIONS}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
+}
 
 /**
  * Rotates the role's password. Run as that role with the current password (PGPASSWORD)
- * and the new one in $NEXT_PASSWORD: psql reads it from the environment itself, so it
- * is never on a command line, and the session turns statement logging off so the new
- * password never reaches the server's log, whatever the stage's log settings.
+ * and the new one's SCRAM verifier in $NEXT_PASSWORD_VERIFIER: psql reads it from the
+ * environment itself, so it is never on a command line, and the server gets only the
+ * verifier. A role may change its own password, so no superuser is needed (an earlier
+ * version turned statement logging off, which a plain role may not do).
  */
 export function renderRotateSql(role: string): string {
   return [
     "-- Rendered by the hotel-reservation Pulumi stack: rotates the application role's password.",
-    `-- Run with: PGPASSWORD=<current> ${NEXT_PASSWORD_ENV}=<new> psql -v ON_ERROR_STOP=1 -f rotate.sql`,
+    `-- Run with: PGPASSWORD=<current> ${NEXT_VERIFIER_ENV}=<SCRAM-SHA-256 verifier of the new one> psql -v ON_ERROR_STOP=1 -f rotate.sql`,
     "\\set ON_ERROR_STOP on",
-    `\\set next_password \`printenv ${NEXT_PASSWORD_ENV}\``,
-    "SET log_statement = 'none';",
-    "SET log_min_duration_statement = -1;",
-    `ALTER ROLE ${quoteIdent(role)} WITH PASSWORD :'next_password';`,
+    `\\set next_verifier \`printenv ${NEXT_VERIFIER_ENV}\``,
+    `ALTER ROLE ${quoteIdent(role)} WITH PASSWORD :'next_verifier';`,
     "",
   ].join("\n");
 }

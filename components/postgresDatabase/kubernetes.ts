@@ -22,7 +22,7 @@ import {
   podSecurity,
   serviceMonitor,
 } from "../kubernetes/objects";
-import { NEXT_PASSWORD_ENV, ROTATION_DIR, credentialsChecksum, renderRotateSql } from "../../render/credentials";
+import { NEXT_VERIFIER_ENV, ROTATION_DIR, credentialsChecksum, renderRotateSql, scramVerifier } from "../../render/credentials";
 import { MIGRATIONS_DIR, RECONCILE_APP_NAME, psqlCommand } from "./reconcile";
 import { RECONCILE_SQL_FILE } from "../../contract/files";
 import { DATASTORE_UID, NOBODY_UID } from "../../contract/uids";
@@ -157,7 +157,12 @@ function rotationJob(name: string, args: Args, host: pulumi.Input<string>, previ
   const t = args.target;
   const jobName = `${name}-rotate-password`;
   const jobLabels = labels(jobName, { "app.kubernetes.io/component": "migration", [DATA_ACCESS_LABEL]: "true" });
-  const secret = new k8s.core.v1.Secret(jobName, { metadata: meta(jobName, t.namespace, jobLabels), type: "Opaque", stringData: { current: previous, next: args.password } }, opts);
+  const secret = new k8s.core.v1.Secret(
+    jobName,
+    { metadata: meta(jobName, t.namespace, jobLabels), type: "Opaque", stringData: { current: previous, nextVerifier: pulumi.output(args.password).apply(scramVerifier) } },
+    // The new password itself never leaves the stack: the server gets its SCRAM verifier.
+    opts,
+  );
   const script = new k8s.core.v1.ConfigMap(jobName, { metadata: meta(jobName, t.namespace, jobLabels), data: { "rotate.sql": renderRotateSql(args.postgres.user) } }, opts);
   const fromRotation = (key: string) => ({ secretKeyRef: { name: secret.metadata.name, key } });
   return new k8s.batch.v1.Job(
@@ -183,7 +188,7 @@ function rotationJob(name: string, args: Args, host: pulumi.Input<string>, previ
                   { name: "PGUSER", value: args.postgres.user },
                   { name: "PGDATABASE", value: args.postgres.database },
                   { name: "PGPASSWORD", valueFrom: fromRotation("current") },
-                  { name: NEXT_PASSWORD_ENV, valueFrom: fromRotation("next") },
+                  { name: NEXT_VERIFIER_ENV, valueFrom: fromRotation("nextVerifier") },
                 ],
                 resources: SIZING.job,
                 securityContext: containerSecurity,
