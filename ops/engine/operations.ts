@@ -4,20 +4,26 @@ import { privateRenderDir, publishRedacted } from "./renderFolder";
 import { EngineOptions, RefreshFlags, RunFlags, backendOf } from "./options";
 import { policyPacks, streams, withStage } from "./workspace";
 
+const CHANGES = { changes: true };
+
 export function preview(o: EngineOptions, flags: RunFlags = {}): Promise<PreviewResult> {
   return withStage(o, (s) => s.stack.preview({ ...streams(s), policyPacks, diff: true, ...flags }));
 }
 
 export function up(o: EngineOptions, flags: RunFlags = {}): Promise<UpResult> {
-  return withStage(o, async (s) => {
-    try {
-      return await s.stack.up({ ...streams(s), policyPacks, ...flags });
-    } finally {
-      // Render mode writes Secrets in plain text: redact whatever was written (even on
-      // failure) in the private folder, and publish only the redacted tree.
-      if (o.renderDir) publishRedacted(privateRenderDir(backendOf(o).url, o.stage), o.renderDir);
-    }
-  });
+  return withStage(
+    o,
+    async (s) => {
+      try {
+        return await s.stack.up({ ...streams(s), policyPacks, ...flags });
+      } finally {
+        // Render mode writes Secrets in plain text: redact whatever was written (even on
+        // failure) in the private folder, and publish only the redacted tree.
+        if (o.renderDir) publishRedacted(privateRenderDir(backendOf(o).url, o.stage), o.renderDir);
+      }
+    },
+    CHANGES,
+  );
 }
 
 export function refresh(o: EngineOptions, flags: RefreshFlags = {}): Promise<RefreshResult> {
@@ -33,17 +39,21 @@ export class DestroyRefused extends Error {}
  * the routing were gone and the destroy "refused").
  */
 export function destroy(o: EngineOptions): Promise<DestroyResult> {
-  return withStage(o, async (s) => {
-    const resources: { urn: string; protect?: boolean }[] = (await s.stack.exportStack()).deployment?.resources ?? [];
-    const guarded = resources.filter((r) => r.protect).map((r) => r.urn.split("::").pop());
-    if (guarded.length) {
-      throw new DestroyRefused(
-        `destroy of ${o.stage} refused before anything was deleted: ${guarded.length} resource(s) are protected (${guarded.join(", ")}). ` +
-          `Lift the protection deliberately first (pulumi state unprotect), or keep the stage.`,
-      );
-    }
-    return s.stack.destroy({ configFile: s.configFile, onOutput: o.onOutput, onError: o.onError, color: "never" });
-  });
+  return withStage(
+    o,
+    async (s) => {
+      const resources: { urn: string; protect?: boolean }[] = (await s.stack.exportStack()).deployment?.resources ?? [];
+      const guarded = resources.filter((r) => r.protect).map((r) => r.urn.split("::").pop());
+      if (guarded.length) {
+        throw new DestroyRefused(
+          `destroy of ${o.stage} refused before anything was deleted: ${guarded.length} resource(s) are protected (${guarded.join(", ")}). ` +
+            `Lift the protection deliberately first (pulumi state unprotect), or keep the stage.`,
+        );
+      }
+      return s.stack.destroy({ configFile: s.configFile, onOutput: o.onOutput, onError: o.onError, color: "never" });
+    },
+    CHANGES,
+  );
 }
 
 /** The stack's state (resources, their inputs and outputs), as `pulumi stack export` gives it. */

@@ -28,9 +28,22 @@ export function chooseBackend(stateDir: string, backendUrl?: string): Backend {
   return { url, shared: !url.startsWith("file://") };
 }
 
-/** The backend asked for by the environment (HOTEL_BACKEND_URL first, then Pulumi's own variable). */
+/**
+ * The backend asked for by the environment (HOTEL_BACKEND_URL first, then Pulumi's own
+ * variable). Set but empty is an error, not "unset": a repository secret that is
+ * missing reads as "" in a workflow, and falling back to a file on the runner would run
+ * a real stage from an empty state.
+ */
 export function backendFromEnv(env: NodeJS.ProcessEnv): string | undefined {
-  return env.HOTEL_BACKEND_URL || env.PULUMI_BACKEND_URL || undefined;
+  for (const name of ["HOTEL_BACKEND_URL", "PULUMI_BACKEND_URL"] as const) {
+    const value = env[name];
+    if (value === undefined) continue;
+    if (value.trim() === "") {
+      throw new SecretsSetupError(`${name} is set but empty (a missing CI secret reads as ""): give the state backend's URL, or unset it to use the local file backend`);
+    }
+    return value;
+  }
+  return undefined;
 }
 
 export function localPassphraseFile(env: NodeJS.ProcessEnv = process.env): string {
@@ -50,10 +63,11 @@ export function passphraseEnv(backend: Backend, env: NodeJS.ProcessEnv, say: (s:
     );
   }
   if (env.PULUMI_CONFIG_PASSPHRASE) return { PULUMI_CONFIG_PASSPHRASE: env.PULUMI_CONFIG_PASSPHRASE };
+  if (env.PULUMI_CONFIG_PASSPHRASE_FILE === "") {
+    throw new SecretsSetupError("PULUMI_CONFIG_PASSPHRASE_FILE is set but empty: give the passphrase file's path, or unset it");
+  }
   if (env.PULUMI_CONFIG_PASSPHRASE_FILE) {
-    if (!fs.existsSync(env.PULUMI_CONFIG_PASSPHRASE_FILE)) {
-      throw new SecretsSetupError(`PULUMI_CONFIG_PASSPHRASE_FILE=${env.PULUMI_CONFIG_PASSPHRASE_FILE} does not exist`);
-    }
+    checkPassphraseFile(env.PULUMI_CONFIG_PASSPHRASE_FILE, "PULUMI_CONFIG_PASSPHRASE_FILE");
     return { PULUMI_CONFIG_PASSPHRASE_FILE: env.PULUMI_CONFIG_PASSPHRASE_FILE };
   }
   if (backend.shared) {
@@ -65,15 +79,37 @@ export function passphraseEnv(backend: Backend, env: NodeJS.ProcessEnv, say: (s:
   const file = localPassphraseFile(env);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // Written whole under a temporary name, then linked: a run beside this one never reads it half-written.
+    const draft = `${file}.${process.pid}`;
+    fs.writeFileSync(draft, crypto.randomBytes(32).toString("base64"), { mode: 0o600 });
     try {
-      fs.writeFileSync(file, crypto.randomBytes(32).toString("base64"), { mode: 0o600, flag: "wx" });
+      fs.linkSync(draft, file);
       say(`created a random secrets passphrase for the local stacks in ${file} (mode 600); keep it: their secrets need it`);
     } catch (e) {
       // Another run created it first: use that one.
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    } finally {
+      fs.rmSync(draft, { force: true });
     }
   }
+  checkPassphraseFile(file, "the local passphrase file");
   return { PULUMI_CONFIG_PASSPHRASE_FILE: file };
+}
+
+/**
+ * A passphrase file is used only when it holds a passphrase and only its owner can read
+ * it: an empty one would encrypt the secrets with nothing, and one readable by others
+ * hands them the state's secrets.
+ */
+function checkPassphraseFile(file: string, what: string): void {
+  if (!fs.existsSync(file)) throw new SecretsSetupError(`${what} ${file} does not exist`);
+  const mode = fs.statSync(file).mode & 0o777;
+  if (mode & 0o077) {
+    throw new SecretsSetupError(`${what} ${file} has mode ${mode.toString(8)}: others can read the passphrase; allowed: readable by its owner only (chmod 600 ${file})`);
+  }
+  if (fs.readFileSync(file, "utf8").trim() === "") {
+    throw new SecretsSetupError(`${what} ${file} is empty: an empty passphrase would leave the stack's secrets readable; write a passphrase into it`);
+  }
 }
 
 /** A backend URL for messages: the password in postgres://user:pass@... replaced. */

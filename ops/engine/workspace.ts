@@ -7,6 +7,7 @@ import { ConfigError } from "../../config/validate";
 import { NAMESPACE } from "../../contract/project";
 import { PROJECT_DIR, stageFilePath } from "../../config/stages";
 import { passphraseEnv } from "./stateBackend";
+import { refuseRunnerStateUnderCi } from "./ciGuard";
 import { shrinkProblems } from "./volumeGuard";
 import { EngineOptions, backendOf, readStage, resolveStateDir } from "./options";
 import { cli, engineEnv, ensurePlugins, providerPluginsBin, toolchainBin } from "./toolchain";
@@ -57,11 +58,17 @@ export interface OpenStage {
   cli: (args: string[], input?: string) => string;
 }
 
+/** What an operation may do to where the stage runs: a change is refused in more setups than a read. */
+export interface Intent {
+  changes: boolean;
+}
+
 /** Checks the stage file, prepares the toolchain, the stack and its work config. */
-export async function openStage(o: EngineOptions): Promise<OpenStage> {
+export async function openStage(o: EngineOptions, intent: Intent = { changes: false }): Promise<OpenStage> {
   const projectDir = o.projectDir ?? PROJECT_DIR;
   const stageFile = o.stageFile ?? stageFilePath(o.stage, projectDir);
   const { raw, config } = readStage({ ...o, stageFile });
+  if (intent.changes) refuseRunnerStateUnderCi(o, raw);
   const stateDir = resolveStateDir(o);
   fs.mkdirSync(stateDir, { recursive: true });
   const bin = toolchainBin();
@@ -109,6 +116,6 @@ export const streams = (s: OpenStage) => ({
 export const policyPacks = [POLICY_PACK_DIR];
 
 /** Runs one engine operation on a prepared stage, leaving the committed stage file as it was. */
-export function withStage<T>(o: EngineOptions, op: (s: OpenStage) => Promise<T>): Promise<T> {
-  return keepingStageFile(stageFilePath(o.stage, o.projectDir), async () => op(await openStage(o)));
+export function withStage<T>(o: EngineOptions, op: (s: OpenStage) => Promise<T>, intent?: Intent): Promise<T> {
+  return keepingStageFile(stageFilePath(o.stage, o.projectDir), async () => op(await openStage(o, intent)));
 }

@@ -38,7 +38,7 @@ test("a shared backend needs the passphrase from the environment; the message na
     { PULUMI_CONFIG_PASSPHRASE: "team" },
   );
   const file = path.join(tempDir("pp"), "passphrase");
-  fs.writeFileSync(file, "team");
+  fs.writeFileSync(file, "team", { mode: 0o600 });
   t.deepEqual(
     passphraseEnv(shared, { PULUMI_CONFIG_PASSPHRASE_FILE: file }, () => undefined),
     { PULUMI_CONFIG_PASSPHRASE_FILE: file },
@@ -48,6 +48,28 @@ test("a shared backend needs the passphrase from the environment; the message na
 test("an empty passphrase is refused, even on a laptop", (t) => {
   t.throws(() => passphraseEnv(local, { PULUMI_CONFIG_PASSPHRASE: "" }, () => undefined), { instanceOf: SecretsSetupError, message: /set but empty/ });
   t.throws(() => passphraseEnv(local, { PULUMI_CONFIG_PASSPHRASE_FILE: "/nonexistent/pp" }, () => undefined), { message: /does not exist/ });
+});
+
+test("a passphrase file is refused when empty or readable by others, naming the file and what is allowed", (t) => {
+  const dir = tempDir("pp");
+  const file = path.join(dir, "passphrase");
+  fs.writeFileSync(file, "team-passphrase", { mode: 0o644 });
+  t.throws(() => passphraseEnv(shared, { PULUMI_CONFIG_PASSPHRASE_FILE: file }, () => undefined), {
+    instanceOf: SecretsSetupError,
+    message: `PULUMI_CONFIG_PASSPHRASE_FILE ${file} has mode 644: others can read the passphrase; allowed: readable by its owner only (chmod 600 ${file})`,
+  });
+  fs.chmodSync(file, 0o600);
+  fs.writeFileSync(file, "\n");
+  t.throws(() => passphraseEnv(shared, { PULUMI_CONFIG_PASSPHRASE_FILE: file }, () => undefined), {
+    instanceOf: SecretsSetupError,
+    message: /is empty: an empty passphrase would leave the stack's secrets readable/,
+  });
+  t.throws(() => passphraseEnv(shared, { PULUMI_CONFIG_PASSPHRASE_FILE: "" }, () => undefined), { instanceOf: SecretsSetupError, message: /PULUMI_CONFIG_PASSPHRASE_FILE is set but empty/ });
+  // The local file too, if someone loosened it.
+  const env = { XDG_CONFIG_HOME: tempDir("xdg") };
+  passphraseEnv(local, env, () => undefined);
+  fs.chmodSync(localPassphraseFile(env), 0o640);
+  t.throws(() => passphraseEnv(local, env, () => undefined), { instanceOf: SecretsSetupError, message: /the local passphrase file .* has mode 640/ });
 });
 
 test("backends: file by default, shared otherwise", (t) => {
