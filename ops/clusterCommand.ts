@@ -14,9 +14,11 @@ async function main(command: string | undefined): Promise<void> {
     for (const [name, pid] of Object.entries(cluster.status())) console.log(`${name.padEnd(24)} ${pid ? `running (pid ${pid})` : "stopped"}`);
     console.log(cluster.running() ? `API ready at ${cluster.server}` : "API not ready");
   } else if (command === "reset") {
+    const server = cluster.server;
     await cluster.reset();
-    const removed = await removeLocalStacks();
+    const { removed, kept } = await removeLocalStacks(server);
     console.log(`local cluster stopped and its data deleted; local stacks removed: ${removed.join(", ") || "none"}`);
+    if (kept.length) console.log(`kept (their last change did not go to the local cluster ${server}): ${kept.join(", ")}`);
   } else {
     throw new Error(`unknown command ${JSON.stringify(command)}; commands: start, stop, status, reset`);
   }

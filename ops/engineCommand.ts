@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as readline from "readline";
 import { PROJECT_DIR } from "../config/stages";
 import { ConfigError } from "../config/validate";
 import { CommandError } from "@pulumi/pulumi/automation";
@@ -13,6 +14,8 @@ import { LocalCluster, howToLook } from "../lab/cluster";
 import { monitoringHints, stageMonitoring } from "../lab/cluster/monitoring";
 import { ImagesUnavailable, prepareDockerStage, prepareNodeImages } from "../lab/docker/stage";
 import { SecretsSetupError, backendFromEnv } from "./engine/stateBackend";
+import { describeTarget } from "./engine/target";
+import { LockHeld } from "./engine/locks";
 import { DestroyRefused, EngineOptions, RefreshFlags, RotationRefused, RunFlags, cancel, destroy, preview, readStage, recover, refresh, rotatePassword, up } from "./engine";
 import { UsageError } from "../lib/usage";
 
@@ -27,6 +30,10 @@ export interface CommandLine {
   flags: Flags;
   /** --local-images (or HOTEL_LOCAL_IMAGES=1): a Docker stage runs on the local stand-in images. */
   localImages: boolean;
+  /** --force: recover or cancel break a lock whose owner cannot be seen (another host, a shared backend). */
+  force: boolean;
+  /** --yes: destroy without asking (CI, scripts); without it destroy asks on a terminal and refuses elsewhere. */
+  yes: boolean;
 }
 
 function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env): CommandLine {
@@ -34,17 +41,27 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env):
   if (!COMMANDS.includes(command as Command)) {
     throw new UsageError(`unknown command ${JSON.stringify(command)}; commands: ${COMMANDS.join(", ")}`);
   }
-  let stage = env.PULUMI_STACK ?? "staging";
+  let stage: string | undefined;
   const flags: Flags = {};
   let localImages = env.HOTEL_LOCAL_IMAGES === "1" || env.HOTEL_LOCAL_IMAGES === "true";
+  let yes = false;
+  let force = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     if (arg === "--stack" || arg === "-s") stage = rest[++i];
     else if (arg.startsWith("--stack=")) stage = arg.slice("--stack=".length);
     else if (arg in FLAGS) flags[FLAGS[arg]] = true;
     else if (arg === "--local-images") localImages = true;
-    else throw new UsageError(`unknown flag ${arg}; flags: --stack <stage>, --local-images, ${Object.keys(FLAGS).join(", ")}`);
+    else if (arg === "--yes" && command === "destroy") yes = true;
+    else if (arg === "--force" && (command === "recover" || command === "cancel")) force = true;
+    else
+      throw new UsageError(
+        `unknown flag ${arg}; flags: --stack <stage>, --local-images, ${Object.keys(FLAGS).join(", ")}${command === "destroy" ? ", --yes" : ""}${command === "recover" || command === "cancel" ? ", --force" : ""}`,
+      );
   }
+  // A destroy names its stage: no default, not even PULUMI_STACK.
+  if (command === "destroy" && !stage) throw new UsageError("destroy needs --stack <stage>: it has no default stage");
+  stage ??= env.PULUMI_STACK ?? "staging";
   const options: EngineOptions = {
     stage,
     // Another Pulumi project (the preview benchmark's empty program); its stage file is not ours to validate.
@@ -57,7 +74,7 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env):
     // render writes YAML (by default into the committed tree); HOTEL_RENDER_DIR also previews a render-mode state.
     renderDir: command === "render" ? (env.HOTEL_RENDER_DIR ?? path.join(PROJECT_DIR, "rendered", stage, "manifests")) : env.HOTEL_RENDER_DIR,
   };
-  return { command: command as Command, options, flags, localImages };
+  return { command: command as Command, options, flags, localImages, yes, force };
 }
 
 /** A kubeconfig the user has: KUBECONFIG, ~/.kube/config, or a context or kubeconfig in the stage file. */
@@ -135,8 +152,9 @@ function kubeconfigFromData(o: EngineOptions, env: NodeJS.ProcessEnv = process.e
   return { ...o, kubeconfig: file };
 }
 
-async function runCommand({ command, options, flags, localImages }: CommandLine): Promise<void> {
+async function runCommand({ command, options, flags, localImages, yes, force }: CommandLine): Promise<void> {
   const target = await chooseCluster(command, await chooseDocker(command, kubeconfigFromData(options), localImages), localImages);
+  if (command === "destroy") await confirmDestroy(target, yes);
   const o = { ...target, onOutput: (t: string) => process.stdout.write(t), onError: (t: string) => process.stderr.write(t) };
   if (command === "preview") await preview(o, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });
   else if (command === "up" || command === "render") await up(o, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });
@@ -146,7 +164,7 @@ async function runCommand({ command, options, flags, localImages }: CommandLine)
     await rotatePassword(o);
     console.log(`rotated the PostgreSQL password of ${o.stage}: the role first (Job), then the Secret, then the app's pods; the state keeps the new one`);
   } else if (command === "recover") {
-    const r = await recover(o);
+    const r = await recover(o, { force });
     const names = (urns: string[]) => urns.map((u) => u.split("::").pop()).join(", ");
     if (r.restoredFrom) console.log(`the checkpoint was truncated (a kill mid-write): restored from ${r.restoredFrom}`);
     console.log(
@@ -154,11 +172,35 @@ async function runCommand({ command, options, flags, localImages }: CommandLine)
     );
     if (r.orphaned.length) console.log(`remove by hand what these half-finished creates made before the next up (docs/OPERATIONS.md): ${names(r.orphaned)}`);
     console.log(`next: npm run up -- --stack ${o.stage}`);
-  } else await cancel(o);
+  } else await cancel(o, { force });
 }
 
-/** Exit codes: 1 the engine failed (its output says why), 2 bad config or usage, 3 images unavailable (see --local-images). */
+/**
+ * A destroy goes ahead only when confirmed: --yes, or the stage's name typed on a
+ * terminal after it is shown what is destroyed where. Without a terminal and without
+ * --yes it stops (exit 2) before anything is opened.
+ */
+async function confirmDestroy(o: EngineOptions, yes: boolean, input: NodeJS.ReadStream = process.stdin): Promise<void> {
+  const { raw } = readStage(o);
+  const where = describeTarget(o, raw, process.env).where;
+  if (yes) {
+    console.error(`destroying stage ${o.stage} on ${where} (--yes)`);
+    return;
+  }
+  if (!input.isTTY) throw new UsageError(`destroy of stage ${o.stage} on ${where} needs a confirmation: run it on a terminal, or pass --yes`);
+  const rl = readline.createInterface({ input, output: process.stderr });
+  const answer = await new Promise<string>((resolve) => rl.question(`This destroys stage ${o.stage} on ${where}. Type the stage's name to go on: `, resolve));
+  rl.close();
+  if (answer.trim() !== o.stage) throw new UsageError(`destroy of stage ${o.stage} not confirmed (typed ${JSON.stringify(answer.trim())}): nothing was changed`);
+}
+
+/**
+ * Exit codes: 1 the engine failed (its output says why), 2 bad config or usage, 3 images
+ * unavailable (see --local-images), 4 the stage is locked by an update that runs or may
+ * run (recover, cancel).
+ */
 function exitCodeOf(e: unknown): number {
+  if (e instanceof LockHeld) return 4;
   if (e instanceof ConfigError || e instanceof UsageError || e instanceof SecretsSetupError || e instanceof RotationRefused || e instanceof DestroyRefused) return 2;
   if (e instanceof ImagesUnavailable) return 3;
   return 1;

@@ -1,7 +1,9 @@
 /** The engine operations on one stage: preview, up (and render), refresh, destroy, and reading the state back. */
 import { Deployment, DestroyResult, PreviewResult, RefreshResult, StackNotFoundError, UpResult, UpdateSummary } from "@pulumi/pulumi/automation";
 import { privateRenderDir, publishRedacted } from "./renderFolder";
-import { EngineOptions, RefreshFlags, RunFlags, backendOf } from "./options";
+import { EngineOptions, RefreshFlags, RunFlags, backendOf, resolveStateDir } from "./options";
+import { recordedEndpoints } from "./target";
+import { breakableLocks } from "./locks";
 import { policyPacks, streams, withStage } from "./workspace";
 
 const CHANGES = { changes: true };
@@ -33,10 +35,12 @@ export function refresh(o: EngineOptions, flags: RefreshFlags = {}): Promise<Ref
 export class DestroyRefused extends Error {}
 
 /**
- * Destroys the stack, or refuses before the engine deletes anything while a resource is
- * protected: the engine itself only stops when it reaches the protected resource, after
- * it has deleted everything that depends on it (found on prod: the app, its Services and
- * the routing were gone and the destroy "refused").
+ * Destroys the stack, or refuses before the engine deletes anything: while a resource is
+ * protected (the engine itself only stops when it reaches the protected resource, after
+ * it has deleted everything that depends on it: found on prod, the app, its Services and
+ * the routing were gone and the destroy "refused"), or when the policy pack refuses the
+ * stage as it stands (the CLI's destroy runs no analyzer, so a preview with the pack
+ * comes first: a stage whose protection was switched off in its config is caught here).
  */
 export function destroy(o: EngineOptions): Promise<DestroyResult> {
   return withStage(
@@ -50,6 +54,7 @@ export function destroy(o: EngineOptions): Promise<DestroyResult> {
             `Lift the protection deliberately first (pulumi state unprotect), or keep the stage.`,
         );
       }
+      await s.stack.preview({ ...streams(s), policyPacks });
       return s.stack.destroy({ configFile: s.configFile, onOutput: o.onOutput, onError: o.onError, color: "never" });
     },
     CHANGES,
@@ -71,15 +76,27 @@ export function updateHistory(o: EngineOptions): Promise<UpdateSummary[]> {
   return withStage(o, (s) => s.stack.history());
 }
 
-/** Ends an update that was killed (a stale lock); see docs/ENGINE.md. */
-export function cancel(o: EngineOptions): Promise<void> {
+/** Ends an update that was killed (a stale lock; never a running one, see ./locks.ts); see docs/ENGINE.md. */
+export function cancel(o: EngineOptions, { force = false }: { force?: boolean } = {}): Promise<void> {
+  breakableLocks(o, force);
   return withStage(o, (s) => s.stack.cancel());
 }
 
-/** Removes the Kubernetes stages' stacks from the local file backend (with `npm run cluster -- reset`). */
-export async function removeLocalStacks(stages: string[] = ["staging", "prod"], where: Pick<EngineOptions, "stateDir"> = {}): Promise<string[]> {
+/**
+ * Removes, from the local file backend, the Kubernetes stages' stacks whose last change
+ * went to the local cluster (with `npm run cluster -- reset`, which deletes that
+ * cluster's data). A stack whose changes went elsewhere, or that has no record, is kept:
+ * its objects may live on a real cluster.
+ */
+export async function removeLocalStacks(localServer: string, stages: string[] = ["staging", "prod"], where: Pick<EngineOptions, "stateDir"> = {}): Promise<{ removed: string[]; kept: string[] }> {
   const removed: string[] = [];
+  const kept: string[] = [];
   for (const stage of stages) {
+    const endpoints = recordedEndpoints(resolveStateDir({ stage, ...where }), stage);
+    if (!(endpoints?.length === 1 && endpoints[0] === localServer)) {
+      kept.push(stage);
+      continue;
+    }
     await withStage({ stage, preflight: false, ...where }, async (s) => {
       // `stack rm` deletes Pulumi.<stage>.yaml too unless told not to: the committed stage file is not the stack's to remove.
       await s.stack.workspace.removeStack(stage, { force: true, preserveConfig: true });
@@ -88,7 +105,7 @@ export async function removeLocalStacks(stages: string[] = ["staging", "prod"], 
       if (!(e instanceof StackNotFoundError)) throw e;
     });
   }
-  return removed;
+  return { removed, kept };
 }
 
 /** Lifts `protect` from every resource in a stack's state (`pulumi state unprotect --all`), before a deliberate destroy. */

@@ -7,7 +7,8 @@ import { ConfigError } from "../../config/validate";
 import { NAMESPACE } from "../../contract/project";
 import { PROJECT_DIR, stageFilePath } from "../../config/stages";
 import { passphraseEnv } from "./stateBackend";
-import { refuseRunnerStateUnderCi } from "./ciGuard";
+import { describeTarget, recordTarget, refuseRunnerStateUnderCi } from "./target";
+import { isCliSaltWrite, keepingStageFile } from "./stageFileGuard";
 import { shrinkProblems } from "./volumeGuard";
 import { EngineOptions, backendOf, readStage, resolveStateDir } from "./options";
 import { cli, engineEnv, ensurePlugins, providerPluginsBin, toolchainBin } from "./toolchain";
@@ -15,22 +16,6 @@ import { PASSWORD_CONFIG, PREVIOUS_PASSWORD_CONFIG, passwordDigest, recordPasswo
 import { passwordToSet, readState } from "./secrets";
 
 export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policies");
-
-/**
- * The CLI writes a passphrase salt into Pulumi.<stage>.yaml whenever it needs the
- * stack's secrets without --config-file: at `stack init`, and in the `stack output
- * --show-secrets` the Automation API runs after an update. The committed file stays
- * as it is: its text is put back after every operation (the salt lives in the work
- * config, and the state's own copy decrypts the outputs).
- */
-async function keepingStageFile<T>(file: string, op: () => Promise<T>): Promise<T> {
-  const committed = fs.readFileSync(file, "utf8");
-  try {
-    return await op();
-  } finally {
-    if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== committed) fs.writeFileSync(file, committed);
-  }
-}
 
 /** Selects the stage's stack, creating it (and reading the salt the CLI wrote) when new. */
 async function selectOrCreate(stage: string, ws: LocalWorkspace): Promise<{ stack: Stack; salt?: string }> {
@@ -42,9 +27,10 @@ async function selectOrCreate(stage: string, ws: LocalWorkspace): Promise<{ stac
   const file = stageFilePath(stage, ws.workDir);
   const committed = fs.readFileSync(file, "utf8");
   const stack = await Stack.create(stage, ws);
-  const salt = parse(fs.readFileSync(file, "utf8"))?.encryptionsalt as string | undefined;
-  // Put the committed text back at once: a process killed later cannot leave the salt there.
-  fs.writeFileSync(file, committed);
+  const written = fs.readFileSync(file, "utf8");
+  const salt = parse(written)?.encryptionsalt as string | undefined;
+  // Put the committed text back at once (a process killed later cannot leave the salt there), unless the user saved it meanwhile.
+  if (isCliSaltWrite(committed, written)) fs.writeFileSync(file, committed);
   return { stack, salt };
 }
 
@@ -71,6 +57,8 @@ export async function openStage(o: EngineOptions, intent: Intent = { changes: fa
   if (intent.changes) refuseRunnerStateUnderCi(o, raw);
   const stateDir = resolveStateDir(o);
   fs.mkdirSync(stateDir, { recursive: true });
+  // Before the engine: a run killed half-way has already put objects there.
+  if (intent.changes && !o.renderDir) recordTarget(stateDir, o.stage, describeTarget(o, raw, process.env));
   const bin = toolchainBin();
   const platform = raw[`${NAMESPACE}:platform`] as string | undefined;
   const backend = backendOf(o);

@@ -15,6 +15,7 @@ import { PROJECT_DIR, readStageConfig, readStageFile, stageConfig } from "../../
 import { LocalCluster } from "../../lab/cluster";
 import { DestroyRefused, EngineOptions, destroy, exportState, preview, refresh, rotatePassword, statePassword, unprotectAll, up } from "../../ops/engine";
 import { runStage } from "../../harness/mockRun";
+import { recordedEndpoints } from "../../ops/engine/target";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
 import { amtool, checkConfig, checkRules } from "../fixtures/promtool";
 import { jsonpath, liveChanges, liveState, plannedState, releaseTestCluster, startTestCluster, workloadUids } from "../fixtures/liveCluster";
@@ -41,6 +42,8 @@ for (const stage of ["staging", "prod"]) {
   test.serial(`${stage}: up creates every resource and the provider's awaiting completes (StatefulSets ready, Job complete, Deployment available)`, async (t) => {
     const result = await up(stacks[stage]);
     t.deepEqual(result.summary.resourceChanges, { create: STATE_RESOURCES });
+    // Where the change went is recorded for `cluster reset`.
+    t.deepEqual(recordedEndpoints(stacks[stage].stateDir!, stage), [cluster.server]);
     for (const sts of ["redis", "postgres"]) t.is(get(stage, `statefulset/${sts}`, "{.status.readyReplicas}"), "1", sts);
     t.is(get(stage, "deployment/hotel-api", "{.status.conditions[?(@.type=='Available')].status}"), "True");
     const job = cluster.kubectl(["get", "jobs", "-n", ns(stage), "-o", "jsonpath={.items[0].status.succeeded}"]);
@@ -265,6 +268,18 @@ test.serial("prod: destroy is refused while the StatefulSets and Namespace are p
   const err = await t.throwsAsync(destroy(stacks.prod), { instanceOf: DestroyRefused });
   t.regex(err!.message, /refused before anything was deleted: 3 resource\(s\) are protected \(.*namespace.*\)/);
   // Nothing at all was deleted: the live objects and the state are as they were.
+  t.deepEqual(liveChanges(live, liveState(cluster, ns("prod"))), []);
+  t.deepEqual((await exportState(stacks.prod)).deployment.resources, state);
+});
+
+test.serial("prod: destroy applies the policy pack first: with protection switched off in the stage file (and lifted in the state) the pack refuses it, and nothing is deleted", async (t) => {
+  await unprotectAll(stacks.prod);
+  const unprotected = stageVariant("prod", (c) => (c["hotel:kubernetes"] = { ...c["hotel:kubernetes"], protectStateful: false }));
+  const live = liveState(cluster, ns("prod"));
+  const state = (await exportState(stacks.prod)).deployment.resources;
+  const output: string[] = [];
+  await t.throwsAsync(destroy({ ...stacks.prod, stageFile: unprotected, onOutput: (s) => output.push(s) }));
+  t.regex(output.join(""), /stateful-protected[\s\S]*postgres is not protected in prod/);
   t.deepEqual(liveChanges(live, liveState(cluster, ns("prod"))), []);
   t.deepEqual((await exportState(stacks.prod)).deployment.resources, state);
 });

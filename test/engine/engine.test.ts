@@ -15,6 +15,7 @@ import { parse } from "yaml";
 import { PROJECT_DIR, readStageConfig } from "../../config/stages";
 import { ConfigError } from "../../config/validate";
 import { preview, removeLocalStacks, up } from "../../ops/engine";
+import { describeTarget, recordTarget } from "../../ops/engine/target";
 import { privateRenderDir } from "../../ops/engine/renderFolder";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
 import { changedFiles, snapshot, tempDir } from "../fixtures/files";
@@ -243,9 +244,18 @@ test.serial("a render killed with SIGKILL the moment the Secret is written leave
 
 const committedStageFiles = Object.fromEntries(K8S_STAGES.map((s) => [s, fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${s}.yaml`), "utf8")]));
 
-test.serial("removing the local stacks (npm run cluster -- reset) removes the stacks and leaves the committed stage files", async (t) => {
+test.serial("removing the local stacks (npm run cluster -- reset) removes only the stacks whose last change went to the local cluster, and leaves the committed stage files", async (t) => {
   const stateDir = tempDir("state");
   for (const stage of K8S_STAGES) await preview(freshState(stage, { stateDir }));
+  const LOCAL = "https://127.0.0.1:6443";
+  const kubeconfigOf = (server: string) => {
+    const file = path.join(tempDir("kubeconfig"), "config");
+    fs.writeFileSync(file, `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ${server}\n`);
+    return file;
+  };
+  // What openStage records before each change (ops/engine/workspace.ts): staging went to the local cluster, prod to a team's.
+  recordTarget(stateDir, "staging", describeTarget({ stage: "staging", kubeconfig: kubeconfigOf(LOCAL) }, { "hotel:platform": "kubernetes" }, {}));
+  recordTarget(stateDir, "prod", describeTarget({ stage: "prod", kubeconfig: kubeconfigOf("https://k8s.example.com:6443") }, { "hotel:platform": "kubernetes" }, {}));
   const stacks = path.join(stateDir, ".pulumi", "stacks", "hotel");
   t.deepEqual(
     fs
@@ -254,11 +264,13 @@ test.serial("removing the local stacks (npm run cluster -- reset) removes the st
       .sort(),
     ["prod.json", "staging.json"],
   );
-  t.deepEqual(await removeLocalStacks(K8S_STAGES, { stateDir }), K8S_STAGES);
+  t.deepEqual(await removeLocalStacks(LOCAL, K8S_STAGES, { stateDir }), { removed: ["staging"], kept: ["prod"] });
   t.deepEqual(
     fs.readdirSync(stacks).filter((f) => f.endsWith(".json")),
-    [],
+    ["prod.json"],
   );
+  // A stack with no record is kept too.
+  t.deepEqual(await removeLocalStacks(LOCAL, ["dev"], { stateDir }), { removed: [], kept: ["dev"] });
   for (const stage of K8S_STAGES) t.is(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stage}.yaml`), "utf8"), committedStageFiles[stage], stage);
 });
 

@@ -38,3 +38,14 @@ test("with a truncated .bak too, the newest valid backup is used; with none, a c
   const none = state("{", "{");
   t.throws(() => repairCheckpoint(none.dir, "hotel", "staging"), { message: /is truncated and no valid backup exists/ });
 });
+
+test("never a checkpoint older than the newest valid one: a dated backup newer than the .bak wins", (t) => {
+  const s = state("{", '{"n": "bak"}', { "staging.1.json": '{"n": "older"}', "staging.2.json": '{"n": "newest"}' });
+  const backups = path.join(s.dir, ".pulumi", "backups", "hotel", "staging");
+  const at = (file: string, secondsAgo: number) => fs.utimesSync(file, new Date(Date.now() - secondsAgo * 1000), new Date(Date.now() - secondsAgo * 1000));
+  at(path.join(backups, "staging.1.json"), 300);
+  at(`${s.file}.bak`, 200);
+  at(path.join(backups, "staging.2.json"), 100);
+  t.regex(repairCheckpoint(s.dir, "hotel", "staging")!, /staging\.2\.json$/);
+  t.is(fs.readFileSync(s.file, "utf8"), '{"n": "newest"}');
+});

@@ -1,6 +1,6 @@
 /**
  * A change under CI from a file backend on the runner reaches only this machine's own
- * cluster or daemon; set-but-empty backend variables are errors (ops/engine/ciGuard.ts,
+ * cluster or daemon; set-but-empty backend variables are errors (ops/engine/target.ts,
  * stateBackend.ts), through the API and the command line, before anything is touched.
  */
 import { spawnSync } from "child_process";
@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import test from "ava";
 import { PROJECT_DIR } from "../../config/stages";
-import { kubeconfigServers, refuseRunnerStateUnderCi } from "../../ops/engine/ciGuard";
+import { kubeconfigServers, refuseRunnerStateUnderCi } from "../../ops/engine/target";
 import { SecretsSetupError, backendFromEnv } from "../../ops/engine/stateBackend";
 import { tempDir } from "../fixtures/files";
 

@@ -1,4 +1,8 @@
 /**
+ * Where a change to a stage lands (a Docker daemon, a kubeconfig's clusters), recorded
+ * per stage after each change so that `cluster reset` removes only the stacks that live
+ * on the local cluster.
+ *
  * Under CI a file backend lives and dies with the runner. A change applied from it to a
  * cluster or daemon elsewhere would come from an empty state: a new stack, a new
  * password, live objects taken over. Only this machine's own clusters and daemons (the
@@ -29,16 +33,38 @@ const isLoopbackUrl = (url: string) => {
   }
 };
 
-/** Where a stage's change would land, and whether that is this machine only; undefined when nothing says. */
-function changeTarget(o: EngineOptions, raw: RawConfig, env: NodeJS.ProcessEnv): { where: string; local: boolean } {
+/** Where a stage's change would land (a daemon, a kubeconfig's clusters), and whether that is this machine only. */
+export interface Target {
+  where: string;
+  /** This machine only (loopback API servers, a local Docker socket). */
+  local: boolean;
+  /** The API servers or the Docker host a change reaches. */
+  endpoints: string[];
+}
+
+export function describeTarget(o: EngineOptions, raw: RawConfig, env: NodeJS.ProcessEnv): Target {
   if (raw[`${NAMESPACE}:platform`] === "docker") {
     const host = o.dockerHost ?? env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
-    return { where: `Docker daemon ${host}`, local: host.startsWith("unix://") || isLoopbackUrl(host.replace(/^tcp:/, "http:")) };
+    return { where: `Docker daemon ${host}`, local: host.startsWith("unix://") || isLoopbackUrl(host.replace(/^tcp:/, "http:")), endpoints: [host] };
   }
-  if ("kubernetes:kubeconfig" in raw) return { where: "the kubeconfig in the stage file", local: false };
+  if ("kubernetes:kubeconfig" in raw) return { where: "the kubeconfig in the stage file", local: false, endpoints: [] };
   const file = o.kubeconfig ?? env.KUBECONFIG?.split(path.delimiter)[0] ?? path.join(os.homedir(), ".kube", "config");
   const servers = fs.existsSync(file) ? kubeconfigServers(fs.readFileSync(file, "utf8")) : [];
-  return { where: `the cluster(s) of ${file} (${servers.join(", ") || "none"})`, local: servers.length > 0 && servers.every(isLoopbackUrl) };
+  return { where: `the cluster(s) of ${file} (${servers.join(", ") || "none"})`, local: servers.length > 0 && servers.every(isLoopbackUrl), endpoints: servers };
+}
+
+const targetFile = (stateDir: string, stage: string) => path.join(stateDir, ".hotel-targets", `${stage}.json`);
+
+/** Records where a change to the stage went (beside the file backend's state, where `cluster reset` reads it). */
+export function recordTarget(stateDir: string, stage: string, target: Target): void {
+  fs.mkdirSync(path.dirname(targetFile(stateDir, stage)), { recursive: true });
+  fs.writeFileSync(targetFile(stateDir, stage), JSON.stringify({ endpoints: target.endpoints }) + "\n");
+}
+
+/** The endpoints the stage's last change went to; undefined when none was recorded. */
+export function recordedEndpoints(stateDir: string, stage: string): string[] | undefined {
+  const file = targetFile(stateDir, stage);
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as { endpoints: string[] }).endpoints : undefined;
 }
 
 /**
@@ -48,7 +74,7 @@ function changeTarget(o: EngineOptions, raw: RawConfig, env: NodeJS.ProcessEnv):
 export function refuseRunnerStateUnderCi(o: EngineOptions, raw: RawConfig, env: NodeJS.ProcessEnv = process.env): void {
   const backend = backendOf(o);
   if (!env.CI || backend.shared || o.renderDir) return;
-  const target = changeTarget(o, raw, env);
+  const target = describeTarget(o, raw, env);
   if (target.local) return;
   throw new SecretsSetupError(
     `CI is set and the state of stage ${o.stage} would be a file on this runner (${backend.url}), gone when the run ends: ` +
