@@ -5,8 +5,8 @@
 import { loadStackConfig } from "./config/load";
 import { HotelStack } from "./components/hotelStack";
 
-const { config, postgresPassword: pgPassword, postgresPreviousPassword } = loadStackConfig();
-const stack = new HotelStack("hotel", { config, postgresPassword: pgPassword, postgresPreviousPassword });
+const { config, postgresPasswordSeed, passwordRotation } = loadStackConfig();
+const stack = new HotelStack("hotel", { config, postgresPasswordSeed, passwordRotation });
 
 export const stage = config.stage;
 export const platform = config.platform;
@@ -16,6 +16,6 @@ export const redisConf = stack.redisConf;
 export const reconcileSql = stack.reconcileSql;
 export const alertRules = stack.alertRulesYaml;
 export const alertmanagerConfig = stack.alertmanagerYaml;
-// Kept in the state (a secret, encrypted with the stack's passphrase): every checkout on a
-// shared backend reads the same password from here (ops/engine), none generates its own.
-export const postgresPassword = pgPassword;
+// The password every consumer has (a secret, encrypted with the stack's passphrase). The
+// program owns it (components/postgresDatabase/password.ts); this output is for operators.
+export const postgresPassword = stack.postgresPassword;

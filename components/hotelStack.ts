@@ -16,13 +16,15 @@ import { Connection, connectionEnv } from "./hotelApi/env";
 import { kubernetesTarget } from "./kubernetes/cluster";
 import { Target } from "./platform";
 import { PostgresDatabase } from "./postgresDatabase";
+import { RotationStep } from "../contract/secrets";
 import { RedisCache } from "./redisCache";
 
 export interface HotelStackArgs {
   config: StackConfig;
-  postgresPassword: pulumi.Input<string>;
-  /** Only while the password is rotated (Kubernetes): the one the role has now. */
-  postgresPreviousPassword?: pulumi.Input<string>;
+  /** The password a new stack starts with; a stack that has one keeps it. */
+  postgresPasswordSeed?: pulumi.Input<string>;
+  /** Only while `npm run rotate-password` runs (Kubernetes). */
+  passwordRotation?: RotationStep;
 }
 
 /** The data stores' placement: volumes on Kubernetes, a host port for @pulumi/postgresql on Docker. */
@@ -74,6 +76,8 @@ export class HotelStack extends pulumi.ComponentResource {
   public readonly reconcileSql: string;
   public readonly alertRulesYaml: string;
   public readonly alertmanagerYaml: string;
+  /** The password every consumer has (the pending one once the role has it, during a rotation). */
+  public readonly postgresPassword: pulumi.Output<string>;
 
   constructor(name: string, args: HotelStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hotel:index:HotelStack", name, {}, opts);
@@ -90,8 +94,8 @@ export class HotelStack extends pulumi.ComponentResource {
         postgres: c.postgres,
         image: c.images.postgres,
         exporterImage: c.images.postgresExporter,
-        password: args.postgresPassword,
-        previousPassword: args.postgresPreviousPassword,
+        passwordSeed: args.postgresPasswordSeed,
+        passwordRotation: args.passwordRotation,
       },
       { parent: this },
     );
@@ -104,6 +108,7 @@ export class HotelStack extends pulumi.ComponentResource {
       new CacheWarming(SERVICES.cacheWarmer.name, { warming: c.cacheWarming, image: c.app.image, ...warmerPlacement(target, api, db, connection) }, { parent: this });
     }
 
+    this.postgresPassword = db.password;
     this.redisConf = redis.conf;
     this.reconcileSql = db.reconcileSql;
     this.alertRulesYaml = rules.rulesYaml;

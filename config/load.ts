@@ -4,21 +4,22 @@ import { namespaceProblems } from "./stages";
 import { ConfigError, validateStackConfig } from "./validate";
 import { NAMESPACE } from "../contract/project";
 import { StackConfig } from "./types";
-import { PASSWORD_KEY, PREVIOUS_PASSWORD_KEY } from "../contract/secrets";
+import { PASSWORD_KEY, ROTATION_KEY, ROTATION_STEPS, RotationStep } from "../contract/secrets";
 
 export interface LoadedConfig {
   config: StackConfig;
-  postgresPassword: pulumi.Output<string>;
-  /** Only while the password is being rotated: the one the role has until the rotation Job runs. */
-  postgresPreviousPassword?: pulumi.Output<string>;
+  /** The password a new stack starts with (a stack from before keeps its own); else one is drawn. */
+  postgresPasswordSeed?: pulumi.Output<string>;
+  /** Only while `npm run rotate-password` runs. */
+  passwordRotation?: RotationStep;
 }
 
 /**
- * The secrets the program reads itself (never part of a stage file). The previous
- * password is set only by `npm run rotate-password`, for one run, and is deliberately
- * not declared in Pulumi.yaml (a declared key without a default would be required).
+ * The keys the driver sets in its work config (never in a stage file), read here
+ * apart from the stage's sections, and deliberately not declared in Pulumi.yaml (a
+ * declared key without a default would be required, and the stock CLI would ask).
  */
-const SECRET_KEYS = [PASSWORD_KEY, PREVIOUS_PASSWORD_KEY];
+const DRIVER_KEYS = [PASSWORD_KEY, ROTATION_KEY];
 
 /** Structured values reach the runtime as JSON text; plain values as strings. */
 function parseValue(text: string): unknown {
@@ -36,7 +37,7 @@ function readConfig(): StackConfig {
   const raw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(all)) {
     const [ns, name] = key.split(":");
-    if (ns === NAMESPACE && !SECRET_KEYS.includes(name)) raw[name] = parseValue(value);
+    if (ns === NAMESPACE && !DRIVER_KEYS.includes(name)) raw[name] = parseValue(value);
   }
   return validateStackConfig(pulumi.getStack(), raw);
 }
@@ -54,13 +55,12 @@ export function loadStackConfig(): LoadedConfig {
     if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
     throw e;
   }
-  const password = new pulumi.Config(NAMESPACE).getSecret(PASSWORD_KEY);
-  if (password === undefined) {
+  const settings = new pulumi.Config(NAMESPACE);
+  const rotation = settings.get(ROTATION_KEY);
+  if (rotation !== undefined && !(ROTATION_STEPS as readonly string[]).includes(rotation)) {
     throw new pulumi.RunError(
-      `${NAMESPACE}:${PASSWORD_KEY} is not set; no resource was registered. ` +
-        `Set it as a secret: pulumi config set --secret ${NAMESPACE}:${PASSWORD_KEY} --stack ${pulumi.getStack()} (the value on stdin)`,
+      `${NAMESPACE}:${ROTATION_KEY}: ${JSON.stringify(rotation)} is not allowed; allowed: ${ROTATION_STEPS.join(", ")} (set by npm run rotate-password only); no resource was registered`,
     );
   }
-  const previous = new pulumi.Config(NAMESPACE).getSecret("postgresPreviousPassword");
-  return { config, postgresPassword: password, postgresPreviousPassword: previous };
+  return { config, postgresPasswordSeed: settings.getSecret(PASSWORD_KEY), passwordRotation: rotation as RotationStep | undefined };
 }

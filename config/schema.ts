@@ -210,5 +210,4 @@ export const SCHEMA = {
       }),
     }),
   ),
-  postgresPassword: section("Password of the PostgreSQL user (kept as a secret; see docs/ENGINE.md).", knob(nonEmpty), { secret: true }),
 };

@@ -1,8 +1,18 @@
 /** The names under which the PostgreSQL password travels: config keys, the stack output. */
 
-/** The stack's config key for the password (a secret): `hotel:postgresPassword`. */
+/**
+ * `hotel:postgresPassword` (a secret in the driver's work config, never in a stage
+ * file): the password a new stack's password resource starts with. Read only when that
+ * resource is created: a stack from before the program owned its password keeps it.
+ */
 export const PASSWORD_KEY = "postgresPassword";
-/** During a rotation: the password the role has now (`hotel:postgresPreviousPassword`). */
-export const PREVIOUS_PASSWORD_KEY = "postgresPreviousPassword";
-/** The stack output that keeps the password in the state, encrypted. */
+/** `hotel:passwordRotation`: begin or commit, set by `npm run rotate-password` for one run. */
+export const ROTATION_KEY = "passwordRotation";
+/** The stack output that shows the password every consumer has, encrypted. */
 export const PASSWORD_OUTPUT = "postgresPassword";
+/** The program's password resource (components/postgresDatabase/password.ts), as the driver finds it in the state. */
+export const PASSWORD_RESOURCE = "postgres-password";
+export const PASSWORD_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
+/** The steps of a rotation, as the driver asks for them and the program's password resource takes them. */
+export const ROTATION_STEPS = ["begin", "commit"] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];

@@ -6,10 +6,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RawConfig, readStageConfig } from "../config/stages";
 import { NAMESPACE, PROJECT } from "../contract/project";
-import { PASSWORD_KEY } from "../contract/secrets";
+import { PASSWORD_KEY, PASSWORD_RESOURCE_TYPE, ROTATION_KEY } from "../contract/secrets";
 
 /** Stand-in secret for mock runs; tests assert it never reaches a rendered file. */
 export const MOCK_PASSWORD = "mock-pg-password-7f3a9c";
+/** The next password the mocked password resource draws when a rotation begins. */
+export const MOCK_NEXT_PASSWORD = "mock-pg-next-password-41d2e8";
 
 export interface Registered {
   type: string;
@@ -40,8 +42,10 @@ export interface RunOptions {
   patch?: (config: RawConfig) => void;
   /** Replaces the stage file's config altogether. */
   config?: RawConfig;
-  /** undefined: MOCK_PASSWORD; null: not set. */
+  /** The password seed: undefined: MOCK_PASSWORD; null: not set (the resource draws MOCK_PASSWORD under mocks). */
   password?: string | null;
+  /** The rotation step (hotel:passwordRotation): "begin" gives the mocked resource a next password. */
+  rotation?: string;
   /**
    * Run as `pulumi preview` would: Kubernetes auto-names are unknown until created,
    * so inputs that reference them arrive as unknowns ({ __pulumiUnknown: true }).
@@ -121,6 +125,12 @@ function recordingMocks(stage: string, preview: boolean, resources: Registered[]
       if (args.type.startsWith("kubernetes:") && state.metadata && !state.metadata.name) {
         state.metadata = { ...state.metadata, name: preview ? UNKNOWN_OUTPUT : args.name };
       }
+      // The password resource's provider runs nowhere under mocks: its outputs are given here.
+      if (args.type === PASSWORD_RESOURCE_TYPE) {
+        delete inputs.__provider;
+        state.current = inputs.seed ?? MOCK_PASSWORD;
+        state.next = inputs.rotation === "begin" ? MOCK_NEXT_PASSWORD : "";
+      }
       // Docker auto-naming happens at check time (known in a preview too).
       if (args.type.startsWith("docker:") && !state.name) state.name = `${args.name}-mock`;
       resources.push({
@@ -154,6 +164,7 @@ export async function runStage(stage: string, opts: RunOptions = {}): Promise<St
     raw[`${NAMESPACE}:${PASSWORD_KEY}`] = password;
     secretKeys.push(`${NAMESPACE}:${PASSWORD_KEY}`);
   }
+  if (opts.rotation !== undefined) raw[`${NAMESPACE}:${ROTATION_KEY}`] = opts.rotation;
 
   const resources: Registered[] = [];
   await pulumi.runtime.setMocks(recordingMocks(stage, Boolean(opts.preview), resources), PROJECT, stage, Boolean(opts.preview));

@@ -16,6 +16,7 @@ import { ImagesUnavailable, prepareDockerStage, prepareNodeImages } from "../lab
 import { SecretsSetupError, backendFromEnv } from "./engine/stateBackend";
 import { describeTarget } from "./engine/target";
 import { LockHeld } from "./engine/locks";
+import { StateUnreadable } from "./engine/secrets";
 import { DestroyRefused, EngineOptions, RefreshFlags, RotationRefused, RunFlags, cancel, destroy, preview, readStage, recover, refresh, rotatePassword, up } from "./engine";
 import { UsageError } from "../lib/usage";
 
@@ -162,7 +163,7 @@ async function runCommand({ command, options, flags, localImages, yes, force }: 
   else if (command === "destroy") await destroy(o);
   else if (command === "rotate-password") {
     await rotatePassword(o);
-    console.log(`rotated the PostgreSQL password of ${o.stage}: the role first (Job), then the Secret, then the app's pods; the state keeps the new one`);
+    console.log(`rotated the PostgreSQL password of ${o.stage}: the role first (Job), then the Secret, then the pods; the stack's password resource keeps the new one`);
   } else if (command === "recover") {
     const r = await recover(o, { force });
     const names = (urns: string[]) => urns.map((u) => u.split("::").pop()).join(", ");
@@ -197,10 +198,12 @@ async function confirmDestroy(o: EngineOptions, yes: boolean, input: NodeJS.Read
 /**
  * Exit codes: 1 the engine failed (its output says why), 2 bad config or usage, 3 images
  * unavailable (see --local-images), 4 the stage is locked by an update that runs or may
- * run (recover, cancel).
+ * run (recover, cancel), 5 the stack's state could not be read or holds no password
+ * for a deployed stage (nothing was run).
  */
 function exitCodeOf(e: unknown): number {
   if (e instanceof LockHeld) return 4;
+  if (e instanceof StateUnreadable) return 5;
   if (e instanceof ConfigError || e instanceof UsageError || e instanceof SecretsSetupError || e instanceof RotationRefused || e instanceof DestroyRefused) return 2;
   if (e instanceof ImagesUnavailable) return 3;
   return 1;

@@ -10,8 +10,16 @@ import { quoteIdent } from "./sql";
 export const CREDENTIALS_CHECKSUM = "hotel-reservation/credentials-checksum";
 export const credentialsChecksum = (password: string) => checksum("postgres-credentials", password);
 
-/** Where the rotation Job mounts its script, and the variable that carries the new password's SCRAM verifier. */
+/**
+ * Where the rotation Job mounts its scripts, and the variables it reads: the password
+ * the role is known to have, the next one (only to try logging in with it: SCRAM never
+ * sends it to the server) and the next one's SCRAM verifier (what the server gets).
+ */
 export const ROTATION_DIR = "/rotation";
+export const ROTATE_SQL_FILE = "rotate.sql";
+export const ROTATE_SH_FILE = "rotate.sh";
+export const CURRENT_PASSWORD_ENV = "CURRENT_PASSWORD";
+export const NEXT_PASSWORD_ENV = "NEXT_PASSWORD";
 export const NEXT_VERIFIER_ENV = "NEXT_PASSWORD_VERIFIER";
 
 /** PostgreSQL's own iteration count for SCRAM-SHA-256 (scram_iterations' default). */
@@ -49,6 +57,28 @@ export function renderRotateSql(role: string): string {
     "\\set ON_ERROR_STOP on",
     `\\set next_verifier \`printenv ${NEXT_VERIFIER_ENV}\``,
     `ALTER ROLE ${quoteIdent(role)} WITH PASSWORD :'next_verifier';`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * The rotation Job's entry point, idempotent so that a re-run after any interruption
+ * finishes the rotation: when the role already takes the next password (an earlier run
+ * got that far) there is nothing to do; else it logs in with the current one and runs
+ * rotate.sql; when neither logs in it fails, changing nothing. Connection settings
+ * (PGHOST, PGUSER, ...) come from the environment.
+ */
+export function renderRotateScript(): string {
+  return [
+    "#!/bin/sh",
+    "# Rendered by the hotel-reservation Pulumi stack: moves the role to the next password, once.",
+    "set -eu",
+    `if PGPASSWORD="$${NEXT_PASSWORD_ENV}" psql -X -Atq -c 'SELECT 1' >/dev/null 2>&1; then`,
+    '  echo "rotate: the role already has the next password: nothing to do"',
+    "  exit 0",
+    "fi",
+    `PGPASSWORD="$${CURRENT_PASSWORD_ENV}" psql -X -v ON_ERROR_STOP=1 -f "$(dirname "$0")/${ROTATE_SQL_FILE}"`,
+    'echo "rotate: the role has the next password"',
     "",
   ].join("\n");
 }

@@ -5,15 +5,18 @@ import { POSTGRES_PORT } from "../../render/postgresSettings";
 import { PlatformArgs, onKubernetes } from "../platform";
 import { postgresOnDocker } from "./docker";
 import { postgresOnKubernetes } from "./kubernetes";
+import { DatabasePassword, targetPassword } from "./password";
+import { PASSWORD_RESOURCE, RotationStep } from "../../contract/secrets";
 
 export type PostgresDatabaseArgs = PlatformArgs<
   {
     postgres: PostgresConfig;
     image: string;
     exporterImage: string;
-    password: pulumi.Input<string>;
-    /** Only while `npm run rotate-password` runs (Kubernetes): the password the role has now. */
-    previousPassword?: pulumi.Input<string>;
+    /** The password a new stack starts with (components/postgresDatabase/password.ts). */
+    passwordSeed?: pulumi.Input<string>;
+    /** Only while `npm run rotate-password` runs (Kubernetes). */
+    passwordRotation?: RotationStep;
   },
   { /** Size of the data volume. */ storage: string },
   { /** Host port (127.0.0.1) where @pulumi/postgresql reaches the server. */ hostPort: number }
@@ -34,19 +37,25 @@ export class PostgresDatabase extends pulumi.ComponentResource {
   public readonly credentials:
     | { platform: "kubernetes"; secretName: pulumi.Output<string>; /** Rolls the app's pods when the password changes. */ checksum: pulumi.Output<string> }
     | { platform: "docker"; password: pulumi.Input<string> };
+  /** The password every consumer has: on Kubernetes the pending one only once the rotation Job gave it to the role. */
+  public readonly password: pulumi.Output<string>;
 
   constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hotel:index:PostgresDatabase", name, {}, opts);
+    const stored = new DatabasePassword(PASSWORD_RESOURCE, { seed: args.passwordSeed, rotation: args.passwordRotation }, { parent: this });
     if (onKubernetes(args)) {
       this.reconcileSql = renderReconcileSql(args.postgres, { manageExtension: true });
-      const placed = postgresOnKubernetes(this, name, args, this.reconcileSql);
+      const placed = postgresOnKubernetes(this, name, args, stored, this.reconcileSql);
       this.host = placed.host;
+      this.password = placed.password;
       this.credentials = { platform: "kubernetes", secretName: placed.secretName, checksum: placed.checksum };
     } else {
       // The extension is a @pulumi/postgresql resource here; the script keeps to indexes.
+      // No rotation on Docker (the driver refuses it): the dev database is disposable.
+      this.password = targetPassword(stored);
       this.reconcileSql = renderReconcileSql(args.postgres, { manageExtension: false });
-      this.host = postgresOnDocker(this, name, args, this.reconcileSql);
-      this.credentials = { platform: "docker", password: args.password };
+      this.host = postgresOnDocker(this, name, { ...args, password: this.password }, this.reconcileSql);
+      this.credentials = { platform: "docker", password: this.password };
     }
     this.registerOutputs({ host: this.host, port: this.port, reconcileSql: this.reconcileSql });
   }

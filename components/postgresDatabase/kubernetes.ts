@@ -22,7 +22,19 @@ import {
   podSecurity,
   serviceMonitor,
 } from "../kubernetes/objects";
-import { NEXT_VERIFIER_ENV, ROTATION_DIR, credentialsChecksum, renderRotateSql, scramVerifier } from "../../render/credentials";
+import {
+  CURRENT_PASSWORD_ENV,
+  NEXT_PASSWORD_ENV,
+  NEXT_VERIFIER_ENV,
+  ROTATE_SH_FILE,
+  ROTATE_SQL_FILE,
+  ROTATION_DIR,
+  credentialsChecksum,
+  renderRotateScript,
+  renderRotateSql,
+  scramVerifier,
+} from "../../render/credentials";
+import { DatabasePassword } from "./password";
 import { MIGRATIONS_DIR, RECONCILE_APP_NAME, psqlCommand } from "./reconcile";
 import { RECONCILE_SQL_FILE } from "../../contract/files";
 import { DATASTORE_UID, NOBODY_UID } from "../../contract/uids";
@@ -35,8 +47,6 @@ interface Args {
   postgres: PostgresConfig;
   image: string;
   exporterImage: string;
-  password: pulumi.Input<string>;
-  previousPassword?: pulumi.Input<string>;
   storage: string;
 }
 
@@ -148,29 +158,35 @@ function reconcileJob(name: string, args: Args, sql: string, host: pulumi.Input<
 }
 
 /**
- * Password rotation (npm run rotate-password): a Job inside the cluster changes the
- * role's password first, connecting with the one it has now; the credentials Secret
- * takes the new one only after the Job succeeded (its dependency), and the app's pods
- * roll on the Secret's checksum. The driver's next run drops the Job and its Secret.
+ * Password rotation (npm run rotate-password): while the password resource holds a next
+ * password, a Job inside the cluster moves the role to it (rotate.sh: nothing to do when
+ * the role has it already, else it logs in with the current one and sends the next
+ * one's SCRAM verifier). The Job's name carries a digest of the next password: a new
+ * rotation runs a new Job, a re-run of an interrupted one finds its own. A Job that
+ * failed is replaced by the next run (pulumi.com/replaceUnready), not awaited forever.
  */
-function rotationJob(name: string, args: Args, host: pulumi.Input<string>, previous: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): k8s.batch.v1.Job {
+function rotationJob(name: string, args: Args, host: pulumi.Input<string>, current: string, next: string, opts: pulumi.CustomResourceOptions): k8s.batch.v1.Job {
   const t = args.target;
-  const jobName = `${name}-rotate-password`;
-  const jobLabels = labels(jobName, { "app.kubernetes.io/component": "migration", [DATA_ACCESS_LABEL]: "true" });
+  const jobName = `${name}-rotate-${checksum("postgres-rotation", next).slice(0, 10)}`;
+  const jobLabels = labels(`${name}-rotate-password`, { "app.kubernetes.io/component": "migration", [DATA_ACCESS_LABEL]: "true" });
   const secret = new k8s.core.v1.Secret(
-    jobName,
-    { metadata: meta(jobName, t.namespace, jobLabels), type: "Opaque", stringData: { current: previous, nextVerifier: pulumi.output(args.password).apply(scramVerifier) } },
-    // The new password itself never leaves the stack: the server gets its SCRAM verifier.
-    opts,
-  );
-  const script = new k8s.core.v1.ConfigMap(jobName, { metadata: meta(jobName, t.namespace, jobLabels), data: { "rotate.sql": renderRotateSql(args.postgres.user) } }, opts);
-  const fromRotation = (key: string) => ({ secretKeyRef: { name: secret.metadata.name, key } });
-  return new k8s.batch.v1.Job(
-    jobName,
+    `${name}-rotate-password`,
     {
       metadata: meta(jobName, t.namespace, jobLabels),
+      type: "Opaque",
+      stringData: pulumi.secret({ [CURRENT_PASSWORD_ENV]: current, [NEXT_PASSWORD_ENV]: next, [NEXT_VERIFIER_ENV]: scramVerifier(next) }),
+    },
+    opts,
+  );
+  const scripts = { [ROTATE_SQL_FILE]: renderRotateSql(args.postgres.user), [ROTATE_SH_FILE]: renderRotateScript() };
+  const script = new k8s.core.v1.ConfigMap(`${name}-rotate-password`, { metadata: meta(jobName, t.namespace, jobLabels), data: scripts }, opts);
+  const fromRotation = (key: string) => ({ name: key, valueFrom: { secretKeyRef: { name: secret.metadata.name, key } } });
+  return new k8s.batch.v1.Job(
+    `${name}-rotate-password`,
+    {
+      metadata: { ...meta(jobName, t.namespace, jobLabels), annotations: { ...meta(jobName, t.namespace, jobLabels).annotations, "pulumi.com/replaceUnready": "true" } },
       spec: {
-        backoffLimit: 3,
+        backoffLimit: 2,
         activeDeadlineSeconds: 300,
         template: {
           metadata: { labels: jobLabels },
@@ -179,16 +195,17 @@ function rotationJob(name: string, args: Args, host: pulumi.Input<string>, previ
             securityContext: podSecurity(DATASTORE_UID),
             containers: [
               {
-                name: "psql",
+                name: "rotate",
                 image: args.image,
-                command: ["psql", "-v", "ON_ERROR_STOP=1", "-f", `${ROTATION_DIR}/rotate.sql`],
+                command: ["sh", `${ROTATION_DIR}/${ROTATE_SH_FILE}`],
                 env: [
                   { name: "PGHOST", value: host },
                   { name: "PGPORT", value: String(POSTGRES_PORT) },
                   { name: "PGUSER", value: args.postgres.user },
                   { name: "PGDATABASE", value: args.postgres.database },
-                  { name: "PGPASSWORD", valueFrom: fromRotation("current") },
-                  { name: NEXT_VERIFIER_ENV, valueFrom: fromRotation("nextVerifier") },
+                  fromRotation(CURRENT_PASSWORD_ENV),
+                  fromRotation(NEXT_PASSWORD_ENV),
+                  fromRotation(NEXT_VERIFIER_ENV),
                 ],
                 resources: SIZING.job,
                 securityContext: containerSecurity,
@@ -204,19 +221,34 @@ function rotationJob(name: string, args: Args, host: pulumi.Input<string>, previ
   );
 }
 
+/**
+ * The password the credentials Secret (and so the app, the warmer and the exporter)
+ * gets: the current one, or during a rotation the next one, and then only once the
+ * rotation Job has completed (its outputs resolve after the provider's await). A run
+ * killed before that leaves the Secret on the current password, which the role still
+ * accepts until the Job ran; the next run finishes it.
+ */
+function passwordForConsumers(name: string, args: Args, stored: DatabasePassword, opts: pulumi.CustomResourceOptions): pulumi.Output<string> {
+  // The Service's name is fixed: the rotation Job reaches the server before the Secret exists in its new form.
+  const gated = pulumi.all([stored.current, stored.next]).apply(([current, next]) => {
+    if (!next) return pulumi.output(current);
+    return rotationJob(name, args, name, current, next, opts).metadata.name.apply(() => next);
+  });
+  return pulumi.secret(gated);
+}
+
 const reconcileWait = (pg: PostgresConfig) => `${Math.ceil(pg.reconcileTimeout / 60_000) + 1}m`;
 
-export function postgresOnKubernetes(parent: pulumi.Resource, name: string, args: Args, sql: string) {
+export function postgresOnKubernetes(parent: pulumi.Resource, name: string, args: Args, stored: DatabasePassword, sql: string) {
   const t = args.target;
   const pg = args.postgres;
   const opts = { parent, provider: t.provider };
   const sel = labels(name, { "app.kubernetes.io/component": "database" });
-  // The Service's name is fixed: the rotation Job reaches the server before the Secret exists in its new form.
-  const rotation = args.previousPassword === undefined ? undefined : rotationJob(name, args, name, args.previousPassword, opts);
+  const password = passwordForConsumers(name, args, stored, opts);
   const secret = new k8s.core.v1.Secret(
     `${name}-credentials`,
-    { metadata: meta(`${name}-credentials`, t.namespace, sel), type: "Opaque", stringData: { username: pg.user, password: args.password, database: pg.database } },
-    { ...opts, dependsOn: rotation ? [rotation] : [] },
+    { metadata: meta(`${name}-credentials`, t.namespace, sel), type: "Opaque", stringData: { username: pg.user, password, database: pg.database } },
+    opts,
   );
   const fromSecret: EnvFrom = (key) => ({ secretKeyRef: { name: secret.metadata.name, key } });
   const ports = [
@@ -230,5 +262,5 @@ export function postgresOnKubernetes(parent: pulumi.Resource, name: string, args
   dataStoreNetworkPolicy(`${name}-ingress`, t, sel, { data: POSTGRES_PORT, metrics: EXPORTER_PORT }, opts);
 
   reconcileJob(name, args, sql, svc.metadata.name, fromSecret, server, opts);
-  return { host: svc.metadata.name, secretName: secret.metadata.name, checksum: pulumi.secret(pulumi.output(args.password).apply(credentialsChecksum)) };
+  return { host: svc.metadata.name, secretName: secret.metadata.name, password, checksum: pulumi.secret(password.apply(credentialsChecksum)) };
 }

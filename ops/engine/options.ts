@@ -5,6 +5,7 @@ import { StackConfig } from "../../config/types";
 import { PROJECT_DIR, RawConfig, checkStageFile, readStageFile, stageFilePath } from "../../config/stages";
 import { LocalImages } from "../../lab/docker/images";
 import { chooseBackend } from "./stateBackend";
+import { RotationStep } from "../../contract/secrets";
 
 export interface EngineOptions {
   stage: string;
@@ -19,10 +20,13 @@ export interface EngineOptions {
    * private folder outside the repository; the redacted tree is published here.
    */
   renderDir?: string;
-  /** The PostgreSQL password; else the stack's, else one generated once. */
+  /**
+   * The PostgreSQL password a new stack starts with (tests, and a database restored from
+   * elsewhere); refused for a stack that has one. Otherwise the program draws one.
+   */
   password?: string;
-  /** Rotation in progress (rotatePassword): the password the role has now. */
-  previousPassword?: string;
+  /** The rotation step this run takes (rotatePassword only). */
+  rotation?: RotationStep;
   /** The engine's display text (stdout), as it comes. */
   onOutput?: (text: string) => void;
   /** The engine's errors (stderr): a failed program's message lands here. */

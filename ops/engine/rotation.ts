@@ -1,26 +1,29 @@
 /** `npm run rotate-password`. */
-import * as crypto from "crypto";
 import { UpResult } from "@pulumi/pulumi/automation";
 import { EngineOptions, readStage } from "./options";
-import { statePassword, up } from "./operations";
+import { exportState, up } from "./operations";
+import { hasPasswordResource } from "./secrets";
 
 export class RotationRefused extends Error {}
 
 /**
- * `npm run rotate-password`: a new random password, applied in order by one `up` (the
- * rotation Job changes the role first, connecting with the current password; then the
- * Secret; then the app's pods roll), and a second `up` that removes the Job and its
- * Secret. The state keeps the new password for every checkout.
+ * `npm run rotate-password`: two runs of `up`, each under the stack's lock. The first
+ * (begin) draws a next password in the program's password resource, or keeps the one an
+ * interrupted rotation left pending; the rotation Job moves the role to it; only then
+ * do the credentials Secret and the pods take it. The second (commit) makes it the
+ * current password and removes the Job. Killed anywhere, the same command (or a plain
+ * `up`) finishes it: see components/postgresDatabase/password.ts.
  */
 export async function rotatePassword(o: EngineOptions): Promise<{ rotated: UpResult; settled: UpResult }> {
   const { config } = readStage(o);
   if (config && config.platform !== "kubernetes") {
     throw new RotationRefused(`stage ${o.stage} runs on Docker: the dev database is disposable; npm run destroy and up give it a new password`);
   }
-  const previous = await statePassword(o);
-  if (!previous) throw new RotationRefused(`stage ${o.stage} has no password in its state yet: run npm run up -- --stack ${o.stage} first`);
-  const next = crypto.randomBytes(24).toString("hex");
-  const rotated = await up({ ...o, password: next, previousPassword: previous });
-  const settled = await up({ ...o, password: next });
+  if (o.password !== undefined) throw new RotationRefused("a rotation draws its own password: HOTEL_POSTGRES_PASSWORD applies only to a new stack");
+  if (!hasPasswordResource(await exportState(o))) {
+    throw new RotationRefused(`stage ${o.stage} has no password resource in its state yet: run npm run up -- --stack ${o.stage} first`);
+  }
+  const rotated = await up({ ...o, rotation: "begin" });
+  const settled = await up({ ...o, rotation: "commit" });
   return { rotated, settled };
 }

@@ -1,21 +1,14 @@
-/** The PostgreSQL password: which one an operation sets, and the one the state keeps. */
-import * as crypto from "crypto";
-import { Deployment } from "@pulumi/pulumi/automation";
-import { PASSWORD_OUTPUT } from "../../contract/secrets";
-import { EngineOptions } from "./options";
-import { WorkConfig } from "./workConfig";
-
 /**
- * The password to set in the work config: the one given, else the one kept in the
- * stack's state (so every checkout on a shared backend uses the same), else none when
- * the work config has one already, else a new random one. Only ever passed on stdin.
+ * The PostgreSQL password, from the driver's side: the program owns it (a resource in
+ * the stack's state, components/postgresDatabase/password.ts). The driver only hands a
+ * new stack its starting password when one is given, and hands a stack from before
+ * that resource existed the password its state keeps, so that it keeps it.
  */
-export function passwordToSet(o: EngineOptions, work: WorkConfig, fromState: string | undefined): string | undefined {
-  if (o.password) return o.password;
-  if (fromState) return fromState;
-  if (work.hasPassword) return undefined;
-  return crypto.randomBytes(24).toString("hex");
-}
+import { Deployment } from "@pulumi/pulumi/automation";
+import { PASSWORD_OUTPUT, PASSWORD_RESOURCE, PASSWORD_RESOURCE_TYPE } from "../../contract/secrets";
+
+/** The stack's state could not be read: nothing was run, nothing changed. */
+export class StateUnreadable extends Error {}
 
 /** A stack output as `stack export --show-secrets` writes it: a plain value, or a secret envelope with its plaintext. */
 function outputValue(v: unknown): unknown {
@@ -23,14 +16,42 @@ function outputValue(v: unknown): unknown {
   return v;
 }
 
-/**
- * The stack's state and the password it keeps, in one CLI call (`stack export
- * --show-secrets`) where reading them apart took two: the volume guard reads the
- * resources, the work config the password.
- */
+type StateResource = { type: string; urn: string; outputs?: Record<string, unknown> };
+const resourcesOf = (state: Deployment): StateResource[] => state.deployment?.resources ?? [];
+
+/** The stack's state and the password its output shows, in one CLI call (`stack export --show-secrets`). */
 export function readState(run: (args: string[]) => string, stage: string): { state: Deployment; password?: string } {
-  const state = JSON.parse(run(["stack", "export", "--show-secrets", "--stack", stage])) as Deployment;
-  const root = (state.deployment?.resources ?? []).find((r: { type: string }) => r.type === "pulumi:pulumi:Stack");
+  let text: string;
+  try {
+    text = run(["stack", "export", "--show-secrets", "--stack", stage]);
+  } catch (e) {
+    throw new StateUnreadable(`the state of stage ${stage} could not be read, so nothing was run and nothing changed: ${(e as Error).message.trim()}`);
+  }
+  const state = JSON.parse(text) as Deployment;
+  const root = resourcesOf(state).find((r) => r.type === "pulumi:pulumi:Stack");
   const password = outputValue(root?.outputs?.[PASSWORD_OUTPUT]);
   return { state, password: typeof password === "string" && password ? password : undefined };
+}
+
+export const hasPasswordResource = (state: Deployment) => resourcesOf(state).some((r) => r.type === PASSWORD_RESOURCE_TYPE && r.urn.endsWith(`::${PASSWORD_RESOURCE}`));
+
+/**
+ * The seed this run hands the program: the given password for a stack that has no
+ * deployed resources yet; the state's own password for a stack from before the program
+ * owned it; none when the program's resource holds it. A given password for a stack
+ * that has one, or a deployed stack with no password anywhere in its state, is refused.
+ */
+export function passwordSeed(stage: string, given: string | undefined, known: { state: Deployment; password?: string } | undefined): string | undefined {
+  const deployed = known ? resourcesOf(known.state).some((r) => r.type !== "pulumi:pulumi:Stack") : false;
+  if (!known || !deployed) return given;
+  if (hasPasswordResource(known.state)) {
+    if (given !== undefined)
+      throw new StateUnreadable(`stage ${stage} already has its password in its state: a password can only be given to a new stack (HOTEL_POSTGRES_PASSWORD); nothing was changed`);
+    return undefined;
+  }
+  if (known.password) return known.password;
+  throw new StateUnreadable(
+    `stage ${stage} is deployed but its state holds no PostgreSQL password (no password resource, no ${PASSWORD_OUTPUT} output): ` +
+      `drawing a new one would give the Secret a password the role lacks; nothing was changed (docs/OPERATIONS.md: a lost password)`,
+  );
 }

@@ -12,8 +12,8 @@ import { isCliSaltWrite, keepingStageFile } from "./stageFileGuard";
 import { shrinkProblems } from "./volumeGuard";
 import { EngineOptions, backendOf, readStage, resolveStateDir } from "./options";
 import { cli, engineEnv, ensurePlugins, providerPluginsBin, toolchainBin } from "./toolchain";
-import { PASSWORD_CONFIG, PREVIOUS_PASSWORD_CONFIG, passwordDigest, recordPasswordDigest, writeWorkConfig } from "./workConfig";
-import { passwordToSet, readState } from "./secrets";
+import { PASSWORD_SEED_CONFIG, writeWorkConfig } from "./workConfig";
+import { passwordSeed, readState } from "./secrets";
 
 export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policies");
 
@@ -81,17 +81,11 @@ export async function openStage(o: EngineOptions, intent: Intent = { changes: fa
     const problems = shrinkProblems(known.state, config);
     if (problems.length) throw new ConfigError(problems);
   }
-  const work = writeWorkConfig({ ...o, stageFile }, stateDir, salt);
-  const password = passwordToSet(o, work, known?.password);
-  // On stdin, never on a command line (where the process list would show it).
-  const setSecret = (key: string, value: string) => cli(bin, env, projectDir, ["config", "set", "--secret", key, "--stack", o.stage, "--config-file", work.file], value);
-  // The work config keeps it encrypted from the last run: set it only when it changed.
-  if (password !== undefined && !(work.hasPassword && work.passwordDigest === passwordDigest(password))) {
-    setSecret(PASSWORD_CONFIG, password);
-    recordPasswordDigest(work, password);
-  }
-  if (o.previousPassword !== undefined) setSecret(PREVIOUS_PASSWORD_CONFIG, o.previousPassword);
-  return { stack, configFile: work.file, options: o, statePassword: known?.password, cli: (args, input) => cli(bin, env, projectDir, args, input) };
+  const configFile = writeWorkConfig({ ...o, stageFile }, stateDir, salt);
+  const seed = passwordSeed(o.stage, o.password, known);
+  // On stdin, never on a command line (where the process list would show it); only when a new stack needs one.
+  if (seed !== undefined) cli(bin, env, projectDir, ["config", "set", "--secret", PASSWORD_SEED_CONFIG, "--stack", o.stage, "--config-file", configFile], seed);
+  return { stack, configFile, options: o, statePassword: known?.password, cli: (args, input) => cli(bin, env, projectDir, args, input) };
 }
 
 export const streams = (s: OpenStage) => ({

@@ -81,8 +81,8 @@ test.serial("dev: up with images that cannot be pulled and no --local-images: ex
 
 test.serial("dev: up creates every resource; Redis, PostgreSQL, Prometheus, Alertmanager and the app run the stage's settings", async (t) => {
   const result = await up(stack);
-  // The program's 27 resources (test/program/program.test.ts) and the stack itself.
-  t.deepEqual(result.summary.resourceChanges, { create: 28 });
+  // The program's 29 resources (test/program/program.test.ts) and the stack itself.
+  t.deepEqual(result.summary.resourceChanges, { create: 30 });
   const o = await objects();
   const c = config();
 
@@ -124,9 +124,9 @@ test.serial("dev: up creates every resource; Redis, PostgreSQL, Prometheus, Aler
 });
 
 test.serial("dev: refresh, then preview --expect-no-changes is clean", async (t) => {
-  // The program's 27 resources and the stack itself.
-  t.deepEqual((await refresh(stack)).summary.resourceChanges, { same: 28 });
-  t.deepEqual((await preview(stack, { expectNoChanges: true })).changeSummary, { same: 28 });
+  // The program's 29 resources and the stack itself.
+  t.deepEqual((await refresh(stack)).summary.resourceChanges, { same: 30 });
+  t.deepEqual((await preview(stack, { expectNoChanges: true })).changeSummary, { same: 30 });
 });
 
 /** Changed resources by step, by their Pulumi names. */

@@ -14,7 +14,7 @@ import { CommandError } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
 import { PROJECT_DIR, readStageConfig } from "../../config/stages";
 import { ConfigError } from "../../config/validate";
-import { preview, removeLocalStacks, up } from "../../ops/engine";
+import { preview, removeLocalStacks, statePassword, up } from "../../ops/engine";
 import { describeTarget, recordTarget } from "../../ops/engine/target";
 import { privateRenderDir } from "../../ops/engine/renderFolder";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
@@ -22,8 +22,8 @@ import { changedFiles, snapshot, tempDir } from "../fixtures/files";
 
 const K8S_STAGES = ["staging", "prod"];
 
-/** What the engine must create: each Kubernetes stage's 28 resources (test/program/program.test.ts) and the stack itself. */
-const STATE_RESOURCES = 29;
+/** What the engine must create: each Kubernetes stage's 30 resources (test/program/program.test.ts) and the stack itself. */
+const STATE_RESOURCES = 31;
 
 for (const stage of K8S_STAGES) {
   test.serial(`preview of ${stage} with the policy pack: exactly the program's resources to create, no policy event`, async (t) => {
@@ -125,9 +125,12 @@ test.serial("no secret value reaches a rendered file, even when the update fails
   await up({ ...opts, password });
   const files = Object.keys(snapshot(opts.renderDir!));
   t.deepEqual(leaks(opts.renderDir!, password), []);
-  // A changed password with --expect-no-changes fails after the provider has written files.
-  await t.throwsAsync(up({ ...opts, password: "engine-test-other-9c2d" }, { expectNoChanges: true }), { instanceOf: CommandError });
-  t.deepEqual(leaks(opts.renderDir!, "engine-test-other-9c2d"), []);
+  // A rotation's begin with --expect-no-changes fails after the provider has written files (the new password included).
+  await t.throwsAsync(up({ ...opts, rotation: "begin" }, { expectNoChanges: true }), { instanceOf: CommandError });
+  const next = await statePassword(opts);
+  t.truthy(next);
+  t.not(next, password, "the rotation's password reached the Secret");
+  t.deepEqual(leaks(opts.renderDir!, next!), []);
   const secret = parse(
     fs.readFileSync(
       path.join(

@@ -20,8 +20,8 @@ import { freshState, stageVariant } from "../fixtures/engine";
 import { releaseTestCluster, startTestCluster } from "../fixtures/liveCluster";
 import { LockHeld } from "../../ops/engine/locks";
 
-/** The staging program's 28 resources (test/program/program.test.ts) and the stack itself. */
-const STAGING_STATE_RESOURCES = 29;
+/** The staging program's 30 resources (test/program/program.test.ts) and the stack itself. */
+const STAGING_STATE_RESOURCES = 31;
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 let cluster: LocalCluster;
 

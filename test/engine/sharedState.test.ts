@@ -27,8 +27,8 @@ test.after.always(async () => {
 });
 
 const checkout = (): EngineOptions => ({ stage: "staging", stateDir: tempDir("checkout"), backendUrl, renderDir: tempDir("render") });
-/** The staging program's 28 resources (test/program/program.test.ts) and the stack itself. */
-const STAGING_STATE_RESOURCES = 29;
+/** The staging program's 30 resources (test/program/program.test.ts) and the stack itself. */
+const STAGING_STATE_RESOURCES = 31;
 
 test.serial("a shared backend without a passphrase: exit 2 naming the variables, and nothing is written to the backend", async (t) => {
   const env: NodeJS.ProcessEnv = { ...process.env, HOTEL_BACKEND_URL: backendUrl, HOTEL_STATE_DIR: tempDir("state"), HOTEL_RENDER_DIR: tempDir("render") };

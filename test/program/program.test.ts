@@ -1,7 +1,7 @@
 /** Runs index.ts for every shipped stage under Pulumi's mocks and checks what it registers. */
 import test from "ava";
 import { parse } from "yaml";
-import { MOCK_PASSWORD, countByType, runStage } from "../../harness/mockRun";
+import { MOCK_NEXT_PASSWORD, MOCK_PASSWORD, countByType, runStage } from "../../harness/mockRun";
 import { DOCKER, K8S, POSTGRESQL, find, stageConfig } from "../helpers";
 
 test.serial("staging registers the Kubernetes stack with quick wins 1-3", async (t) => {
@@ -130,10 +130,12 @@ test.serial("the database password is a secret and stays out of plain inputs", a
   t.is(secret.inputs.stringData.password, MOCK_PASSWORD);
   t.deepEqual(secret.secretPaths, ["stringData"]);
   const elsewhere = r.filter((x) => x !== secret && JSON.stringify(x.inputs).includes(MOCK_PASSWORD));
+  // Only the password resource holds it besides the Secret: its seed, a secret input.
   t.deepEqual(
     elsewhere.map((x) => x.name),
-    [],
+    ["postgres-password"],
   );
+  t.deepEqual(elsewhere[0].secretPaths, ["seed"]);
 });
 
 test.serial("a bad config stops the program before any resource is registered", async (t) => {
@@ -149,9 +151,43 @@ test.serial("a bad config stops the program before any resource is registered", 
   t.is(run.resources.length, 0);
 });
 
-test.serial("a missing password names the key and how to set it, and registers nothing", async (t) => {
+test.serial("no password in any config: the program's own resource holds it (the stock CLI runs with the stage file alone)", async (t) => {
   const run = await runStage("prod", { password: null });
-  t.regex(run.error!.message, /hotel:postgresPassword is not set.*pulumi config set --secret hotel:postgresPassword/);
+  t.is(run.error, undefined);
+  const stored = find(run.resources, "pulumi-nodejs:dynamic:Resource", "postgres-password");
+  t.false("seed" in stored.inputs && stored.inputs.seed !== undefined, "no seed");
+  t.is(find(run.resources, K8S.secret, "postgres-credentials").inputs.stringData.password, MOCK_PASSWORD, "the mocked resource's drawn password");
+  t.is(run.outputs.postgresPassword, MOCK_PASSWORD, "the stack output shows the same password");
+});
+
+test.serial(
+  "a rotation in progress: the Job (named by the next password's digest) moves the role first; the credentials Secret takes the next password only after it, and the pods roll",
+  async (t) => {
+    const plain = (await runStage("staging")).resources;
+    const rotating = (await runStage("staging", { rotation: "begin" })).resources;
+    const job = find(rotating, K8S.job, "postgres-rotate-password");
+    t.regex(job.inputs.metadata.name, /^postgres-rotate-[0-9a-f]{10}$/);
+    t.deepEqual(job.inputs.spec.template.spec.containers[0].command, ["sh", "/rotation/rotate.sh"]);
+    t.is(job.inputs.metadata.annotations["pulumi.com/replaceUnready"], "true");
+    const jobSecret = find(rotating, K8S.secret, "postgres-rotate-password");
+    t.is(jobSecret.inputs.stringData.CURRENT_PASSWORD, MOCK_PASSWORD);
+    t.is(jobSecret.inputs.stringData.NEXT_PASSWORD, MOCK_NEXT_PASSWORD);
+    t.regex(jobSecret.inputs.stringData.NEXT_PASSWORD_VERIFIER, /^SCRAM-SHA-256\$4096:/);
+    const credentials = find(rotating, K8S.secret, "postgres-credentials");
+    t.is(credentials.inputs.stringData.password, MOCK_NEXT_PASSWORD);
+    t.true(
+      credentials.dependencies.some((urn) => urn.endsWith(`$${K8S.job}::postgres-rotate-password`)),
+      credentials.dependencies.join(", "),
+    );
+    const checksum = (r: typeof plain) => find(r, K8S.deployment).inputs.spec.template.metadata.annotations["hotel-reservation/credentials-checksum"];
+    t.not(checksum(rotating), checksum(plain));
+    t.is(plain.filter((x) => x.name === "postgres-rotate-password").length, 0, "no rotation objects without a rotation");
+  },
+);
+
+test.serial("a rotation step other than begin or commit names the key and the allowed steps, and registers nothing", async (t) => {
+  const run = await runStage("staging", { rotation: "start" });
+  t.is(run.error?.message, 'hotel:passwordRotation: "start" is not allowed; allowed: begin, commit (set by npm run rotate-password only); no resource was registered');
   t.is(run.resources.length, 0);
 });
 
@@ -207,7 +243,7 @@ test.serial("the reconcile Job's deadline and Pulumi's wait come from one settin
 /** What each shipped stage registers, pinned: a resource added or lost shows here first. */
 const REGISTERED: Record<string, [number, Record<string, number>]> = {
   dev: [
-    27,
+    29,
     {
       "docker:index/container:Container": 9,
       "docker:index/network:Network": 1,
@@ -220,14 +256,16 @@ const REGISTERED: Record<string, [number, Record<string, number>]> = {
       "hotel:index:PostgresDatabase": 1,
       "hotel:index:RedisCache": 1,
       "postgresql:index/extension:Extension": 1,
+      "pulumi-nodejs:dynamic:Resource": 1,
       "pulumi:providers:postgresql": 1,
+      "pulumi:providers:pulumi-nodejs": 1,
     },
   ],
   ...Object.fromEntries(
     ["staging", "prod"].map((stage) => [
       stage,
       [
-        28,
+        30,
         {
           "hotel:index:AlertRules": 1,
           "hotel:index:HotelApi": 1,
@@ -246,7 +284,9 @@ const REGISTERED: Record<string, [number, Record<string, number>]> = {
           "kubernetes:monitoring.coreos.com/v1:ServiceMonitor": 3,
           "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig": 1,
           "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2,
+          "pulumi-nodejs:dynamic:Resource": 1,
           "pulumi:providers:kubernetes": 1,
+          "pulumi:providers:pulumi-nodejs": 1,
         },
       ],
     ]),

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import test from "ava";
 import { Client } from "pg";
-import { NEXT_VERIFIER_ENV, renderRotateSql, scramVerifier } from "../../render/credentials";
+import { CURRENT_PASSWORD_ENV, NEXT_PASSWORD_ENV, NEXT_VERIFIER_ENV, ROTATE_SH_FILE, ROTATE_SQL_FILE, renderRotateScript, renderRotateSql, scramVerifier } from "../../render/credentials";
 import { PG_BIN, PostgresServer, startPostgres } from "../../lab/servers";
 
 let pg: PostgresServer;
@@ -117,4 +117,45 @@ test.serial("with the wrong current password the script changes nothing", async 
   t.not(res.status, 0);
   t.regex(res.stderr, /password authentication failed/);
   t.is(await login(NEW), ROLE);
+});
+
+/** rotate.sh as the Job runs it: the current and next passwords and the verifier in its environment. */
+function runRotateScript(current: string, next: string) {
+  fs.writeFileSync(path.join(pg.dir, ROTATE_SQL_FILE), renderRotateSql(ROLE));
+  fs.writeFileSync(path.join(pg.dir, ROTATE_SH_FILE), renderRotateScript());
+  return spawnSync("sh", [path.join(pg.dir, ROTATE_SH_FILE)], {
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      PATH: `${PG_BIN}:${process.env.PATH}`,
+      PGHOST: "127.0.0.1",
+      PGPORT: String(pg.port),
+      PGUSER: ROLE,
+      PGDATABASE: "postgres",
+      [CURRENT_PASSWORD_ENV]: current,
+      [NEXT_PASSWORD_ENV]: next,
+      [NEXT_VERIFIER_ENV]: scramVerifier(next),
+    },
+  });
+}
+
+test.serial("the Job's rotate.sh is idempotent: it rotates once, a re-run after it finds the role on the next password and changes nothing, and with neither password it fails", async (t) => {
+  const fifth = "fifth-password-6e7f";
+  const first = runRotateScript(NEW, fifth);
+  t.is(first.status, 0, first.stderr);
+  t.regex(first.stdout, /rotate: the role has the next password/);
+  t.is(await login(fifth), ROLE);
+  const stored = async () => (await admin.query("SELECT rolpassword FROM pg_authid WHERE rolname = $1", [ROLE])).rows[0].rolpassword as string;
+  const verifier = await stored();
+  // Re-run (a run killed after the Job, then the same rotation again): the current password no longer logs in, the next one does.
+  const again = runRotateScript(NEW, fifth);
+  t.is(again.status, 0, again.stderr);
+  t.regex(again.stdout, /rotate: the role already has the next password: nothing to do/);
+  t.is(await stored(), verifier, "the role's verifier is untouched");
+  // Neither password logs in (the role was changed by hand): it fails, and the role keeps what it has.
+  const neither = runRotateScript("wrong-current", "wrong-next");
+  t.not(neither.status, 0);
+  t.regex(neither.stderr, /password authentication failed for user "hotel"/);
+  t.is(await stored(), verifier);
+  t.false((await serverRecords()).includes(fifth), "the next password reached no server record");
 });

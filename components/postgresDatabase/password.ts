@@ -1,0 +1,89 @@
+/**
+ * The PostgreSQL password as state the program owns: a resource in the stack (a dynamic
+ * resource, its outputs secret) that creates the password once and holds it, and during
+ * a rotation the next one too. No driver generates or stores a password: a fresh
+ * checkout, a CI runner or the stock `pulumi up` read the same one from the state.
+ *
+ * A rotation has two steps, asked for by `hotel:passwordRotation` (set only by
+ * `npm run rotate-password`, never in a stage file):
+ *   begin:  a next password is drawn (or, when one is already pending, kept: an
+ *           interrupted rotation is finished, never replaced by a third password);
+ *   commit: the next password becomes the current one, once the role has it.
+ * While a next password is pending, every run, a plain `up` included, targets it: the
+ * rotation Job (idempotent) makes the role's password the next one, and only then do
+ * the credentials Secret and the pods take it. So a run killed at any point leaves a
+ * state that the next run completes, and never a Secret with a password the role lacks.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+import { RotationStep } from "../../contract/secrets";
+
+/**
+ * `next` is "" when no rotation is pending, never absent: a preview treats an output
+ * the state lacks as unknown, and everything that reads the password would show as
+ * changing in every preview.
+ */
+interface PasswordOuts {
+  current: string;
+  next: string;
+}
+
+interface PasswordInputs {
+  /** Only read when the resource is created: a stack from before keeps its password. */
+  seed?: string;
+  rotation?: RotationStep;
+}
+
+/**
+ * The provider is serialized into the state with its closure: it must capture nothing
+ * but what it requires itself.
+ */
+const passwordProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: PasswordInputs) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const current = inputs.seed || require("crypto").randomBytes(24).toString("hex");
+    return { id: "postgres-password", outs: { current, next: "" } };
+  },
+  async diff(_id: string, olds: PasswordOuts, news: PasswordInputs) {
+    const changes = (news.rotation === "begin" && !olds.next) || (news.rotation === "commit" && Boolean(olds.next));
+    return { changes, replaces: [], deleteBeforeReplace: false };
+  },
+  async update(_id: string, olds: PasswordOuts, news: PasswordInputs) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (news.rotation === "begin") return { outs: { current: olds.current, next: olds.next || require("crypto").randomBytes(24).toString("hex") } };
+    if (news.rotation === "commit" && olds.next) return { outs: { current: olds.next, next: "" } };
+    return { outs: olds };
+  },
+};
+
+export interface DatabasePasswordArgs {
+  seed?: pulumi.Input<string>;
+  rotation?: RotationStep;
+}
+
+/**
+ * An explicit provider for the password resource: the engine hands its default
+ * `pulumi-nodejs` provider the whole stack config, so every quick-win diff would show
+ * that provider changing; this one takes no config.
+ */
+class PasswordProvider extends pulumi.ProviderResource {
+  constructor(name: string, opts?: pulumi.ResourceOptions) {
+    super("pulumi-nodejs", name, {}, opts);
+  }
+}
+
+export class DatabasePassword extends pulumi.dynamic.Resource {
+  // `declare`: a class field would overwrite, after super(), the outputs the SDK set.
+  /** The password the role is known to have. */
+  declare public readonly current: pulumi.Output<string>;
+  /** During a rotation: the password the role is being moved to; "" when none is pending. */
+  declare public readonly next: pulumi.Output<string>;
+
+  constructor(name: string, args: DatabasePasswordArgs, opts?: pulumi.CustomResourceOptions) {
+    const provider = new PasswordProvider(`${name}-provider`, { parent: opts?.parent });
+    super(passwordProvider, name, { seed: args.seed, rotation: args.rotation, current: undefined, next: undefined }, { ...opts, provider, additionalSecretOutputs: ["current", "next", "seed"] });
+  }
+}
+
+/** The password every consumer should have: the pending one during a rotation, else the current one. */
+export const targetPassword = (p: DatabasePassword): pulumi.Output<string> => pulumi.secret(pulumi.all([p.current, p.next]).apply(([current, next]) => next || current));
