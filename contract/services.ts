@@ -14,3 +14,12 @@ export const SERVICES = {
   alertRules: { name: "alert-rules" },
   cacheWarmer: { name: "cache-warmer" },
 } as const;
+
+/**
+ * The role postgres_exporter logs in as on Kubernetes: pg_monitor's rights only, over the
+ * pod's unix socket (trusted locally by the image), so it needs no password and a
+ * rotation of the app's password never cuts the database's metrics off.
+ */
+export const POSTGRES_MONITOR_ROLE = "hotel_monitor";
+/** Where the PostgreSQL image puts its unix socket (a volume shared with the exporter on Kubernetes). */
+export const POSTGRES_SOCKET_DIR = "/var/run/postgresql";

@@ -66,6 +66,8 @@ const isManaged = `obj_description(c.oid, 'pg_class') = ${sqlText(MANAGED_MARKER
 export interface ReconcileOptions {
   /** False where pg_stat_statements is a @pulumi/postgresql Extension resource instead. */
   manageExtension: boolean;
+  /** A login role with pg_monitor's rights and no password, for the exporter (Kubernetes); created once, and only if absent. */
+  monitoringRole?: string;
 }
 
 /** One run at a time: a second run fails (the Job retries it later) with a line that says why. */
@@ -136,6 +138,7 @@ export function renderReconcileSql(pg: PostgresConfig, opts: ReconcileOptions = 
     ...waitForTables([...new Set(declared.map((ix) => ix.table))], Math.round(pg.reconcileTimeout / 2000)),
   ];
   if (opts.manageExtension) lines.push(...extensionLines(pg.pgStatStatements));
+  if (opts.monitoringRole) lines.push(...monitoringRoleLines(opts.monitoringRole));
 
   lines.push(...dropManagedLines(declared), ...declared.flatMap(createIfFreeLines));
   return lines.join("\n") + "\n";
@@ -178,6 +181,28 @@ function createIfFreeLines(ix: IndexSpec, n: number): string[] {
     "\\else",
     createIndexSql(ix),
     `COMMENT ON INDEX ${SCHEMA}.${quoteIdent(ix.name)} IS ${sqlText(MANAGED_MARKER)};`,
+    "\\endif",
+  ];
+}
+
+/**
+ * The exporter's role: created (and marked) when absent, granted pg_monitor only when it
+ * is the stack's own; a role of that name someone else made is reported and left as it is.
+ * No password: it logs in over the pod's unix socket, which the image trusts.
+ */
+function monitoringRoleLines(role: string): string[] {
+  const name = sqlText(role);
+  return [
+    `SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${name}) AS create_monitor \\gset`,
+    "\\if :create_monitor",
+    `CREATE ROLE ${quoteIdent(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;`,
+    `COMMENT ON ROLE ${quoteIdent(role)} IS ${sqlText(MANAGED_MARKER)};`,
+    "\\endif",
+    `SELECT COALESCE((SELECT shobj_description(oid, 'pg_authid') = ${sqlText(MANAGED_MARKER)} FROM pg_roles WHERE rolname = ${name}), false) AS own_monitor \\gset`,
+    "\\if :own_monitor",
+    `GRANT pg_monitor TO ${quoteIdent(role)};`,
+    "\\else",
+    `  \\echo 'reconcile: role ${role.replace(/'/g, "")} exists and was not created by the stack: left as it is'`,
     "\\endif",
   ];
 }

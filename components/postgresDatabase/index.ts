@@ -7,6 +7,7 @@ import { postgresOnDocker } from "./docker";
 import { postgresOnKubernetes } from "./kubernetes";
 import { DatabasePassword, targetPassword } from "./password";
 import { PASSWORD_RESOURCE, RotationStep } from "../../contract/secrets";
+import { POSTGRES_MONITOR_ROLE } from "../../contract/services";
 
 export type PostgresDatabaseArgs = PlatformArgs<
   {
@@ -44,7 +45,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
     super("hotel:index:PostgresDatabase", name, {}, opts);
     const stored = new DatabasePassword(PASSWORD_RESOURCE, { seed: args.passwordSeed, rotation: args.passwordRotation }, { parent: this });
     if (onKubernetes(args)) {
-      this.reconcileSql = renderReconcileSql(args.postgres, { manageExtension: true });
+      this.reconcileSql = renderReconcileSql(args.postgres, { manageExtension: true, monitoringRole: POSTGRES_MONITOR_ROLE });
       const placed = postgresOnKubernetes(this, name, args, stored, this.reconcileSql);
       this.host = placed.host;
       this.password = placed.password;

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PostgresConfig } from "../../config/types";
 import { POSTGRES_PORT, postgresArgs } from "../../render/postgresSettings";
 import { checksum } from "../../render/checksum";
-import { SERVICES } from "../../contract/services";
+import { POSTGRES_MONITOR_ROLE, POSTGRES_SOCKET_DIR, SERVICES } from "../../contract/services";
 import {
   DATA_ACCESS_LABEL,
   KubeTarget,
@@ -40,6 +40,8 @@ import { RECONCILE_SQL_FILE } from "../../contract/files";
 import { DATASTORE_UID, NOBODY_UID } from "../../contract/uids";
 
 const EXPORTER_PORT = SERVICES.postgresExporter.port;
+/** The server's unix socket, shared with the exporter. */
+const SOCKET_VOLUME = "socket";
 type EnvFrom = (key: string) => k8s.types.input.core.v1.EnvVarSource;
 
 interface Args {
@@ -67,16 +69,17 @@ function serverContainers(args: Args, fromSecret: EnvFrom): k8s.types.input.core
       resources: SIZING.postgres,
       securityContext: containerSecurity,
       readinessProbe: { exec: { command: ["pg_isready", "-U", pg.user, "-d", pg.database] }, periodSeconds: 5 },
-      volumeMounts: [{ name: "data", mountPath: "/var/lib/postgresql/data" }],
+      volumeMounts: [
+        { name: "data", mountPath: "/var/lib/postgresql/data" },
+        { name: SOCKET_VOLUME, mountPath: POSTGRES_SOCKET_DIR },
+      ],
     },
     {
       name: "exporter",
       image: args.exporterImage,
-      env: [
-        { name: "DATA_SOURCE_URI", value: `localhost:${POSTGRES_PORT}/${pg.database}?sslmode=disable` },
-        { name: "DATA_SOURCE_USER", valueFrom: fromSecret("username") },
-        { name: "DATA_SOURCE_PASS", valueFrom: fromSecret("password") },
-      ],
+      // The monitoring role over the shared unix socket: no password, so a rotation never cuts the metrics off.
+      env: [{ name: "DATA_SOURCE_NAME", value: `host=${POSTGRES_SOCKET_DIR} port=${POSTGRES_PORT} user=${POSTGRES_MONITOR_ROLE} dbname=${pg.database} sslmode=disable` }],
+      volumeMounts: [{ name: SOCKET_VOLUME, mountPath: POSTGRES_SOCKET_DIR }],
       ports: [{ name: "metrics", containerPort: EXPORTER_PORT }],
       resources: SIZING.exporter,
       securityContext: { ...containerSecurity, runAsUser: NOBODY_UID, runAsGroup: NOBODY_UID },
@@ -96,7 +99,7 @@ function statefulSet(name: string, args: Args, sel: Record<string, string>, serv
         selector: { matchLabels: sel },
         template: {
           metadata: { labels: sel, annotations: { "hotel-reservation/config-checksum": checksum(...postgresArgs(args.postgres)) } },
-          spec: { securityContext: podSecurity(DATASTORE_UID), containers: serverContainers(args, fromSecret) },
+          spec: { securityContext: podSecurity(DATASTORE_UID), containers: serverContainers(args, fromSecret), volumes: [{ name: SOCKET_VOLUME, emptyDir: {} }] },
         },
         volumeClaimTemplates: [dataVolume(t, args.storage)],
       },

@@ -26,10 +26,11 @@ function processesUsing(settingsHolder: PolicyResource, env: Record<string, stri
 
 const isDockerWarmer = (r: PolicyResource) => (r.asType(docker.Container)?.command ?? []).includes(WARMER);
 
-/** postgres_exporter is configured by DATA_SOURCE_URI: one connection each. */
+/** postgres_exporter is configured by DATA_SOURCE_URI (host and port) or DATA_SOURCE_NAME (a whole DSN, e.g. a unix socket): one connection each. */
+const EXPORTER_ENV = ["DATA_SOURCE_URI", "DATA_SOURCE_NAME"];
 function exporters(resources: PolicyResource[]): number {
-  const inPods = resources.flatMap((r) => podOf(r)?.spec.containers ?? []).filter((c) => (c.env ?? []).some((e) => e.name === "DATA_SOURCE_URI"));
-  const containers = resources.filter((r) => "DATA_SOURCE_URI" in envOf(r.asType(docker.Container)?.envs));
+  const inPods = resources.flatMap((r) => podOf(r)?.spec.containers ?? []).filter((c) => (c.env ?? []).some((e) => EXPORTER_ENV.includes(e.name)));
+  const containers = resources.filter((r) => EXPORTER_ENV.some((name) => name in envOf(r.asType(docker.Container)?.envs)));
   return inPods.length + containers.length;
 }
 

@@ -304,3 +304,18 @@ test.serial("rollback drops only what the stack created: a DBA's own pg_stat_sta
   t.is(await extension(), undefined);
   await db.query("DROP INDEX dba_reservations_status");
 });
+
+test.serial("the exporter's monitoring role: created once with pg_monitor only (no superuser, no password); one of that name the stack did not create is left as it is", async (t) => {
+  const role = async (name: string) =>
+    (await db.query("SELECT rolsuper, rolcanlogin, rolpassword IS NULL AS no_password, pg_has_role(oid, 'pg_monitor', 'MEMBER') AS monitor FROM pg_authid WHERE rolname = $1", [name])).rows[0];
+  for (let run = 0; run < 2; run++) {
+    const out = await reconcile(renderReconcileSql(dev.postgres, { manageExtension: true, monitoringRole: "hotel_monitor" }));
+    t.is((out.match(/^CREATE ROLE "hotel_monitor"/gm) ?? []).length, run === 0 ? 1 : 0, `run ${run + 1}`);
+  }
+  t.deepEqual(await role("hotel_monitor"), { rolsuper: false, rolcanlogin: true, no_password: true, monitor: true });
+  await db.query("CREATE ROLE someone_elses LOGIN");
+  const out = await reconcile(renderReconcileSql(dev.postgres, { manageExtension: true, monitoringRole: "someone_elses" }));
+  t.regex(out, /reconcile: role someone_elses exists and was not created by the stack: left as it is/);
+  t.false((await role("someone_elses")).monitor, "not granted pg_monitor");
+  await db.query("DROP ROLE someone_elses");
+});

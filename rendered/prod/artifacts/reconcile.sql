@@ -12,6 +12,17 @@ SELECT pg_try_advisory_lock(7243101) AS reconcile_locked \gset
 SELECT 'DROP EXTENSION IF EXISTS pg_stat_statements;' FROM pg_extension e
  WHERE e.extname = 'pg_stat_statements' AND obj_description(e.oid, 'pg_extension') = 'managed-by:hotel-stack'
 \gexec
+SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hotel_monitor') AS create_monitor \gset
+\if :create_monitor
+CREATE ROLE "hotel_monitor" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;
+COMMENT ON ROLE "hotel_monitor" IS 'managed-by:hotel-stack';
+\endif
+SELECT COALESCE((SELECT shobj_description(oid, 'pg_authid') = 'managed-by:hotel-stack' FROM pg_roles WHERE rolname = 'hotel_monitor'), false) AS own_monitor \gset
+\if :own_monitor
+GRANT pg_monitor TO "hotel_monitor";
+\else
+  \echo 'reconcile: role hotel_monitor exists and was not created by the stack: left as it is'
+\endif
 -- Unique and constraint indexes are the app's, even when an older script marked them: unmark, never drop.
 SELECT format('COMMENT ON INDEX %I.%I IS NULL;', n.nspname, c.relname)
   FROM pg_index i
