@@ -110,18 +110,19 @@ test.serial("a checkpoint truncated mid-write: up is refused naming the checkpoi
   await convergesAfterRecovery(t, stack, namespace);
 });
 
-test.serial("recover beside a running up: refused (exit code 4 on the command line) naming the live owner, and the up finishes untouched", async (t) => {
+test.serial("recover beside a running up: refused naming the live owner, and the up finishes untouched", async (t) => {
   const namespace = "hotel-recovery-live";
   const stack = ownStack(namespace);
   const locks = path.join(stack.stateDir!, ".pulumi", "locks", "organization", PROJECT, "staging");
   const running = up(stack);
   // Wait (bounded) for the running update's lock.
   const deadline = Date.now() + 120_000;
-  while (!(fs.existsSync(locks) && fs.readdirSync(locks).length > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  t.is(fs.readdirSync(locks).length, 1, "the running up holds its lock");
+  const lockFiles = () => (fs.existsSync(locks) ? fs.readdirSync(locks).filter((f) => f.endsWith(".json")) : []);
+  while (lockFiles().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  t.is(lockFiles().length, 1, "the running up holds its lock");
   const err = await t.throwsAsync(recover(stack), { instanceOf: LockHeld });
-  t.regex(err!.message, new RegExp(`^stage staging is locked by a running update: pid ${process.pid} \\(.*\\), taken .*, \\d+ s ago, still running\\.`));
-  t.is(fs.readdirSync(locks).length, 1, "the lock is still there");
+  t.regex(err!.message, /^stage staging is locked by a running update: pid \d+ \(.*\), taken .*, \d+ s ago, still running\./);
+  t.is(lockFiles().length, 1, "the lock is still there");
   t.is((await running).summary.result, "succeeded");
   t.deepEqual((await preview(stack, { expectNoChanges: true })).changeSummary, { same: STAGING_STATE_RESOURCES });
   // With no lock at all, recover says so.
