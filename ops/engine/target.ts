@@ -25,9 +25,17 @@ export function kubeconfigServers(text: string): string[] {
   return (doc?.clusters ?? []).map((c) => c.cluster?.server ?? "");
 }
 
-const isLoopbackUrl = (url: string) => {
+/** The addresses of this machine's interfaces (the local cluster's node address is a /32 on lo, not in 127/8). */
+const localAddresses = () =>
+  Object.values(os.networkInterfaces())
+    .flat()
+    .map((a) => a?.address);
+
+/** An API server or daemon on this machine: a loopback name or an address of one of its interfaces. */
+const onThisMachine = (url: string) => {
   try {
-    return LOOPBACK_HOST.test(new URL(url).hostname);
+    const host = new URL(url).hostname;
+    return LOOPBACK_HOST.test(host) || localAddresses().includes(host.replace(/^\[|\]$/g, ""));
   } catch {
     return false;
   }
@@ -45,12 +53,12 @@ export interface Target {
 export function describeTarget(o: EngineOptions, raw: RawConfig, env: NodeJS.ProcessEnv): Target {
   if (raw[`${NAMESPACE}:platform`] === "docker") {
     const host = o.dockerHost ?? env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
-    return { where: `Docker daemon ${host}`, local: host.startsWith("unix://") || isLoopbackUrl(host.replace(/^tcp:/, "http:")), endpoints: [host] };
+    return { where: `Docker daemon ${host}`, local: host.startsWith("unix://") || onThisMachine(host.replace(/^tcp:/, "http:")), endpoints: [host] };
   }
   if ("kubernetes:kubeconfig" in raw) return { where: "the kubeconfig in the stage file", local: false, endpoints: [] };
   const file = o.kubeconfig ?? env.KUBECONFIG?.split(path.delimiter)[0] ?? path.join(os.homedir(), ".kube", "config");
   const servers = fs.existsSync(file) ? kubeconfigServers(fs.readFileSync(file, "utf8")) : [];
-  return { where: `the cluster(s) of ${file} (${servers.join(", ") || "none"})`, local: servers.length > 0 && servers.every(isLoopbackUrl), endpoints: servers };
+  return { where: `the cluster(s) of ${file} (${servers.join(", ") || "none"})`, local: servers.length > 0 && servers.every(onThisMachine), endpoints: servers };
 }
 
 const targetFile = (stateDir: string, stage: string) => path.join(stateDir, ".hotel-targets", `${stage}.json`);

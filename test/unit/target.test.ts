@@ -5,6 +5,7 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import test from "ava";
 import { PROJECT_DIR } from "../../config/stages";
@@ -23,6 +24,12 @@ const K8S = { "hotel:platform": "kubernetes" };
 const DOCKER = { "hotel:platform": "docker" };
 const FILE_BACKEND = { stage: "staging", stateDir: "/tmp/hotel-no-such-state" };
 
+/** An address of one of this machine's own interfaces outside 127/8 (the local cluster's node address is one). */
+const interfaceAddress =
+  Object.values(os.networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === "IPv4" && !a.internal)?.address ?? "127.0.0.2";
+
 const CASES: { name: string; env: NodeJS.ProcessEnv; options?: object; raw?: Record<string, unknown>; refused: boolean }[] = [
   { name: "CI, file backend, a remote cluster", env: { CI: "true" }, options: { kubeconfig: kubeconfig("https://k8s.example.com:6443") }, refused: true },
   { name: "CI, file backend, one loopback and one remote cluster", env: { CI: "true" }, options: { kubeconfig: kubeconfig("https://127.0.0.1:6443", "https://10.0.0.5:6443") }, refused: true },
@@ -30,6 +37,7 @@ const CASES: { name: string; env: NodeJS.ProcessEnv; options?: object; raw?: Rec
   { name: "CI, file backend, the kubeconfig inside the stage file", env: { CI: "true" }, raw: { ...K8S, "kubernetes:kubeconfig": "apiVersion: v1" }, refused: true },
   { name: "CI, file backend, a Docker daemon elsewhere", env: { CI: "true", DOCKER_HOST: "tcp://build-host:2376" }, raw: DOCKER, refused: true },
   { name: "CI, file backend, this machine's cluster (loopback)", env: { CI: "true" }, options: { kubeconfig: kubeconfig("https://127.0.0.1:6443", "https://localhost:7443") }, refused: false },
+  { name: "CI, file backend, a cluster on an address of this machine's interfaces", env: { CI: "true" }, options: { kubeconfig: kubeconfig(`https://${interfaceAddress}:6443`) }, refused: false },
   { name: "CI, file backend, this machine's Docker socket", env: { CI: "true" }, options: { dockerHost: "unix:///run/hotel-docker.sock" }, raw: DOCKER, refused: false },
   {
     name: "CI, shared backend, a remote cluster",
