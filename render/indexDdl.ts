@@ -131,7 +131,9 @@ export function renderReconcileSql(pg: PostgresConfig, opts: ReconcileOptions = 
     "-- Rendered by the hotel-reservation Pulumi stack from the stage's hotel:postgres block.",
     "-- Run with: psql -v ON_ERROR_STOP=1 -f reconcile.sql (autocommit: CONCURRENTLY cannot run in a transaction block).",
     "\\set ON_ERROR_STOP on",
-    "SET statement_timeout = 0;",
+    // The Job's deadline bounds each statement on the server too: a psql killed by the
+    // deadline does not leave a build running there, holding the advisory lock.
+    `SET statement_timeout = '${pg.reconcileTimeout}ms';`,
     // Give up instead of queueing behind a long transaction and stalling writers behind us.
     "SET lock_timeout = '10s';",
     ...takeLock(),

@@ -38,6 +38,12 @@ export const PATCH_FORCE = { "pulumi.com/patchForce": "true" };
  * Object metadata with an explicit name: rendered manifests and reviews then show
  * stable names, not Pulumi's random suffixes.
  */
+/**
+ * On a Job: a Job that failed is replaced by the next run instead of being awaited again
+ * (a Job's template is immutable, so an unchanged one would wedge every later `up`).
+ */
+export const REPLACE_UNREADY = { "pulumi.com/replaceUnready": "true" };
+
 export function meta(name: string, namespace: pulumi.Input<string>, objectLabels: Record<string, string>, annotations: Record<string, string> = {}) {
   return { name, namespace, labels: objectLabels, annotations: { ...PATCH_FORCE, ...annotations } };
 }

@@ -15,6 +15,7 @@ import {
   containerSecurity,
   dataStoreNetworkPolicy,
   FIXED_VOLUME_TEMPLATES,
+  REPLACE_UNREADY,
   dataVolume,
   dataVolumeSize,
   labels,
@@ -138,7 +139,7 @@ function reconcileJob(name: string, args: Args, sql: string, host: pulumi.Input<
   return new k8s.batch.v1.Job(
     `${name}-reconcile`,
     {
-      metadata: meta(reconcileName, t.namespace, jobLabels),
+      metadata: meta(reconcileName, t.namespace, jobLabels, REPLACE_UNREADY),
       spec: {
         // Retries cover the database still starting and a run that found another one
         // holding the lock; the script is idempotent. One setting bounds the run.
@@ -187,7 +188,7 @@ function rotationJob(name: string, args: Args, host: pulumi.Input<string>, curre
   return new k8s.batch.v1.Job(
     `${name}-rotate-password`,
     {
-      metadata: { ...meta(jobName, t.namespace, jobLabels), annotations: { ...meta(jobName, t.namespace, jobLabels).annotations, "pulumi.com/replaceUnready": "true" } },
+      metadata: meta(jobName, t.namespace, jobLabels, REPLACE_UNREADY),
       spec: {
         backoffLimit: 2,
         activeDeadlineSeconds: 300,

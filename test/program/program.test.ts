@@ -236,6 +236,9 @@ test.serial("the reconcile Job's deadline and Pulumi's wait come from one settin
     const r = (await runStage("staging", { patch: (c) => (c["hotel:postgres"] = { ...(c["hotel:postgres"] ?? {}), reconcileTimeout: timeout }) })).resources;
     const job = find(r, K8S.job);
     t.is(job.inputs.spec.activeDeadlineSeconds, seconds, timeout);
+    // A failed Job is replaced by the next up, never awaited again; the server stops each statement at the same deadline.
+    t.is(job.inputs.metadata.annotations["pulumi.com/replaceUnready"], "true");
+    t.true(find(r, K8S.configMap, "postgres-reconcile").inputs.data["reconcile.sql"].includes(`SET statement_timeout = '${seconds * 1000}ms';`), timeout);
     t.deepEqual(job.customTimeouts, { create: wait, update: wait }, timeout);
   }
 });

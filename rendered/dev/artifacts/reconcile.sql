@@ -1,7 +1,7 @@
 -- Rendered by the hotel-reservation Pulumi stack from the stage's hotel:postgres block.
 -- Run with: psql -v ON_ERROR_STOP=1 -f reconcile.sql (autocommit: CONCURRENTLY cannot run in a transaction block).
 \set ON_ERROR_STOP on
-SET statement_timeout = 0;
+SET statement_timeout = '1800000ms';
 SET lock_timeout = '10s';
 SELECT pg_try_advisory_lock(7243101) AS reconcile_locked \gset
 \if :reconcile_locked
