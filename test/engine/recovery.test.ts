@@ -15,8 +15,9 @@ import test from "ava";
 import { stageFilePath } from "../../config/stages";
 import { PROJECT } from "../../contract/project";
 import { LocalCluster } from "../../lab/cluster";
-import { EngineOptions, exportState, openStage, preview, recover, up } from "../../ops/engine";
-import { freshState, stageVariant } from "../fixtures/engine";
+import { EngineOptions, exportState, openStage, preview, recover, statePassword, up } from "../../ops/engine";
+import { StateUnreadable } from "../../ops/engine/secrets";
+import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
 import { releaseTestCluster, startTestCluster } from "../fixtures/liveCluster";
 import { LockHeld } from "../../ops/engine/locks";
 
@@ -127,4 +128,33 @@ test.serial("recover beside a running up: refused naming the live owner, and the
   t.deepEqual((await preview(stack, { expectNoChanges: true })).changeSummary, { same: STAGING_STATE_RESOURCES });
   // With no lock at all, recover says so.
   t.false((await recover(stack)).unlocked);
+});
+
+test.serial("a stack from before the program owned its password keeps it: the first preview only creates the password resource; the role's Secret and the pods do not change", async (t) => {
+  const namespace = "hotel-legacy-password";
+  const legacy = "legacy-password-5d6e7f";
+  const stack = { ...ownStack(namespace), password: legacy };
+  t.is((await up(stack)).summary.result, "succeeded");
+  const secretBefore = cluster.kubectl(["get", "secret", "postgres-credentials", "-n", namespace, "-o", "jsonpath={.data.password}"]);
+  const podTemplate = () => cluster.kubectl(["get", "deployment", "hotel-api", "-n", namespace, "-o", "jsonpath={.spec.template.metadata.annotations}"]);
+  const templateBefore = podTemplate();
+  // The state as the driver before this change left it: no password resource, the password only in the stack output.
+  await importState(stack, (d) => {
+    d.resources = d.resources.filter((r: { type: string }) => r.type !== "pulumi-nodejs:dynamic:Resource" && r.type !== "pulumi:providers:pulumi-nodejs");
+  });
+  const later = { ...stack, password: undefined };
+  const { observed, options } = observe();
+  await preview({ ...later, ...options });
+  t.deepEqual(changedSteps(observed.steps), {
+    create: [
+      "hotel:index:HotelStack$hotel:index:PostgresDatabase$pulumi-nodejs:dynamic:Resource::postgres-password",
+      "hotel:index:HotelStack$hotel:index:PostgresDatabase$pulumi:providers:pulumi-nodejs::postgres-password-provider",
+    ],
+  });
+  t.is((await up(later)).summary.result, "succeeded");
+  t.is(await statePassword(later), legacy);
+  t.is(cluster.kubectl(["get", "secret", "postgres-credentials", "-n", namespace, "-o", "jsonpath={.data.password}"]), secretBefore);
+  t.is(podTemplate(), templateBefore, "the app's pods did not roll");
+  // A password given now, for a stack that has one, is refused before the engine runs.
+  await t.throwsAsync(up({ ...later, password: "another-password" }), { instanceOf: StateUnreadable, message: /already has its password in its state/ });
 });
