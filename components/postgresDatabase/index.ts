@@ -53,7 +53,7 @@ export class PostgresDatabase extends pulumi.ComponentResource {
     } else {
       // The extension is a @pulumi/postgresql resource here; the script keeps to indexes.
       // No rotation on Docker (the driver refuses it): the dev database is disposable.
-      this.password = targetPassword(stored);
+      this.password = targetPassword(stored, args.passwordSeed);
       this.reconcileSql = renderReconcileSql(args.postgres, { manageExtension: false });
       this.host = postgresOnDocker(this, name, { ...args, password: this.password }, this.reconcileSql);
       this.credentials = { platform: "docker", password: this.password };

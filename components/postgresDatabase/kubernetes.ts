@@ -35,7 +35,7 @@ import {
   renderRotateSql,
   scramVerifier,
 } from "../../render/credentials";
-import { DatabasePassword } from "./password";
+import { DatabasePassword, targetPassword } from "./password";
 import { MIGRATIONS_DIR, RECONCILE_APP_NAME, psqlCommand } from "./reconcile";
 import { RECONCILE_SQL_FILE } from "../../contract/files";
 import { DATASTORE_UID, NOBODY_UID } from "../../contract/uids";
@@ -51,6 +51,7 @@ interface Args {
   image: string;
   exporterImage: string;
   storage: string;
+  passwordSeed?: pulumi.Input<string>;
 }
 
 function serverContainers(args: Args, fromSecret: EnvFrom): k8s.types.input.core.v1.Container[] {
@@ -233,6 +234,8 @@ function rotationJob(name: string, args: Args, host: pulumi.Input<string>, curre
  * accepts until the Job ran; the next run finishes it.
  */
 function passwordForConsumers(name: string, args: Args, stored: DatabasePassword, opts: pulumi.CustomResourceOptions): pulumi.Output<string> {
+  // A starting password: the resource is being created with it, no rotation can be pending.
+  if (args.passwordSeed !== undefined) return targetPassword(stored, args.passwordSeed);
   // The Service's name is fixed: the rotation Job reaches the server before the Secret exists in its new form.
   const gated = pulumi.all([stored.current, stored.next]).apply(([current, next]) => {
     if (!next) return pulumi.output(current);

@@ -45,6 +45,9 @@ const passwordProvider: pulumi.dynamic.ResourceProvider = {
     return { id: "postgres-password", outs: { current, next: "" } };
   },
   async diff(_id: string, olds: PasswordOuts, news: PasswordInputs) {
+    // A starting password only ever seeds a new resource: one that disagrees with the stored password would split the consumers from the role.
+    if (news.seed && news.seed !== olds.current)
+      throw new Error("hotel:postgresPassword is set, but the stack already holds another password: a starting password applies only to a new stack; unset it");
     const changes = (news.rotation === "begin" && !olds.next) || (news.rotation === "commit" && Boolean(olds.next));
     return { changes, replaces: [], deleteBeforeReplace: false };
   },
@@ -85,5 +88,12 @@ export class DatabasePassword extends pulumi.dynamic.Resource {
   }
 }
 
-/** The password every consumer should have: the pending one during a rotation, else the current one. */
-export const targetPassword = (p: DatabasePassword): pulumi.Output<string> => pulumi.secret(pulumi.all([p.current, p.next]).apply(([current, next]) => next || current));
+/**
+ * The password every consumer should have: the pending one during a rotation, else the
+ * current one. A starting password is given only while the resource is created (a new
+ * stack, or one from before it existed), and is then what it holds: used as it is, so
+ * that a preview knows it (a created resource's outputs are unknown until it exists)
+ * and shows no change to the Secret or the pods of a stack from before.
+ */
+export const targetPassword = (p: DatabasePassword, seed?: pulumi.Input<string>): pulumi.Output<string> =>
+  pulumi.secret(seed !== undefined ? pulumi.output(seed) : pulumi.all([p.current, p.next]).apply(([current, next]) => next || current));

@@ -77,7 +77,7 @@ export function updateHistory(o: EngineOptions): Promise<UpdateSummary[]> {
 }
 
 /** Ends an update that was killed (a stale lock; never a running one, see ./locks.ts); see docs/ENGINE.md. */
-export function cancel(o: EngineOptions, { force = false }: { force?: boolean } = {}): Promise<void> {
+export async function cancel(o: EngineOptions, { force = false }: { force?: boolean } = {}): Promise<void> {
   breakableLocks(o, force);
   return withStage(o, (s) => s.stack.cancel());
 }

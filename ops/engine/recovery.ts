@@ -23,7 +23,7 @@ export interface Recovery {
  * pulumi.com/patchForce, components/kubernetes/objects.ts); anything else it made is
  * reported, to be removed by hand before the next `up`.
  */
-export function recover(o: EngineOptions, { force = false }: { force?: boolean } = {}): Promise<Recovery> {
+export async function recover(o: EngineOptions, { force = false }: { force?: boolean } = {}): Promise<Recovery> {
   const backend = backendOf(o);
   // Before anything: a lock whose owner still runs is a live update, not a stale one.
   const locks = breakableLocks(o, force);
