@@ -5,8 +5,8 @@
 import { loadStackConfig } from "./config/load";
 import { HotelStack } from "./components/hotelStack";
 
-const { config, postgresPasswordSeed, passwordRotation } = loadStackConfig();
-const stack = new HotelStack("hotel", { config, postgresPasswordSeed, passwordRotation });
+const { config, postgresPasswordSeed, passwordRotation, renderDirectory } = loadStackConfig();
+const stack = new HotelStack("hotel", { config, postgresPasswordSeed, passwordRotation, renderDirectory });
 
 export const stage = config.stage;
 export const platform = config.platform;

@@ -25,6 +25,8 @@ export interface HotelStackArgs {
   postgresPasswordSeed?: pulumi.Input<string>;
   /** Only while `npm run rotate-password` runs (Kubernetes). */
   passwordRotation?: RotationStep;
+  /** Only under `npm run render` (Kubernetes): YAML written there instead of applied. */
+  renderDirectory?: string;
 }
 
 /** The data stores' placement: volumes on Kubernetes, a host port for @pulumi/postgresql on Docker. */
@@ -82,7 +84,7 @@ export class HotelStack extends pulumi.ComponentResource {
   constructor(name: string, args: HotelStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hotel:index:HotelStack", name, {}, opts);
     const c = args.config;
-    const target = c.platform === "kubernetes" ? kubernetesTarget(this, c) : dockerTarget(this, c.stage);
+    const target = c.platform === "kubernetes" ? kubernetesTarget(this, c, args.renderDirectory) : dockerTarget(this, c.stage);
     this.placedIn = target.platform === "kubernetes" ? pulumi.output({ namespace: target.namespace }) : target.network.name.apply((dockerNetwork) => ({ dockerNetwork }));
     const placed = storePlacement(target, c);
 

@@ -4,7 +4,7 @@ import { namespaceProblems } from "./stages";
 import { ConfigError, validateStackConfig } from "./validate";
 import { NAMESPACE } from "../contract/project";
 import { StackConfig } from "./types";
-import { PASSWORD_KEY, ROTATION_KEY, ROTATION_STEPS, RotationStep } from "../contract/secrets";
+import { PASSWORD_KEY, RENDER_DIR_KEY, ROTATION_KEY, ROTATION_STEPS, RotationStep } from "../contract/secrets";
 
 export interface LoadedConfig {
   config: StackConfig;
@@ -12,6 +12,8 @@ export interface LoadedConfig {
   postgresPasswordSeed?: pulumi.Output<string>;
   /** Only while `npm run rotate-password` runs. */
   passwordRotation?: RotationStep;
+  /** Only under `npm run render`: where the Kubernetes provider writes YAML instead of applying it. */
+  renderDirectory?: string;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface LoadedConfig {
  * apart from the stage's sections, and deliberately not declared in Pulumi.yaml (a
  * declared key without a default would be required, and the stock CLI would ask).
  */
-const DRIVER_KEYS = [PASSWORD_KEY, ROTATION_KEY];
+const DRIVER_KEYS = [PASSWORD_KEY, ROTATION_KEY, RENDER_DIR_KEY];
 
 /** Structured values reach the runtime as JSON text; plain values as strings. */
 function parseValue(text: string): unknown {
@@ -62,5 +64,5 @@ export function loadStackConfig(): LoadedConfig {
       `${NAMESPACE}:${ROTATION_KEY}: ${JSON.stringify(rotation)} is not allowed; allowed: ${ROTATION_STEPS.join(", ")} (set by npm run rotate-password only); no resource was registered`,
     );
   }
-  return { config, postgresPasswordSeed: settings.getSecret(PASSWORD_KEY), passwordRotation: rotation as RotationStep | undefined };
+  return { config, postgresPasswordSeed: settings.getSecret(PASSWORD_KEY), passwordRotation: rotation as RotationStep | undefined, renderDirectory: settings.get(RENDER_DIR_KEY) };
 }

@@ -71,7 +71,6 @@ export const SCHEMA = {
     "Kubernetes target (staging, prod).",
     block({
       namespace: knob(k8sName, (stage: string) => `hotel-${stage}`),
-      renderYamlToDirectory: knob(optional(nonEmpty)),
       storageClass: knob(optional(k8sName)),
       redisStorage: knob(storageSize(), "2Gi"),
       postgresStorage: knob(storageSize(), "20Gi"),

@@ -6,6 +6,12 @@
  * resource is created: a stack from before the program owned its password keeps it.
  */
 export const PASSWORD_KEY = "postgresPassword";
+/**
+ * `hotel:renderDirectory`: render mode's private folder, set by the driver's `render`
+ * only. Never a stage key (the driver refuses it there): a stage file cannot send the
+ * provider's plain-text Secrets anywhere.
+ */
+export const RENDER_DIR_KEY = "renderDirectory";
 /** `hotel:passwordRotation`: begin or commit, set by `npm run rotate-password` for one run. */
 export const ROTATION_KEY = "passwordRotation";
 /** The stack output that shows the password every consumer has, encrypted. */

@@ -5,14 +5,14 @@ import { StackConfig } from "../../config/types";
 import { formatPromDuration } from "../../config/units";
 import { KubeTarget, PART_OF, PATCH_FORCE } from "./objects";
 
-export function kubernetesTarget(parent: pulumi.Resource, c: StackConfig): KubeTarget {
+export function kubernetesTarget(parent: pulumi.Resource, c: StackConfig, renderDirectory?: string): KubeTarget {
   const k = c.kubernetes;
   // ConfigMaps and Secrets are updated in place. By default the provider replaces them on
   // any data change, and since their names are fixed that replacement is delete-first and
   // cascades to every workload that references them: a redis.conf change would replace
   // the (protected) Redis StatefulSet, and fail in prod. Pods still roll on a change: their
   // templates carry a checksum of the config they read.
-  const provider = new k8s.Provider("k8s", { renderYamlToDirectory: k.renderYamlToDirectory, enableConfigMapMutable: true, enableSecretMutable: true }, { parent });
+  const provider = new k8s.Provider("k8s", { renderYamlToDirectory: renderDirectory, enableConfigMapMutable: true, enableSecretMutable: true }, { parent });
   const ns = new k8s.core.v1.Namespace(
     "namespace",
     { metadata: { name: k.namespace, labels: { "app.kubernetes.io/part-of": PART_OF, stage: c.stage }, annotations: PATCH_FORCE } },

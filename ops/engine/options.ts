@@ -5,6 +5,7 @@ import { StackConfig } from "../../config/types";
 import { PROJECT_DIR, RawConfig, checkStageFile, readStageFile, stageFilePath } from "../../config/stages";
 import { LocalImages } from "../../lab/docker/images";
 import { chooseBackend } from "./stateBackend";
+import { renderStateDir } from "./renderFolder";
 import { RotationStep } from "../../contract/secrets";
 
 export interface EngineOptions {
@@ -60,8 +61,16 @@ export interface RefreshFlags {
   clearPendingCreates?: boolean;
 }
 
-export const resolveStateDir = (o: EngineOptions) => path.resolve(o.stateDir ?? path.join(PROJECT_DIR, ".pulumi-state"));
-export const backendOf = (o: EngineOptions) => chooseBackend(resolveStateDir(o), o.backendUrl);
+const liveStateDir = (o: Pick<EngineOptions, "stateDir">) => path.resolve(o.stateDir ?? path.join(PROJECT_DIR, ".pulumi-state"));
+/** The live stack's backend URL (whatever this run uses): what render's private folders are keyed by. */
+export const liveBackendUrl = (o: EngineOptions) => chooseBackend(liveStateDir(o), o.backendUrl).url;
+/**
+ * Where the stage's state (file backend) and work config live. Render mode has its own,
+ * beside its private folder: a render never runs on the live stack's state (the render
+ * provider would plan to replace every live object).
+ */
+export const resolveStateDir = (o: EngineOptions) => (o.renderDir ? renderStateDir(liveBackendUrl(o)) : liveStateDir(o));
+export const backendOf = (o: EngineOptions) => chooseBackend(resolveStateDir(o), o.renderDir ? undefined : o.backendUrl);
 
 /**
  * The stage file an operation runs: read, and (unless preflight is off) validated as

@@ -13,24 +13,44 @@ import { filesUnder } from "../../lib/filesUnder";
 import { redactTree } from "./redact";
 import { CACHE_ROOT } from "../../contract/project";
 
-export function privateRenderDir(backendUrl: string, stage: string): string {
-  const root = path.join(CACHE_ROOT, "render");
-  // Keyed by the state backend, so two checkouts on one backend render into the same folder.
-  const dir = path.join(root, createHash("sha256").update(backendUrl).digest("hex").slice(0, 16), stage);
+const RENDER_ROOT = path.join(CACHE_ROOT, "render");
+
+/** A private folder (mode 700 up to the render root) under the live backend's key. */
+function privateFolder(backendUrl: string, name: string): string {
+  // Keyed by the live state backend, so two checkouts on one backend render into the same folder.
+  const dir = path.join(RENDER_ROOT, createHash("sha256").update(backendUrl).digest("hex").slice(0, 16), name);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  for (let d = dir; d.startsWith(root) && d !== root; d = path.dirname(d)) fs.chmodSync(d, 0o700);
+  for (let d = dir; d.startsWith(RENDER_ROOT) && d !== RENDER_ROOT; d = path.dirname(d)) fs.chmodSync(d, 0o700);
   return dir;
 }
 
-const files = (dir: string) => filesUnder(dir).map((f) => path.relative(dir, f));
+export const privateRenderDir = (backendUrl: string, stage: string) => privateFolder(backendUrl, stage);
 
-/** Redacts the private tree in place, then makes `target` an exact copy of it. */
+/** Render mode's own file backend (and work configs), never the live stacks' state. */
+export const renderStateDir = (backendUrl: string) => privateFolder(backendUrl, ".state");
+
+const files = (dir: string) =>
+  filesUnder(dir)
+    .map((f) => path.relative(dir, f))
+    .filter((f) => !f.startsWith(".published-"));
+
+/** Which files a render published into a target folder, kept beside the private tree. */
+const publishedList = (privateDir: string, target: string) => path.join(privateDir, `.published-${createHash("sha256").update(path.resolve(target)).digest("hex").slice(0, 16)}.json`);
+
+/**
+ * Redacts the private tree in place, then copies it to `target`. A file the last render
+ * published there and this one did not is removed; a file no render wrote is never
+ * touched (the target may hold the user's own files).
+ */
 export function publishRedacted(privateDir: string, target: string): void {
   redactTree(privateDir);
   const wanted = new Set(files(privateDir));
-  for (const f of files(target)) if (!wanted.has(f)) fs.rmSync(path.join(target, f));
+  const list = publishedList(privateDir, target);
+  const before: string[] = fs.existsSync(list) ? JSON.parse(fs.readFileSync(list, "utf8")) : [];
+  for (const f of before) if (!wanted.has(f)) fs.rmSync(path.join(target, f), { force: true });
   for (const f of wanted) {
     fs.mkdirSync(path.dirname(path.join(target, f)), { recursive: true });
     fs.copyFileSync(path.join(privateDir, f), path.join(target, f));
   }
+  fs.writeFileSync(list, JSON.stringify([...wanted].sort()));
 }

@@ -5,8 +5,8 @@ import { parse, stringify } from "yaml";
 import { NAMESPACE } from "../../contract/project";
 import { readStageFile, stageFilePath } from "../../config/stages";
 import { privateRenderDir } from "./renderFolder";
-import { PASSWORD_KEY, ROTATION_KEY } from "../../contract/secrets";
-import { EngineOptions, backendOf } from "./options";
+import { PASSWORD_KEY, RENDER_DIR_KEY, ROTATION_KEY } from "../../contract/secrets";
+import { EngineOptions, liveBackendUrl } from "./options";
 
 /** The seed a new stack's password resource starts with (set on stdin, as a secret, only when one is needed). */
 export const PASSWORD_SEED_CONFIG = `${NAMESPACE}:${PASSWORD_KEY}`;
@@ -28,10 +28,7 @@ export function writeWorkConfig(o: EngineOptions, stateDir: string, salt?: strin
     config[images] = { ...(config[images] ?? {}), ...o.localImages.images };
     config[app] = { ...(config[app] ?? {}), image: o.localImages.app };
   }
-  if (o.renderDir) {
-    const k8sKey = `${NAMESPACE}:kubernetes`;
-    config[k8sKey] = { ...(config[k8sKey] ?? {}), renderYamlToDirectory: privateRenderDir(backendOf(o).url, o.stage) };
-  }
+  if (o.renderDir) config[`${NAMESPACE}:${RENDER_DIR_KEY}`] = privateRenderDir(liveBackendUrl(o), o.stage);
   const doc: Record<string, any> = {};
   const keptSalt = previous.encryptionsalt ?? salt;
   if (keptSalt) doc.encryptionsalt = keptSalt;

@@ -101,8 +101,13 @@ test.serial("npm run up with no kubeconfig and CI set: exit 2, and the local clu
 for (const stage of K8S_STAGES) {
   test.serial(`render of ${stage}: the committed rendered/${stage}/manifests is current; a second up changes nothing`, async (t) => {
     const opts = freshState(stage, { renderDir: tempDir("render") });
+    // A live stack of the same stage in the same state folder: render must not touch it.
+    await preview(opts.renderDir ? { ...opts, renderDir: undefined } : opts);
+    const liveCheckpoint = () => fs.readFileSync(path.join(opts.stateDir!, ".pulumi", "stacks", "hotel", `${stage}.json`), "utf8");
+    const live = liveCheckpoint();
     const first = await up(opts);
     t.deepEqual(first.summary.resourceChanges, { create: STATE_RESOURCES });
+    t.is(liveCheckpoint(), live, "the live stack's state is untouched: render has its own");
     const committed = snapshot(path.join(PROJECT_DIR, "rendered", stage, "manifests"));
     t.true(Object.keys(committed).length > 10);
     t.deepEqual(changedFiles(committed, snapshot(opts.renderDir!)), [], `rendered/${stage}/manifests is stale: run npm run render -- --stack ${stage}`);
