@@ -1,7 +1,7 @@
 /** The engine operations on one stage: preview, up (and render), refresh, destroy, and reading the state back. */
 import { Deployment, DestroyResult, PreviewResult, RefreshResult, StackNotFoundError, UpResult, UpdateSummary } from "@pulumi/pulumi/automation";
 import { privateRenderDir, publishRedacted } from "./renderFolder";
-import { EngineOptions, RefreshFlags, RunFlags, backendOf, resolveStateDir } from "./options";
+import { EngineOptions, RefreshFlags, RunFlags, liveBackendUrl, resolveStateDir } from "./options";
 import { recordedEndpoints } from "./target";
 import { breakableLocks } from "./locks";
 import { policyPacks, streams, withStage } from "./workspace";
@@ -21,7 +21,7 @@ export function up(o: EngineOptions, flags: RunFlags = {}): Promise<UpResult> {
       } finally {
         // Render mode writes Secrets in plain text: redact whatever was written (even on
         // failure) in the private folder, and publish only the redacted tree.
-        if (o.renderDir) publishRedacted(privateRenderDir(backendOf(o).url, o.stage), o.renderDir);
+        if (o.renderDir) publishRedacted(privateRenderDir(liveBackendUrl(o), o.stage), o.renderDir);
       }
     },
     CHANGES,
