@@ -142,6 +142,9 @@ export class RealNode {
   }
 
   async start(): Promise<void> {
+    // One node per machine: its bridge, address and netfilter chains are the host's.
+    const other = spawnSync("pgrep", ["-x", "kubelet"], { encoding: "utf8" }).stdout.trim();
+    if (other) throw new Error(`a real node already runs on this machine (kubelet pid ${other.split("\n").join(", ")}): stop it first (npm run cluster -- stop, or the run that started it)`);
     setUpHostNetwork();
     const daemons = this.daemons();
     startDaemon(this.paths.dir, daemons[0]);
