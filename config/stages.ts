@@ -31,8 +31,18 @@ export function readStageFile(file: string): RawConfig {
   } catch (e) {
     throw new ConfigError([`${file}: not valid YAML: ${(e as Error).message.split("\n")[0]}`]);
   }
+  const ignored = Object.keys(doc).filter((k) => !STAGE_FILE_KEYS.includes(k));
+  if (ignored.length) {
+    throw new ConfigError(
+      ignored.map((k) => `${file}: top-level key "${k}" is not allowed: Pulumi would ignore it (a quick win under it would silently not apply); allowed: ${STAGE_FILE_KEYS.join(", ")}`),
+    );
+  }
+  if (doc.config !== undefined && (typeof doc.config !== "object" || Array.isArray(doc.config))) throw new ConfigError([`${file}: config must be a mapping of keys to values`]);
   return structuredClone(doc.config ?? {});
 }
+
+/** What Pulumi reads from a stack's settings file: anything else in it is ignored silently. */
+const STAGE_FILE_KEYS = ["config", "encryptionsalt", "secretsprovider", "encryptedkey", "environment"];
 
 /**
  * Namespaces a stage file may use: the stack's own and its providers'. Anything else is

@@ -1,4 +1,8 @@
 import test from "ava";
+import * as fs from "fs";
+import * as path from "path";
+import { checkStageFile } from "../../config/stages";
+import { tempDir } from "../fixtures/files";
 import { defaultsOf } from "../../config/knobs";
 import { SCHEMA } from "../../config/schema";
 import { ConfigError, validateStackConfig } from "../../config/validate";
@@ -168,4 +172,14 @@ test("webhooks: https anywhere, plain http only to this machine (as tests use)",
   for (const url of ["https://alerts.example.com/hook", "http://127.0.0.1:9095/hook", "http://localhost:8080", "http://[::1]:9/x"]) {
     t.is(validateStackConfig("test", { ...minimal(), alerts: { receivers: { warning: url } } }).alerts.receivers.warning, url);
   }
+});
+
+test("a stage file's top-level key Pulumi would ignore is refused, naming it and what is allowed", (t) => {
+  const file = path.join(tempDir("stagefile"), "Pulumi.staging.yaml");
+  fs.writeFileSync(file, "config:\n  hotel:platform: kubernetes\nhotel:redis:\n  maxmemoryPolicy: allkeys-lfu\n");
+  const err = t.throws(() => checkStageFile("staging", file), { instanceOf: ConfigError });
+  t.is(
+    err!.message.trim(),
+    `Invalid stack configuration (1 problem); no resource was registered:\n  - ${file}: top-level key "hotel:redis" is not allowed: Pulumi would ignore it (a quick win under it would silently not apply); allowed: config, encryptionsalt, secretsprovider, encryptedkey, environment`,
+  );
 });
