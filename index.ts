@@ -2,6 +2,7 @@
  * Hotel-reservation backend: the five quick wins of the optimisation roadmap as
  * per-stage config (Pulumi.<stage>.yaml), validated before any resource exists.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config/load";
 import { HotelStack } from "./components/hotelStack";
 
@@ -15,7 +16,8 @@ export const appSettings = stack.appSettings;
 export const redisConf = stack.redisConf;
 export const reconcileSql = stack.reconcileSql;
 export const alertRules = stack.alertRulesYaml;
-export const alertmanagerConfig = stack.alertmanagerYaml;
+// Secret: the receivers' webhook URLs often carry a token (every preview and up would print them).
+export const alertmanagerConfig = pulumi.secret(stack.alertmanagerYaml);
 // The password every consumer has (a secret, encrypted with the stack's passphrase). The
 // program owns it (components/postgresDatabase/password.ts); this output is for operators.
 export const postgresPassword = stack.postgresPassword;

@@ -1,5 +1,6 @@
 /** Runs index.ts for every shipped stage under Pulumi's mocks and checks what it registers. */
 import test from "ava";
+import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { MOCK_NEXT_PASSWORD, MOCK_PASSWORD, countByType, runStage } from "../../harness/mockRun";
 import { DOCKER, K8S, POSTGRESQL, find, stageConfig } from "../helpers";
@@ -158,6 +159,9 @@ test.serial("no password in any config: the program's own resource holds it (the
   t.false("seed" in stored.inputs && stored.inputs.seed !== undefined, "no seed");
   t.is(find(run.resources, K8S.secret, "postgres-credentials").inputs.stringData.password, MOCK_PASSWORD, "the mocked resource's drawn password");
   t.is(run.outputs.postgresPassword, MOCK_PASSWORD, "the stack output shows the same password");
+  // The routing's webhook URLs (they often carry a token) are a secret output too.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  t.true(await pulumi.isSecret(require("../../index").alertmanagerConfig), "alertmanagerConfig is a secret output");
 });
 
 test.serial(
