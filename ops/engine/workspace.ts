@@ -44,6 +44,16 @@ export interface OpenStage {
   cli: (args: string[], input?: string) => string;
 }
 
+/**
+ * Render mode's state is local and private (ops/engine/renderFolder.ts): always the
+ * local passphrase, whatever the environment holds for the live stacks, so a render
+ * opens the same state whether or not a team passphrase is set.
+ */
+function localSecretsOnly(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { PULUMI_CONFIG_PASSPHRASE: _p, PULUMI_CONFIG_PASSPHRASE_FILE: _f, ...rest } = env;
+  return rest;
+}
+
 /** What an operation may do to where the stage runs: a change is refused in more setups than a read. */
 export interface Intent {
   changes: boolean;
@@ -64,7 +74,7 @@ export async function openStage(o: EngineOptions, intent: Intent = { changes: fa
   const backend = backendOf(o);
   const say = (text: string) => (o.onError ? o.onError(`${text}\n`) : console.error(text));
   const env: Record<string, string> & { PULUMI_HOME: string } = {
-    ...engineEnv(backend, passphraseEnv(backend, process.env, say), bin),
+    ...engineEnv(backend, passphraseEnv(backend, o.renderDir ? localSecretsOnly(process.env) : process.env, say), bin),
     ...(o.kubeconfig ? { KUBECONFIG: o.kubeconfig } : {}),
     ...(o.dockerHost ? { DOCKER_HOST: o.dockerHost } : {}),
   };

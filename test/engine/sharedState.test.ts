@@ -2,7 +2,8 @@
  * A team's shared state: Pulumi's PostgreSQL backend on a real local PostgreSQL, the
  * passphrase from the environment, the password kept in the state. Each "checkout" is a
  * driver run with its own work folder (no work config, no local password) on the same
- * backend. Render mode: no cluster is needed to show the state's behaviour.
+ * backend, applying to the run's test cluster in a namespace of its own (render mode has
+ * a state of its own, so it cannot show the shared one).
  */
 import { spawnSync } from "child_process";
 import { randomBytes } from "crypto";
@@ -10,12 +11,19 @@ import test from "ava";
 import { PROJECT_DIR } from "../../config/stages";
 import { EngineOptions, exportState, openStage, preview, statePassword, up } from "../../ops/engine";
 import { tempDir } from "../fixtures/files";
+import { stageVariant } from "../fixtures/engine";
+import { releaseTestCluster, startTestCluster } from "../fixtures/liveCluster";
+import { LocalCluster } from "../../lab/cluster";
 import { PostgresServer, startPostgres } from "../../lab/servers";
 
 let pg: PostgresServer;
 let backendUrl: string;
+let cluster: LocalCluster;
+let stageFile: string;
 
 test.before(async () => {
+  cluster = await startTestCluster();
+  stageFile = stageVariant("staging", (c) => (c["hotel:kubernetes"] = { ...c["hotel:kubernetes"], namespace: "hotel-shared-state" }));
   pg = await startPostgres("");
   backendUrl = `postgres://postgres@127.0.0.1:${pg.port}/postgres?sslmode=disable`;
   // The team's passphrase, as CI would hand it over (this worker only).
@@ -24,14 +32,15 @@ test.before(async () => {
 
 test.after.always(async () => {
   await pg?.stop();
+  await releaseTestCluster(cluster);
 });
 
-const checkout = (): EngineOptions => ({ stage: "staging", stateDir: tempDir("checkout"), backendUrl, renderDir: tempDir("render") });
+const checkout = (): EngineOptions => ({ stage: "staging", stateDir: tempDir("checkout"), backendUrl, stageFile, kubeconfig: cluster.kubeconfigPath });
 /** The staging program's 30 resources (test/program/program.test.ts) and the stack itself. */
 const STAGING_STATE_RESOURCES = 31;
 
 test.serial("a shared backend without a passphrase: exit 2 naming the variables, and nothing is written to the backend", async (t) => {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOTEL_BACKEND_URL: backendUrl, HOTEL_STATE_DIR: tempDir("state"), HOTEL_RENDER_DIR: tempDir("render") };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOTEL_BACKEND_URL: backendUrl, HOTEL_STATE_DIR: tempDir("state"), HOTEL_STAGE_FILE: stageFile, KUBECONFIG: cluster.kubeconfigPath };
   delete env.PULUMI_CONFIG_PASSPHRASE;
   delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
   const res = spawnSync(process.execPath, ["--import", "tsx", "ops/engineCommand.ts", "up", "--stack", "staging"], { cwd: PROJECT_DIR, encoding: "utf8", env });
