@@ -80,9 +80,9 @@ const podNamed = (prefix: string): Pod => {
   return found[0];
 };
 
-async function withPostgres<T>(f: (c: Client) => Promise<T>): Promise<T> {
+async function withPostgres<T>(f: (c: Client) => Promise<T>, password = PASSWORD): Promise<T> {
   return throughForward(cluster, NS, "svc/postgres", 5432, async (port) => {
-    const c = new Client({ host: "127.0.0.1", port, user: config().postgres.user, database: config().postgres.database, password: PASSWORD });
+    const c = new Client({ host: "127.0.0.1", port, user: config().postgres.user, database: config().postgres.database, password });
     await c.connect();
     try {
       return await f(c);
@@ -210,16 +210,7 @@ const loginWith = (password: string) =>
   });
 
 /** Sets the role's password by hand (a DBA, or the fault a test injects), logged in with the one it has. */
-const setRolePassword = (has: string, to: string) =>
-  throughForward(cluster, NS, "svc/postgres", 5432, async (port) => {
-    const c = new Client({ host: "127.0.0.1", port, user: config().postgres.user, database: config().postgres.database, password: has });
-    await c.connect();
-    try {
-      await c.query(`ALTER ROLE ${config().postgres.user} PASSWORD '${to}'`);
-    } finally {
-      await c.end();
-    }
-  });
+const setRolePassword = (has: string, to: string) => withPostgres((c) => c.query(`ALTER ROLE ${config().postgres.user} PASSWORD '${to}'`), has);
 
 const secretPassword = () => Buffer.from(cluster.kubectl(["get", "secret", "postgres-credentials", "-n", NS, "-o", "jsonpath={.data.password}"]), "base64").toString();
 const apiPods = () =>
