@@ -6,8 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config/load";
 import { HotelStack } from "./components/hotelStack";
 
-const { config, postgresPasswordSeed, passwordRotation, renderDirectory } = loadStackConfig();
-const stack = new HotelStack("hotel", { config, postgresPasswordSeed, passwordRotation, renderDirectory });
+const { config, postgresPasswordSeed, passwordRotation, renderDirectory, namespaceAdopted } = loadStackConfig();
+const stack = new HotelStack("hotel", { config, postgresPasswordSeed, passwordRotation, renderDirectory, namespaceAdopted });
 
 export const stage = config.stage;
 export const platform = config.platform;

@@ -27,6 +27,8 @@ export interface HotelStackArgs {
   passwordRotation?: RotationStep;
   /** Only under `npm run render` (Kubernetes): YAML written there instead of applied. */
   renderDirectory?: string;
+  /** The namespace was taken over with `npm run adopt` (Kubernetes): a destroy retains it. */
+  namespaceAdopted?: boolean;
 }
 
 /** The data stores' placement: volumes on Kubernetes, a host port for @pulumi/postgresql on Docker. */
@@ -84,7 +86,7 @@ export class HotelStack extends pulumi.ComponentResource {
   constructor(name: string, args: HotelStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hotel:index:HotelStack", name, {}, opts);
     const c = args.config;
-    const target = c.platform === "kubernetes" ? kubernetesTarget(this, c, args.renderDirectory) : dockerTarget(this, c.stage);
+    const target = c.platform === "kubernetes" ? kubernetesTarget(this, c, args) : dockerTarget(this, c.stage);
     this.placedIn = target.platform === "kubernetes" ? pulumi.output({ namespace: target.namespace }) : target.network.name.apply((dockerNetwork) => ({ dockerNetwork }));
     const placed = storePlacement(target, c);
 

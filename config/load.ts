@@ -4,7 +4,7 @@ import { namespaceProblems } from "./stages";
 import { ConfigError, validateStackConfig } from "./validate";
 import { NAMESPACE } from "../contract/project";
 import { StackConfig } from "./types";
-import { PASSWORD_KEY, RENDER_DIR_KEY, ROTATION_KEY, ROTATION_STEPS, RotationStep } from "../contract/secrets";
+import { ADOPTED_KEY, PASSWORD_KEY, RENDER_DIR_KEY, ROTATION_KEY, ROTATION_STEPS, RotationStep } from "../contract/secrets";
 
 export interface LoadedConfig {
   config: StackConfig;
@@ -14,6 +14,8 @@ export interface LoadedConfig {
   passwordRotation?: RotationStep;
   /** Only under `npm run render`: where the Kubernetes provider writes YAML instead of applying it. */
   renderDirectory?: string;
+  /** The namespace was taken over (npm run adopt), not created: a destroy retains it. */
+  namespaceAdopted: boolean;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface LoadedConfig {
  * apart from the stage's sections, and deliberately not declared in Pulumi.yaml (a
  * declared key without a default would be required, and the stock CLI would ask).
  */
-const DRIVER_KEYS = [PASSWORD_KEY, ROTATION_KEY, RENDER_DIR_KEY];
+const DRIVER_KEYS = [PASSWORD_KEY, ROTATION_KEY, RENDER_DIR_KEY, ADOPTED_KEY];
 
 /** Structured values reach the runtime as JSON text; plain values as strings. */
 function parseValue(text: string): unknown {
@@ -64,5 +66,11 @@ export function loadStackConfig(): LoadedConfig {
       `${NAMESPACE}:${ROTATION_KEY}: ${JSON.stringify(rotation)} is not allowed; allowed: ${ROTATION_STEPS.join(", ")} (set by npm run rotate-password only); no resource was registered`,
     );
   }
-  return { config, postgresPasswordSeed: settings.getSecret(PASSWORD_KEY), passwordRotation: rotation as RotationStep | undefined, renderDirectory: settings.get(RENDER_DIR_KEY) };
+  return {
+    config,
+    postgresPasswordSeed: settings.getSecret(PASSWORD_KEY),
+    passwordRotation: rotation as RotationStep | undefined,
+    renderDirectory: settings.get(RENDER_DIR_KEY),
+    namespaceAdopted: settings.getBoolean(ADOPTED_KEY) ?? false,
+  };
 }

@@ -35,8 +35,22 @@ function readSections(stage: string, raw: Record<string, unknown>, p: Problems):
   return config as StackConfig;
 }
 
+/**
+ * Namespaces a stage never takes: the cluster's own (a destroy would delete what the
+ * cluster runs on) and the scraper's (the monitoring stack's). Any other namespace that
+ * exists is refused at run time, against the cluster (ops/engine/ownership.ts).
+ */
+const CLUSTER_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+function namespaceChecks(c: StackConfig, raw: Record<string, any>, p: Problems): void {
+  const ns = c.kubernetes.namespace;
+  if (CLUSTER_NAMESPACES.includes(ns)) p.add(at("kubernetes.namespace"), ns, `expected a namespace of the stage's own, not one of the cluster's (${CLUSTER_NAMESPACES.join(", ")})`);
+  else if (ns === c.kubernetes.scraper.namespace) p.add(at("kubernetes.namespace"), ns, "expected a namespace of the stage's own, not kubernetes.scraper.namespace (the monitoring stack's)");
+}
+
 /** Values that are well-formed alone but must agree with each other. */
 function crossChecks(c: StackConfig, raw: Record<string, any>, p: Problems): void {
+  namespaceChecks(c, raw, p);
   const buckets = c.alerts.latencyBuckets;
   if (buckets.some((b, i) => i > 0 && b <= buckets[i - 1])) {
     p.add(at("alerts.latencyBuckets"), raw.alerts?.latencyBuckets, "expected strictly increasing bucket boundaries");

@@ -1,4 +1,4 @@
-/** The names under which the PostgreSQL password travels: config keys, the stack output. */
+/** The names under which the PostgreSQL password and the driver's own settings travel: config keys, outputs, tags. */
 
 /**
  * `hotel:postgresPassword` (a secret in the driver's work config, never in a stage
@@ -12,6 +12,12 @@ export const PASSWORD_KEY = "postgresPassword";
  * provider's plain-text Secrets anywhere.
  */
 export const RENDER_DIR_KEY = "renderDirectory";
+/**
+ * `hotel:adoptedNamespace`: "true" while the stack holds a namespace it took over with
+ * `npm run adopt` rather than created (the driver reads it from the stack's tag of the
+ * same name): such a namespace is retained by a destroy, never deleted.
+ */
+export const ADOPTED_KEY = "adoptedNamespace";
 /** `hotel:passwordRotation`: begin or commit, set by `npm run rotate-password` for one run. */
 export const ROTATION_KEY = "passwordRotation";
 /** The stack output that shows the password every consumer has, encrypted. */

@@ -1,5 +1,5 @@
 /**
- * The engine's command line: npm run preview|up|render|refresh|destroy|cancel -- --stack <stage> [flags].
+ * The engine's command line: npm run preview|up|render|refresh|destroy|cancel|recover|rotate-password|adopt -- --stack <stage> [flags].
  * Parses the flags, picks the cluster (yours, or the local one) or the Docker daemon, and runs the driver
  * (ops/engine), streaming the engine's output.
  */
@@ -17,10 +17,27 @@ import { SecretsSetupError, backendFromEnv } from "./engine/stateBackend";
 import { describeTarget } from "./engine/target";
 import { LockHeld } from "./engine/locks";
 import { StateUnreadable } from "./engine/secrets";
-import { DestroyRefused, EngineOptions, RefreshFlags, RotationRefused, RunFlags, cancel, destroy, preview, readStage, recover, refresh, rotatePassword, up } from "./engine";
+import { ADOPTED_TAG, describeLive } from "./engine/ownership";
+import {
+  AdoptionRefused,
+  DestroyRefused,
+  EngineOptions,
+  adoptable,
+  RefreshFlags,
+  RotationRefused,
+  RunFlags,
+  cancel,
+  destroy,
+  preview,
+  readStage,
+  recover,
+  refresh,
+  rotatePassword,
+  up,
+} from "./engine";
 import { UsageError } from "../lib/usage";
 
-const COMMANDS = ["preview", "up", "render", "refresh", "destroy", "cancel", "recover", "rotate-password"] as const;
+const COMMANDS = ["preview", "up", "render", "refresh", "destroy", "cancel", "recover", "rotate-password", "adopt"] as const;
 type Command = (typeof COMMANDS)[number];
 type Flags = RunFlags & RefreshFlags;
 const FLAGS: Record<string, keyof Flags> = { "--expect-no-changes": "expectNoChanges", "--refresh": "refresh", "--clear-pending-creates": "clearPendingCreates" };
@@ -53,15 +70,15 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env):
     else if (arg.startsWith("--stack=")) stage = arg.slice("--stack=".length);
     else if (arg in FLAGS) flags[FLAGS[arg]] = true;
     else if (arg === "--local-images") localImages = true;
-    else if (arg === "--yes" && command === "destroy") yes = true;
+    else if (arg === "--yes" && (command === "destroy" || command === "adopt")) yes = true;
     else if (arg === "--force" && (command === "recover" || command === "cancel")) force = true;
     else
       throw new UsageError(
-        `unknown flag ${arg}; flags: --stack <stage>, --local-images, ${Object.keys(FLAGS).join(", ")}${command === "destroy" ? ", --yes" : ""}${command === "recover" || command === "cancel" ? ", --force" : ""}`,
+        `unknown flag ${arg}; flags: --stack <stage>, --local-images, ${Object.keys(FLAGS).join(", ")}${command === "destroy" || command === "adopt" ? ", --yes" : ""}${command === "recover" || command === "cancel" ? ", --force" : ""}`,
       );
   }
-  // A destroy names its stage: no default, not even PULUMI_STACK.
-  if (command === "destroy" && !stage) throw new UsageError("destroy needs --stack <stage>: it has no default stage");
+  // A destroy or a takeover names its stage: no default, not even PULUMI_STACK.
+  if ((command === "destroy" || command === "adopt") && !stage) throw new UsageError(`${command} needs --stack <stage>: it has no default stage`);
   stage ??= env.PULUMI_STACK ?? "staging";
   const options: EngineOptions = {
     stage,
@@ -124,7 +141,7 @@ async function chooseCluster(command: Command, o: EngineOptions, localImages: bo
     cluster.startMonitoring(stageMonitoring(config, { alertmanager: images.images.alertmanager, app: images.app }));
     say(monitoringHints(cluster.kubectlPath, cluster.kubeconfigPath));
   }
-  return { ...o, kubeconfig: cluster.kubeconfigPath, localImages: images };
+  return { ...o, kubeconfig: cluster.kubeconfigPath, kubectl: cluster.kubectlPath, localImages: images };
 }
 
 /**
@@ -155,7 +172,7 @@ function kubeconfigFromData(o: EngineOptions, env: NodeJS.ProcessEnv = process.e
 
 async function runCommand({ command, options, flags, localImages, yes, force }: CommandLine): Promise<void> {
   const target = await chooseCluster(command, await chooseDocker(command, kubeconfigFromData(options), localImages), localImages);
-  if (command === "destroy") await confirmDestroy(target, yes);
+  if (command === "destroy") await confirmByName(target, yes, "This destroys");
   const o = { ...target, onOutput: (t: string) => process.stdout.write(t), onError: (t: string) => process.stderr.write(t) };
   if (command === "preview") await preview(o, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });
   else if (command === "up" || command === "render") await up(o, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });
@@ -172,37 +189,59 @@ async function runCommand({ command, options, flags, localImages, yes, force }: 
       `recovered ${o.stage}: ${r.unlocked ? "stale lock removed" : "no lock was held"}; ${r.retaken.length} half-created Kubernetes object(s) to be taken over by the next up${r.retaken.length ? ` (${names(r.retaken)})` : ""}`,
     );
     if (r.orphaned.length) console.log(`remove by hand what these half-finished creates made before the next up (docs/OPERATIONS.md): ${names(r.orphaned)}`);
-    console.log(`next: npm run up -- --stack ${o.stage}`);
-  } else await cancel(o, { force });
+    // The killed run made the namespace itself: the state no longer says so, and only a deliberate takeover gets it back.
+    const madeNamespace = r.retaken.some((u) => u.includes("kubernetes:core/v1:Namespace::"));
+    console.log(`next: npm run ${madeNamespace ? "adopt" : "up"} -- --stack ${o.stage}`);
+  } else if (command === "adopt") await adoptNamespace(o, yes, flags);
+  else await cancel(o, { force });
 }
 
 /**
- * A destroy goes ahead only when confirmed: --yes, or the stage's name typed on a
- * terminal after it is shown what is destroyed where. Without a terminal and without
- * --yes it stops (exit 2) before anything is opened.
+ * npm run adopt: takes over a stage's namespace that exists but that the stack did not
+ * create (after a killed first up, or to import an install made by hand), after showing
+ * what is in it. The stack's objects are then applied over the live ones of the same
+ * names, and a destroy keeps the namespace.
  */
-async function confirmDestroy(o: EngineOptions, yes: boolean, input: NodeJS.ReadStream = process.stdin): Promise<void> {
-  const { raw } = readStage(o);
-  const where = describeTarget(o, raw, process.env).where;
-  if (yes) {
-    console.error(`destroying stage ${o.stage} on ${where} (--yes)`);
+async function adoptNamespace(o: EngineOptions, yes: boolean, flags: Flags): Promise<void> {
+  const found = await adoptable(o);
+  if (!found) {
+    console.log(`nothing to take over for stage ${o.stage}: its namespace is the stack's already, or does not exist (npm run up creates it)`);
     return;
   }
-  if (!input.isTTY) throw new UsageError(`destroy of stage ${o.stage} on ${where} needs a confirmation: run it on a terminal, or pass --yes`);
+  await confirmByName(o, yes, `This takes over ${describeLive(found.namespace, found.objects)} into`);
+  await up({ ...o, adopt: true }, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });
+  console.log(`stage ${o.stage} now holds namespace ${found.namespace}, which it did not create: a destroy retains it (stack tag ${ADOPTED_TAG})`);
+}
+
+/**
+ * A destroy or a takeover goes ahead only when confirmed: --yes, or the stage's name
+ * typed on a terminal after it is shown what happens where. Without a terminal and
+ * without --yes it stops (exit 2) before anything changes.
+ */
+async function confirmByName(o: EngineOptions, yes: boolean, action: string, input: NodeJS.ReadStream = process.stdin): Promise<void> {
+  const { raw } = readStage(o);
+  const what = `${action} stage ${o.stage} on ${describeTarget(o, raw, process.env).where}`;
+  if (yes) {
+    console.error(`${what} (--yes)`);
+    return;
+  }
+  if (!input.isTTY) throw new UsageError(`${what}: it needs a confirmation, so nothing was changed: run it on a terminal, or pass --yes`);
   const rl = readline.createInterface({ input, output: process.stderr });
-  const answer = await new Promise<string>((resolve) => rl.question(`This destroys stage ${o.stage} on ${where}. Type the stage's name to go on: `, resolve));
+  const answer = await new Promise<string>((resolve) => rl.question(`${what}. Type the stage's name to go on: `, resolve));
   rl.close();
-  if (answer.trim() !== o.stage) throw new UsageError(`destroy of stage ${o.stage} not confirmed (typed ${JSON.stringify(answer.trim())}): nothing was changed`);
+  if (answer.trim() !== o.stage) throw new UsageError(`not confirmed (typed ${JSON.stringify(answer.trim())}): nothing was changed`);
 }
 
 /**
  * Exit codes: 1 the engine failed (its output says why), 2 bad config or usage, 3 images
  * unavailable (see --local-images), 4 the stage is locked by an update that runs or may
  * run (recover, cancel), 5 the stack's state could not be read or holds no password
- * for a deployed stage (nothing was run).
+ * for a deployed stage (nothing was run), 6 the stage's namespace exists and the stack did
+ * not create it (nothing was run; npm run adopt takes it over deliberately).
  */
 function exitCodeOf(e: unknown): number {
   if (e instanceof LockHeld) return 4;
+  if (e instanceof AdoptionRefused) return 6;
   if (e instanceof StateUnreadable) return 5;
   if (e instanceof ConfigError || e instanceof UsageError || e instanceof SecretsSetupError || e instanceof RotationRefused || e instanceof DestroyRefused) return 2;
   if (e instanceof ImagesUnavailable) return 3;

@@ -5,7 +5,13 @@ import { StackConfig } from "../../config/types";
 import { formatPromDuration } from "../../config/units";
 import { KubeTarget, PART_OF, PATCH_FORCE } from "./objects";
 
-export function kubernetesTarget(parent: pulumi.Resource, c: StackConfig, renderDirectory?: string): KubeTarget {
+/** How the driver runs this program: render mode's folder, and whether the namespace was taken over rather than created. */
+export interface TargetRun {
+  renderDirectory?: string;
+  namespaceAdopted?: boolean;
+}
+
+export function kubernetesTarget(parent: pulumi.Resource, c: StackConfig, { renderDirectory, namespaceAdopted = false }: TargetRun = {}): KubeTarget {
   const k = c.kubernetes;
   // ConfigMaps and Secrets are updated in place. By default the provider replaces them on
   // any data change, and since their names are fixed that replacement is delete-first and
@@ -17,8 +23,9 @@ export function kubernetesTarget(parent: pulumi.Resource, c: StackConfig, render
     "namespace",
     { metadata: { name: k.namespace, labels: { "app.kubernetes.io/part-of": PART_OF, stage: c.stage }, annotations: PATCH_FORCE } },
     // Deleting a namespace deletes everything in it, retained StatefulSets and PVCs too:
-    // it is protected and retained wherever they are.
-    { parent, provider, protect: k.protectStateful, retainOnDelete: k.protectStateful },
+    // it is protected and retained wherever they are. One the stack took over (npm run
+    // adopt) was never the stack's to delete: retained too.
+    { parent, provider, protect: k.protectStateful, retainOnDelete: k.protectStateful || namespaceAdopted },
   );
   return {
     platform: "kubernetes",

@@ -2,7 +2,7 @@
  * The engine driver: runs the real Pulumi engine (built by scripts/toolchain.sh) on one
  * stage through the Automation API, offline, with the policy pack.
  *
- *   npm run preview|up|render|refresh|destroy|cancel|recover|rotate-password -- --stack <stage>
+ *   npm run preview|up|render|refresh|destroy|cancel|recover|rotate-password|adopt -- --stack <stage>
  *
  * State lives in .pulumi-state/ (git-ignored), plugins in .pulumi-home/; no Pulumi Cloud,
  * no update checks, no plugin downloads. The committed stage file is never written: the
@@ -14,6 +14,7 @@
 export { EngineOptions, RefreshFlags, RunFlags, readStage } from "./options";
 export { toolchainBin } from "./toolchain";
 export { OpenStage, POLICY_PACK_DIR, openStage } from "./workspace";
-export { DestroyRefused, cancel, destroy, exportState, preview, refresh, removeLocalStacks, statePassword, unprotectAll, up, updateHistory } from "./operations";
+export { DestroyRefused, adoptable, cancel, destroy, exportState, preview, refresh, removeLocalStacks, statePassword, unprotectAll, up, updateHistory } from "./operations";
 export { Recovery, recover } from "./recovery";
 export { RotationRefused, rotatePassword } from "./rotation";
+export { AdoptionRefused } from "./ownership";

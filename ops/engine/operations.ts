@@ -5,6 +5,8 @@ import { EngineOptions, RefreshFlags, RunFlags, liveBackendUrl, resolveStateDir 
 import { recordedEndpoints } from "./target";
 import { breakableLocks } from "./locks";
 import { policyPacks, streams, withStage } from "./workspace";
+import { clusterAccess, liveNamespace, stateHasNamespace } from "./ownership";
+import { readStage } from "./options";
 
 const CHANGES = { changes: true };
 
@@ -30,6 +32,18 @@ export function up(o: EngineOptions, flags: RunFlags = {}): Promise<UpResult> {
 
 export function refresh(o: EngineOptions, flags: RefreshFlags = {}): Promise<RefreshResult> {
   return withStage(o, (s) => s.stack.refresh({ ...streams(s), ...flags }));
+}
+
+/** What `npm run adopt` would take over: the stage's live namespace and the objects in it, when the stack does not hold it. */
+export function adoptable(o: EngineOptions): Promise<{ namespace: string; objects: string[] } | undefined> {
+  return withStage(o, async (s) => {
+    const { raw, config } = readStage(o);
+    if (config?.platform !== "kubernetes") return undefined;
+    const namespace = config.kubernetes.namespace;
+    if (stateHasNamespace(await s.stack.exportStack(), namespace)) return undefined;
+    const objects = liveNamespace(clusterAccess(o.kubectl, o.kubeconfig, raw), namespace);
+    return objects && { namespace, objects };
+  });
 }
 
 export class DestroyRefused extends Error {}

@@ -35,6 +35,13 @@ export interface EngineOptions {
   onEvent?: (event: EngineEvent) => void;
   /** The cluster to apply to (KUBECONFIG for the engine); unset: the engine's usual lookup. */
   kubeconfig?: string;
+  /** The kubectl the driver asks the cluster with (default: HOTEL_KUBECTL, else kubectl on PATH). */
+  kubectl?: string;
+  /**
+   * This run takes over the stage's existing namespace (npm run adopt, after showing what
+   * is in it); otherwise a namespace the stack did not create is refused (./ownership.ts).
+   */
+  adopt?: boolean;
   /** The Docker daemon a Docker stage runs on (DOCKER_HOST for the engine). */
   dockerHost?: string;
   /** Stand-in images for a Docker stage (--local-images): they replace hotel:images and the app's image in the work config. */

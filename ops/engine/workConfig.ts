@@ -5,7 +5,7 @@ import { parse, stringify } from "yaml";
 import { NAMESPACE } from "../../contract/project";
 import { readStageFile, stageFilePath } from "../../config/stages";
 import { privateRenderDir } from "./renderFolder";
-import { PASSWORD_KEY, RENDER_DIR_KEY, ROTATION_KEY } from "../../contract/secrets";
+import { ADOPTED_KEY, PASSWORD_KEY, RENDER_DIR_KEY, ROTATION_KEY } from "../../contract/secrets";
 import { EngineOptions, liveBackendUrl } from "./options";
 
 /** The seed a new stack's password resource starts with (set on stdin, as a secret, only when one is needed). */
@@ -14,10 +14,11 @@ const ROTATION_CONFIG = `${NAMESPACE}:${ROTATION_KEY}`;
 
 /**
  * The config file the engine runs with: the stage file's config, the salt kept from
- * earlier runs, the rotation step when one runs, and the render directory. No password:
+ * earlier runs, the rotation step when one runs, whether the namespace was taken over,
+ * and the render directory. No password:
  * the program owns it (components/postgresDatabase/password.ts).
  */
-export function writeWorkConfig(o: EngineOptions, stateDir: string, salt?: string): string {
+export function writeWorkConfig(o: EngineOptions, stateDir: string, salt?: string, namespaceAdopted = false): string {
   const file = path.join(stateDir, "config", `Pulumi.${o.stage}.yaml`);
   const previous = fs.existsSync(file) ? (parse(fs.readFileSync(file, "utf8")) ?? {}) : {};
   const config: Record<string, any> = readStageFile(o.stageFile ?? stageFilePath(o.stage, o.projectDir));
@@ -28,6 +29,7 @@ export function writeWorkConfig(o: EngineOptions, stateDir: string, salt?: strin
     config[images] = { ...(config[images] ?? {}), ...o.localImages.images };
     config[app] = { ...(config[app] ?? {}), image: o.localImages.app };
   }
+  if (namespaceAdopted) config[`${NAMESPACE}:${ADOPTED_KEY}`] = "true";
   if (o.renderDir) config[`${NAMESPACE}:${RENDER_DIR_KEY}`] = privateRenderDir(liveBackendUrl(o), o.stage);
   const doc: Record<string, any> = {};
   const keptSalt = previous.encryptionsalt ?? salt;

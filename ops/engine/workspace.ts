@@ -1,7 +1,7 @@
 /** Opens a stage for one operation: the toolchain, the workspace and stack, the work config and the password. */
 import * as fs from "fs";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import { Deployment, LocalWorkspace, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
 import { ConfigError } from "../../config/validate";
 import { NAMESPACE } from "../../contract/project";
@@ -14,6 +14,9 @@ import { EngineOptions, backendOf, readStage, resolveStateDir } from "./options"
 import { cli, engineEnv, ensurePlugins, providerPluginsBin, toolchainBin } from "./toolchain";
 import { PASSWORD_SEED_CONFIG, writeWorkConfig } from "./workConfig";
 import { passwordSeed, readState } from "./secrets";
+import { ADOPTED_TAG, clusterAccess, refuseUnownedNamespace } from "./ownership";
+import { StackConfig } from "../../config/types";
+import { RawConfig } from "../../config/stages";
 
 export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policies");
 
@@ -91,11 +94,25 @@ export async function openStage(o: EngineOptions, intent: Intent = { changes: fa
     const problems = shrinkProblems(known.state, config);
     if (problems.length) throw new ConfigError(problems);
   }
-  const configFile = writeWorkConfig({ ...o, stageFile }, stateDir, salt);
+  const namespaceAdopted = await ownNamespace({ ...o, stageFile }, raw, config, stack, known?.state, intent);
+  const configFile = writeWorkConfig({ ...o, stageFile }, stateDir, salt, namespaceAdopted);
   const seed = passwordSeed(o.stage, o.password, known);
   // On stdin, never on a command line (where the process list would show it); only when a new stack needs one.
   if (seed !== undefined) cli(bin, env, projectDir, ["config", "set", "--secret", PASSWORD_SEED_CONFIG, "--stack", o.stage, "--config-file", configFile], seed);
   return { stack, configFile, options: o, statePassword: known?.password, cli: (args, input) => cli(bin, env, projectDir, args, input) };
+}
+
+/**
+ * Before a change to a Kubernetes stage: refuses a namespace the stack did not create
+ * (./ownership.ts) unless this run takes it over (npm run adopt, which tags the stack
+ * first). Returns whether the stack holds a namespace it took over: a destroy keeps it.
+ */
+async function ownNamespace(o: EngineOptions, raw: RawConfig, config: StackConfig | undefined, stack: Stack, state: Deployment | undefined, intent: Intent): Promise<boolean> {
+  if (config?.platform !== "kubernetes" || o.renderDir) return false;
+  if (o.adopt) await stack.setTag(ADOPTED_TAG, config.kubernetes.namespace);
+  const tags = await stack.listTags();
+  if (intent.changes && !o.adopt) refuseUnownedNamespace(o.stage, config.kubernetes.namespace, state, clusterAccess(o.kubectl, o.kubeconfig, raw));
+  return tags[ADOPTED_TAG] === config.kubernetes.namespace;
 }
 
 export const streams = (s: OpenStage) => ({

@@ -4,7 +4,8 @@
  * timing: (1) a stale lock whose owner is gone, with a create left pending for an object
  * that exists in the cluster; (2) a truncated checkpoint. Each test asserts the outcome
  * an operator needs: the next up is refused with the reason, `recover` clears it, then
- * up converges and a preview plans nothing.
+ * up converges and a preview plans nothing. And (3) a namespace the stack did not create:
+ * refused until `adopt` takes it over deliberately.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -15,7 +16,7 @@ import test from "ava";
 import { stageFilePath } from "../../config/stages";
 import { PROJECT } from "../../contract/project";
 import { LocalCluster } from "../../lab/cluster";
-import { EngineOptions, exportState, openStage, preview, recover, statePassword, up } from "../../ops/engine";
+import { AdoptionRefused, EngineOptions, adoptable, destroy, exportState, openStage, preview, recover, statePassword, up } from "../../ops/engine";
 import { StateUnreadable } from "../../ops/engine/secrets";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
 import { releaseTestCluster, startTestCluster } from "../fixtures/liveCluster";
@@ -165,4 +166,28 @@ test.serial("a stack from before the program owned its password keeps it: the fi
   t.is(podTemplate(), templateBefore, "the app's pods did not roll");
   // A password given now, for a stack that has one, is refused before the engine runs.
   await t.throwsAsync(up({ ...later, password: "another-password" }), { instanceOf: StateUnreadable, message: /already has its password in its state/ });
+});
+
+test.serial("a namespace that exists and the stack did not create: up is refused naming what is in it, and changes nothing; adopt takes it over, and a destroy keeps it", async (t) => {
+  const namespace = "hotel-adopt";
+  cluster.kubectl(["create", "namespace", namespace]);
+  cluster.kubectl(["create", "configmap", "hand-made", "-n", namespace, "--from-literal=owner=someone-else"]);
+  const stack = ownStack(namespace);
+
+  const err = await t.throwsAsync(up(stack), { instanceOf: AdoptionRefused });
+  t.regex(err!.message, /^stage staging would take over namespace hotel-adopt with 1 object\(s\): configmap\/hand-made: it exists and this stack did not create it, so nothing was run\./);
+  t.deepEqual((await exportState(stack)).deployment?.resources ?? [], [], "nothing reached the state");
+  t.is(cluster.kubectl(["get", "deployments,services,secrets", "-n", namespace, "-o", "name"]).trim(), "", "nothing reached the namespace");
+
+  t.deepEqual(await adoptable(stack), { namespace, objects: ["configmap/hand-made"] });
+  t.is((await up({ ...stack, adopt: true })).summary.result, "succeeded");
+  t.is(await adoptable(stack), undefined, "the namespace is the stack's now");
+  // Later runs need no --adopt: the state holds the namespace.
+  t.deepEqual((await preview(stack, { expectNoChanges: true })).changeSummary, { same: STAGING_STATE_RESOURCES });
+
+  await destroy(stack);
+  t.is(cluster.kubectl(["get", "namespace", namespace, "-o", "jsonpath={.status.phase}"]), "Active", "the namespace it did not create is kept");
+  t.is(cluster.kubectl(["get", "configmap", "hand-made", "-n", namespace, "-o", "jsonpath={.data.owner}"]), "someone-else");
+  t.is(cluster.kubectl(["get", "deployments", "-n", namespace, "-o", "name"]).trim(), "", "the stack's own objects are gone");
+  cluster.kubectl(["delete", "namespace", namespace, "--wait=false"]);
 });

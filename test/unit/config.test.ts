@@ -103,6 +103,18 @@ const bad: [string, Record<string, unknown>, RegExp][] = [
     { alerts: { receivers: { critical: "http://pager.example.com/hook" } } },
     /hotel:alerts\.receivers\.critical: "http:\/\/pager\.example\.com\/hook" is not allowed; expected an https webhook URL \(plain http only to a loopback address/,
   ],
+  // A namespace the stage must never take (issue 21): the cluster's own, or the monitoring stack's.
+  [
+    "the cluster's kube-system namespace",
+    { kubernetes: { namespace: "kube-system" } },
+    /hotel:kubernetes\.namespace: "kube-system" is not allowed; expected a namespace of the stage's own, not one of the cluster's \(default, kube-system/,
+  ],
+  ["the default namespace", { kubernetes: { namespace: "default" } }, /hotel:kubernetes\.namespace: "default" is not allowed; expected a namespace of the stage's own/],
+  [
+    "the scraper's namespace",
+    { kubernetes: { namespace: "monitoring" } },
+    /hotel:kubernetes\.namespace: "monitoring" is not allowed; expected a namespace of the stage's own, not kubernetes\.scraper\.namespace/,
+  ],
   [
     "a rate window with fewer than four evaluations in it",
     { alerts: { rateWindow: "30s", evaluationInterval: "10s" } },

@@ -1,7 +1,7 @@
 /**
- * destroy is deliberate on the command line (ops/engineCommand.ts): it names its stage
- * (no default), and goes ahead only with --yes or the stage's name typed on a terminal;
- * otherwise it stops with exit 2 before anything is opened.
+ * destroy (and adopt) are deliberate on the command line (ops/engineCommand.ts): they
+ * name their stage (no default), and destroy goes ahead only with --yes or the stage's
+ * name typed on a terminal; otherwise it stops with exit 2 before anything is opened.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -32,8 +32,10 @@ const CASES: { name: string; args: string[]; env?: NodeJS.ProcessEnv; message: R
   {
     name: "--stack staging, no terminal, no --yes (the piped answer is not taken)",
     args: ["destroy", "--stack", "staging"],
-    message: /^destroy of stage staging on the cluster\(s\) of .*\/config \(https:\/\/k8s\.example\.com:6443\) needs a confirmation: run it on a terminal, or pass --yes$/m,
+    message:
+      /^This destroys stage staging on the cluster\(s\) of .*\/config \(https:\/\/k8s\.example\.com:6443\): it needs a confirmation, so nothing was changed: run it on a terminal, or pass --yes$/m,
   },
+  { name: "adopt with no --stack", args: ["adopt"], env: { PULUMI_STACK: "staging" }, message: /^adopt needs --stack <stage>: it has no default stage$/m },
   { name: "--yes on another command", args: ["up", "--stack", "staging", "--yes"], message: /^unknown flag --yes/m },
 ];
 
