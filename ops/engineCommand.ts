@@ -89,6 +89,8 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv = process.env):
     backendUrl: backendFromEnv(env),
     stageFile: env.HOTEL_STAGE_FILE,
     password: env.HOTEL_POSTGRES_PASSWORD || undefined,
+    // The deploy workflow's merged commit: a successful up records it in the stack (npm run changed -- --since-deployed).
+    deployCommit: command === "up" ? env.HOTEL_DEPLOY_COMMIT || undefined : undefined,
     // render writes YAML (by default into the committed tree); HOTEL_RENDER_DIR also previews a render-mode state.
     renderDir: command === "render" ? (env.HOTEL_RENDER_DIR ?? path.join(PROJECT_DIR, "rendered", stage, "manifests")) : env.HOTEL_RENDER_DIR,
   };
@@ -248,7 +250,27 @@ function exitCodeOf(e: unknown): number {
   return 1;
 }
 
+/**
+ * A fork's pull request: GitHub gives its workflows no secrets, so the preview job sees an
+ * empty backend and passphrase. Said plainly (a notice, exit 0) instead of the driver's
+ * "set but empty" error: nothing is wrong with the change, it cannot be previewed here.
+ */
+function forkPreviewNotice(argv: string[], env: NodeJS.ProcessEnv): string | undefined {
+  if (argv[0] !== "preview" || env.HOTEL_FORK_PULL_REQUEST !== "true") return undefined;
+  if (env.HOTEL_BACKEND_URL && env.PULUMI_CONFIG_PASSPHRASE) return undefined;
+  return (
+    "::notice::this pull request comes from a fork, and GitHub gives a fork's workflows no secrets: " +
+    "no preview against the stages' state runs here (the checks job's tests, policy pack and summary did run). " +
+    "A maintainer can push the branch to this repository to preview it."
+  );
+}
+
 if (require.main === module) {
+  const notice = forkPreviewNotice(process.argv.slice(2), process.env);
+  if (notice) {
+    console.log(notice);
+    process.exit(0);
+  }
   Promise.resolve()
     .then(() => runCommand(parseCommandLine(process.argv.slice(2))))
     .catch((e: unknown) => {

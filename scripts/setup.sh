@@ -10,7 +10,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 need=()
-if [ "${1:-}" = "--node" ] || [ "${1:-}" = "--servers" ]; then
+mode=${1:-}
+# With a kubeconfig of one's own (CI's deploy hands it over as HOTEL_KUBECONFIG_DATA), an
+# `up` never starts the local cluster: its node's packages are not needed there.
+if [ "$mode" = "--node" ] && { [ -n "${HOTEL_KUBECONFIG_DATA:-}" ] || [ -n "${KUBECONFIG:-}" ]; }; then mode=""; fi
+if [ "$mode" = "--node" ] || [ "$mode" = "--servers" ]; then
   # The local cluster's node (docs/CLUSTER.md): containerd 1.6 with CRI, runc, the
   # bridge/host-local/loopback CNI plugins, and the netfilter tools kube-proxy drives.
   command -v containerd >/dev/null || need+=(containerd)
@@ -19,7 +23,7 @@ if [ "${1:-}" = "--node" ] || [ "${1:-}" = "--servers" ]; then
   command -v iptables >/dev/null || need+=(iptables)
   command -v conntrack >/dev/null || need+=(conntrack)
 fi
-if [ "${1:-}" = "--servers" ]; then
+if [ "$mode" = "--servers" ]; then
   command -v redis-server >/dev/null || need+=(redis-server)
   [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
   command -v promtool >/dev/null || need+=(prometheus)

@@ -14,7 +14,22 @@
 export { EngineOptions, RefreshFlags, RunFlags, readStage } from "./options";
 export { toolchainBin } from "./toolchain";
 export { OpenStage, POLICY_PACK_DIR, openStage } from "./workspace";
-export { DestroyRefused, adoptable, cancel, destroy, exportState, preview, refresh, removeLocalStacks, statePassword, unprotectAll, up, updateHistory } from "./operations";
+export {
+  DEPLOYED_TAG,
+  DestroyRefused,
+  adoptable,
+  cancel,
+  deployedCommit,
+  destroy,
+  exportState,
+  preview,
+  refresh,
+  removeLocalStacks,
+  statePassword,
+  unprotectAll,
+  up,
+  updateHistory,
+} from "./operations";
 export { Recovery, recover } from "./recovery";
 export { RotationRefused, rotatePassword } from "./rotation";
 export { AdoptionRefused } from "./ownership";

@@ -4,7 +4,8 @@ import { privateRenderDir, publishRedacted } from "./renderFolder";
 import { EngineOptions, RefreshFlags, RunFlags, liveBackendUrl, resolveStateDir } from "./options";
 import { recordedEndpoints } from "./target";
 import { breakableLocks } from "./locks";
-import { policyPacks, streams, withStage } from "./workspace";
+import { OpenStage, policyPacks, streams, withStage } from "./workspace";
+import { NAMESPACE } from "../../contract/project";
 import { clusterAccess, liveNamespace, stateHasNamespace } from "./ownership";
 import { readStage } from "./options";
 
@@ -14,12 +15,31 @@ export function preview(o: EngineOptions, flags: RunFlags = {}): Promise<Preview
   return withStage(o, (s) => s.stack.preview({ ...streams(s), policyPacks, diff: true, ...flags }));
 }
 
+/**
+ * The stack tag that records the commit a stage last deployed (`up` with
+ * HOTEL_DEPLOY_COMMIT, as the deploy workflow runs it). Any other up removes it, so the
+ * next deploy compares against nothing and runs: a change is never skipped.
+ */
+export const DEPLOYED_TAG = `${NAMESPACE}:deployedCommit`;
+
+async function recordDeployed(s: OpenStage, commit: string | undefined): Promise<void> {
+  if (commit) await s.stack.setTag(DEPLOYED_TAG, commit);
+  else if (DEPLOYED_TAG in (await s.stack.listTags())) await s.stack.removeTag(DEPLOYED_TAG);
+}
+
+/** The commit the stage last deployed, from its stack (undefined: none recorded, or an up since that recorded none). */
+export function deployedCommit(o: EngineOptions): Promise<string | undefined> {
+  return withStage(o, async (s) => (await s.stack.listTags())[DEPLOYED_TAG]);
+}
+
 export function up(o: EngineOptions, flags: RunFlags = {}): Promise<UpResult> {
   return withStage(
     o,
     async (s) => {
       try {
-        return await s.stack.up({ ...streams(s), policyPacks, ...flags });
+        const result = await s.stack.up({ ...streams(s), policyPacks, ...flags });
+        if (!o.renderDir) await recordDeployed(s, o.deployCommit);
+        return result;
       } finally {
         // Render mode writes Secrets in plain text: redact whatever was written (even on
         // failure) in the private folder, and publish only the redacted tree.

@@ -26,6 +26,8 @@ export interface EngineOptions {
    * elsewhere); refused for a stack that has one. Otherwise the program draws one.
    */
   password?: string;
+  /** The commit this up deploys (the deploy workflow's HOTEL_DEPLOY_COMMIT): recorded in the stack once it succeeds. */
+  deployCommit?: string;
   /** The rotation step this run takes (rotatePassword only). */
   rotation?: RotationStep;
   /** The engine's display text (stdout), as it comes. */

@@ -9,10 +9,24 @@ import { buildScriptOutput } from "../../lib/buildScript";
 
 let binDir: string | undefined;
 
-/** The engine's bin folder (pulumi, the language host, the policy analyzer), built once. */
+/**
+ * HOTEL_TOOLCHAIN=installed: the stock Pulumi release on PATH (on GitHub, installed by
+ * pulumi/actions) and its plugins by Pulumi's normal route (a download). Otherwise the
+ * offline build from source, this machine's way (scripts/toolchain.sh).
+ */
+export const installedToolchain = (env: NodeJS.ProcessEnv = process.env) => env.HOTEL_TOOLCHAIN === "installed";
+
+/** The folder of the `pulumi` on PATH, for the installed toolchain. */
+export function installedBin(env: NodeJS.ProcessEnv = process.env): string {
+  const dir = (env.PATH ?? "").split(path.delimiter).find((d) => d && fs.existsSync(path.join(d, "pulumi")));
+  if (!dir) throw new Error(`HOTEL_TOOLCHAIN=installed, but no pulumi is on PATH: install the Pulumi CLI (on GitHub: pulumi/actions), or unset HOTEL_TOOLCHAIN to build it`);
+  return dir;
+}
+
+/** The engine's bin folder (pulumi, the language host, the policy analyzer): installed, or built once. */
 export function toolchainBin(): string {
   if (binDir) return binDir;
-  binDir = buildScriptOutput(path.join(PROJECT_DIR, "scripts", "toolchain.sh"));
+  binDir = installedToolchain() ? installedBin() : buildScriptOutput(path.join(PROJECT_DIR, "scripts", "toolchain.sh"));
   return binDir;
 }
 
@@ -22,7 +36,8 @@ export function engineEnv(backend: Backend, passphrase: Record<string, string>, 
     PULUMI_BACKEND_URL: backend.url,
     ...passphrase,
     PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    // Offline, the plugins are the ones built here; the installed toolchain downloads them.
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: String(!installedToolchain()),
     PULUMI_SKIP_CONFIRMATIONS: "true",
     PATH: `${bin}:${process.env.PATH}`,
   };
@@ -65,6 +80,7 @@ function pluginsFor(platform: string | undefined, bin: string): { name: string; 
 
 /** Installs the locally built provider plugins into PULUMI_HOME (no download). */
 export async function ensurePlugins(ws: LocalWorkspace, bin: string, env: Record<string, string>, platform: string | undefined): Promise<void> {
+  if (installedToolchain()) return;
   for (const p of pluginsFor(platform, bin)) {
     // Pulumi's plugin folder layout (resource-<name>-v<version>): skips a CLI call on every run.
     if (fs.existsSync(path.join(env.PULUMI_HOME, "plugins", `resource-${p.name}-v${p.version}`, `pulumi-resource-${p.name}`))) continue;

@@ -16,7 +16,7 @@ import test from "ava";
 import { stageFilePath } from "../../config/stages";
 import { PROJECT } from "../../contract/project";
 import { LocalCluster } from "../../lab/cluster";
-import { AdoptionRefused, EngineOptions, adoptable, destroy, exportState, openStage, preview, recover, statePassword, up } from "../../ops/engine";
+import { AdoptionRefused, EngineOptions, adoptable, deployedCommit, destroy, exportState, openStage, preview, recover, statePassword, up } from "../../ops/engine";
 import { StateUnreadable } from "../../ops/engine/secrets";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
 import { releaseTestCluster, startTestCluster } from "../fixtures/liveCluster";
@@ -168,26 +168,33 @@ test.serial("a stack from before the program owned its password keeps it: the fi
   await t.throwsAsync(up({ ...later, password: "another-password" }), { instanceOf: StateUnreadable, message: /already has its password in its state/ });
 });
 
-test.serial("a namespace that exists and the stack did not create: up is refused naming what is in it, and changes nothing; adopt takes it over, and a destroy keeps it", async (t) => {
-  const namespace = "hotel-adopt";
-  cluster.kubectl(["create", "namespace", namespace]);
-  cluster.kubectl(["create", "configmap", "hand-made", "-n", namespace, "--from-literal=owner=someone-else"]);
-  const stack = ownStack(namespace);
+test.serial(
+  "a namespace that exists and the stack did not create: up is refused naming what is in it, and changes nothing; adopt takes it over (recording the deployed commit), and a destroy keeps it",
+  async (t) => {
+    const namespace = "hotel-adopt";
+    cluster.kubectl(["create", "namespace", namespace]);
+    cluster.kubectl(["create", "configmap", "hand-made", "-n", namespace, "--from-literal=owner=someone-else"]);
+    const stack = ownStack(namespace);
 
-  const err = await t.throwsAsync(up(stack), { instanceOf: AdoptionRefused });
-  t.regex(err!.message, /^stage staging would take over namespace hotel-adopt with 1 object\(s\): configmap\/hand-made: it exists and this stack did not create it, so nothing was run\./);
-  t.deepEqual((await exportState(stack)).deployment?.resources ?? [], [], "nothing reached the state");
-  t.is(cluster.kubectl(["get", "deployments,services,secrets", "-n", namespace, "-o", "name"]).trim(), "", "nothing reached the namespace");
+    const err = await t.throwsAsync(up(stack), { instanceOf: AdoptionRefused });
+    t.regex(err!.message, /^stage staging would take over namespace hotel-adopt with 1 object\(s\): configmap\/hand-made: it exists and this stack did not create it, so nothing was run\./);
+    t.deepEqual((await exportState(stack)).deployment?.resources ?? [], [], "nothing reached the state");
+    t.is(cluster.kubectl(["get", "deployments,services,secrets", "-n", namespace, "-o", "name"]).trim(), "", "nothing reached the namespace");
 
-  t.deepEqual(await adoptable(stack), { namespace, objects: ["configmap/hand-made"] });
-  t.is((await up({ ...stack, adopt: true })).summary.result, "succeeded");
-  t.is(await adoptable(stack), undefined, "the namespace is the stack's now");
-  // Later runs need no --adopt: the state holds the namespace.
-  t.deepEqual((await preview(stack, { expectNoChanges: true })).changeSummary, { same: STAGING_STATE_RESOURCES });
+    t.deepEqual(await adoptable(stack), { namespace, objects: ["configmap/hand-made"] });
+    // As the deploy workflow runs it: the commit is recorded in the stack once the up succeeds.
+    t.is((await up({ ...stack, adopt: true, deployCommit: "4b825dc642cb6eb9a060e54bf8d69288fbee4904" })).summary.result, "succeeded");
+    t.is(await deployedCommit(stack), "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+    t.is(await adoptable(stack), undefined, "the namespace is the stack's now");
+    // Later runs need no adopt: the state holds the namespace. An up that records no commit
+    // (a laptop's) removes the record, so the next deploy compares with nothing and runs.
+    t.deepEqual((await up(stack, { expectNoChanges: true })).summary.resourceChanges, { same: STAGING_STATE_RESOURCES });
+    t.is(await deployedCommit(stack), undefined);
 
-  await destroy(stack);
-  t.is(cluster.kubectl(["get", "namespace", namespace, "-o", "jsonpath={.status.phase}"]), "Active", "the namespace it did not create is kept");
-  t.is(cluster.kubectl(["get", "configmap", "hand-made", "-n", namespace, "-o", "jsonpath={.data.owner}"]), "someone-else");
-  t.is(cluster.kubectl(["get", "deployments", "-n", namespace, "-o", "name"]).trim(), "", "the stack's own objects are gone");
-  cluster.kubectl(["delete", "namespace", namespace, "--wait=false"]);
-});
+    await destroy(stack);
+    t.is(cluster.kubectl(["get", "namespace", namespace, "-o", "jsonpath={.status.phase}"]), "Active", "the namespace it did not create is kept");
+    t.is(cluster.kubectl(["get", "configmap", "hand-made", "-n", namespace, "-o", "jsonpath={.data.owner}"]), "someone-else");
+    t.is(cluster.kubectl(["get", "deployments", "-n", namespace, "-o", "name"]).trim(), "", "the stack's own objects are gone");
+    cluster.kubectl(["delete", "namespace", namespace, "--wait=false"]);
+  },
+);
