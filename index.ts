@@ -2,7 +2,6 @@
  * Hotel-reservation backend: the five quick wins of the optimisation roadmap as
  * per-stage config (Pulumi.<stage>.yaml), validated before any resource exists.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config/load";
 import { HotelStack } from "./components/hotelStack";
 
@@ -16,8 +15,8 @@ export const appSettings = stack.appSettings;
 export const redisConf = stack.redisConf;
 export const reconcileSql = stack.reconcileSql;
 export const alertRules = stack.alertRulesYaml;
-// Secret: the receivers' webhook URLs often carry a token (every preview and up would print them).
-export const alertmanagerConfig = pulumi.secret(stack.alertmanagerYaml);
+// The routing with its webhook URLs redacted: they often carry a token, and reach only a Secret.
+export const alertmanagerConfig = stack.alertmanagerRoutingYaml;
 // The password every consumer has (a secret, encrypted with the stack's passphrase). The
 // program owns it (components/postgresDatabase/password.ts); this output is for operators.
 export const postgresPassword = stack.postgresPassword;

@@ -79,7 +79,8 @@ export class HotelStack extends pulumi.ComponentResource {
   public readonly redisConf: string;
   public readonly reconcileSql: string;
   public readonly alertRulesYaml: string;
-  public readonly alertmanagerYaml: string;
+  /** The alert routing with its webhook URLs redacted (they reach only a Secret or a secret upload). */
+  public readonly alertmanagerRoutingYaml: string;
   /** The password every consumer has (the pending one once the role has it, during a rotation). */
   public readonly postgresPassword: pulumi.Output<string>;
 
@@ -116,14 +117,14 @@ export class HotelStack extends pulumi.ComponentResource {
     this.redisConf = redis.conf;
     this.reconcileSql = db.reconcileSql;
     this.alertRulesYaml = rules.rulesYaml;
-    this.alertmanagerYaml = rules.alertmanagerYaml;
+    this.alertmanagerRoutingYaml = rules.routingYaml;
     this.registerOutputs({
       placedIn: this.placedIn,
       appSettings: this.appSettings,
       redisConf: this.redisConf,
       reconcileSql: this.reconcileSql,
       alertRulesYaml: this.alertRulesYaml,
-      alertmanagerYaml: this.alertmanagerYaml,
+      alertmanagerRoutingYaml: this.alertmanagerRoutingYaml,
     });
   }
 }

@@ -150,6 +150,25 @@ export function list<T>(item: Field<T>, minLength = 0): Field<T[]> {
   };
 }
 
+/**
+ * What a reader outside the engine sees for a value the stage file keeps encrypted
+ * (`secure:`): the driver's preflight, the summary, the offline policy run and the
+ * generated artifacts cannot decrypt it. Under the engine the program gets the plain
+ * value and checks it in full.
+ */
+export const SECRET_PLACEHOLDER = "[secret]";
+
+/** A value that may be given encrypted, `{ secure: <ciphertext> }` (pulumi config set --secret --path ...); else read by `field`. */
+export function secretOr(field: Field<string>): Field<string> {
+  return (v, path, p) => {
+    if (typeof v !== "object" || v === null || Array.isArray(v) || !("secure" in v)) return field(v, path, p);
+    const { secure, ...rest } = v as { secure: unknown };
+    if (typeof secure === "string" && secure && Object.keys(rest).length === 0) return SECRET_PLACEHOLDER;
+    p.add(path, v, "expected a value, or an encrypted one written by `pulumi config set --secret --path` ({ secure: <ciphertext> })");
+    return "";
+  };
+}
+
 /** Marks a key that may be absent: undefined passes through without a problem. */
 export function optional<T>(field: Field<T>): Field<T | undefined> {
   return (v, path, p) => (v === undefined ? undefined : field(v, path, p));

@@ -6,7 +6,7 @@
  * notation and go through the same readers. Read values: durations in milliseconds,
  * memory sizes as { text, bytes }.
  */
-import { cronSchedule, labelMap, positive, boolean, bytes, duration, durationOrOff, fraction, integer, list, oneOf, optional, ratio, storageSize, text } from "./fields";
+import { cronSchedule, labelMap, positive, boolean, bytes, duration, durationOrOff, fraction, integer, list, oneOf, optional, ratio, secretOr, storageSize, text } from "./fields";
 import { indexEntry, identifier } from "./indexes";
 import { block, knob, section } from "./knobs";
 import { SERVICES } from "../contract/services";
@@ -122,8 +122,9 @@ export const SCHEMA = {
         criticalRepeatInterval: knob(duration(60_000, 7 * 86_400_000), "1h"),
       }),
       receivers: block({
-        critical: knob(webhookUrl, "https://alerts.hotel.internal/hooks/pager"),
-        warning: knob(webhookUrl, "https://alerts.hotel.internal/hooks/tickets"),
+        // Often with a token in them: a stage may keep them encrypted (`secure:`).
+        critical: knob(secretOr(webhookUrl), "https://alerts.hotel.internal/hooks/pager"),
+        warning: knob(secretOr(webhookUrl), "https://alerts.hotel.internal/hooks/tickets"),
       }),
       metrics: block({
         requestDuration: knob(metricName, "http_request_duration_seconds"),

@@ -6,6 +6,7 @@
 import { stringify } from "yaml";
 import { AlertsConfig } from "../config/types";
 import { formatPromDuration } from "../config/units";
+import { SECRET_PLACEHOLDER } from "../config/fields";
 
 interface Routing {
   defaultReceiver: string;
@@ -52,6 +53,15 @@ export function renderAlertmanagerConfig(a: AlertsConfig): Record<string, unknow
 
 export function renderAlertmanagerConfigYaml(a: AlertsConfig): string {
   return stringify(renderAlertmanagerConfig(a));
+}
+
+/**
+ * The routing as reviews and outputs show it: every webhook URL (often with a token in
+ * it) replaced by the placeholder. The URLs themselves go only to a Secret (Kubernetes)
+ * or a secret file upload (Docker).
+ */
+export function renderRoutingForReview(a: AlertsConfig): string {
+  return renderAlertmanagerConfigYaml({ ...a, receivers: { critical: SECRET_PLACEHOLDER, warning: SECRET_PLACEHOLDER } });
 }
 
 /** The webhook URLs by receiver name: on Kubernetes they live in a Secret, not in the routing. */

@@ -18,7 +18,8 @@ export function alertingOnDocker(parent: pulumi.Resource, name: string, args: Ar
     `${name}-alertmanager`,
     {
       image: image(`${name}-alertmanager-image`, args.alertmanagerImage, parent).imageId,
-      uploads: [{ file: "/etc/alertmanager/alertmanager.yml", content: r.alertmanagerYaml }],
+      // The webhook URLs are in it: a secret in the state.
+      uploads: [{ file: "/etc/alertmanager/alertmanager.yml", content: pulumi.secret(r.alertmanagerYaml) }],
       networksAdvanced: onNetwork(args.target, SERVICES.alertmanager.name),
       labels: labels(args.target),
       restart: "unless-stopped",

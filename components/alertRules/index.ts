@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AlertsConfig } from "../../config/types";
-import { renderAlertmanagerConfigYaml } from "../../render/alertmanagerConfig";
+import { renderAlertmanagerConfigYaml, renderRoutingForReview } from "../../render/alertmanagerConfig";
 import { RuleGroups, renderAlertRules, renderAlertRulesYaml } from "../../render/alertRules";
 import { Placement, onKubernetes } from "../platform";
 import { alertingOnDocker } from "./docker";
@@ -29,18 +29,23 @@ export type AlertRulesArgs = { alerts: AlertsConfig } & AlertRulesPlacement;
 export class AlertRules extends pulumi.ComponentResource {
   public readonly rules: RuleGroups;
   public readonly rulesYaml: string;
+  /** The routing with its webhook URLs: placed as a secret only. */
   public readonly alertmanagerYaml: string;
+  /** The routing with the URLs redacted: what outputs and reviews show. */
+  public readonly routingYaml: string;
 
   constructor(name: string, args: AlertRulesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hotel:index:AlertRules", name, {}, opts);
     this.rules = renderAlertRules(args.alerts);
     this.rulesYaml = renderAlertRulesYaml(args.alerts);
     this.alertmanagerYaml = renderAlertmanagerConfigYaml(args.alerts);
+    this.routingYaml = renderRoutingForReview(args.alerts);
     if (onKubernetes(args)) {
       alertRulesOnKubernetes(this, name, args, this);
     } else {
       alertingOnDocker(this, name, args, this);
     }
-    this.registerOutputs({ rulesYaml: this.rulesYaml, alertmanagerYaml: this.alertmanagerYaml });
+    // Component outputs land in the state in plain text: the redacted routing only.
+    this.registerOutputs({ rulesYaml: this.rulesYaml, routingYaml: this.routingYaml });
   }
 }

@@ -32,7 +32,9 @@ export function writeWorkConfig(o: EngineOptions, stateDir: string, salt?: strin
   if (namespaceAdopted) config[`${NAMESPACE}:${ADOPTED_KEY}`] = "true";
   if (o.renderDir) config[`${NAMESPACE}:${RENDER_DIR_KEY}`] = privateRenderDir(liveBackendUrl(o), o.stage);
   const doc: Record<string, any> = {};
-  const keptSalt = previous.encryptionsalt ?? salt;
+  // A committed salt line (a team's, docs/ENGINE.md) is what the stage file's `secure:` values were encrypted with.
+  const committed = parse(fs.readFileSync(o.stageFile ?? stageFilePath(o.stage, o.projectDir), "utf8"))?.encryptionsalt;
+  const keptSalt = committed ?? previous.encryptionsalt ?? salt;
   if (keptSalt) doc.encryptionsalt = keptSalt;
   doc.config = config;
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });

@@ -114,9 +114,20 @@ test.serial("dev: up creates every resource; Redis, PostgreSQL, Prometheus, Aler
     am.route.routes.map((r: any) => [r.receiver, r.matchers]),
     want.route.routes.map((r: any) => [r.receiver, r.matchers]),
   );
+  // The output shows the routing with its URLs redacted; the live Alertmanager has the stage's URLs.
+  t.deepEqual(
+    want.receivers.map((r: any) => [r.name, r.webhook_configs[0].url]),
+    [
+      ["pager", "[secret]"],
+      ["tickets", "[secret]"],
+    ],
+  );
   t.deepEqual(
     am.receivers.map((r: any) => [r.name, r.webhook_configs[0].url]),
-    want.receivers.map((r: any) => [r.name, r.webhook_configs[0].url]),
+    [
+      ["pager", c.alerts.receivers.critical],
+      ["tickets", c.alerts.receivers.warning],
+    ],
   );
 
   const env = JSON.parse(d.must(["inspect", containerOf(o, "hotel-api"), "--format", "{{json .Config.Env}}"])) as string[];

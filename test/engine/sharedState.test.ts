@@ -7,6 +7,8 @@
  */
 import { spawnSync } from "child_process";
 import { randomBytes } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 import test from "ava";
 import { PROJECT_DIR } from "../../config/stages";
 import { EngineOptions, exportState, openStage, preview, statePassword, up } from "../../ops/engine";
@@ -88,3 +90,29 @@ test.serial("a second checkout on the same backend sees the same stack and the s
   t.is(await statePassword(second), password);
   t.deepEqual((await preview(second, { expectNoChanges: true })).changeSummary, { same: STAGING_STATE_RESOURCES });
 });
+
+test.serial(
+  "a webhook URL kept as a secure: value in the stage file (with the team's salt line) reaches the cluster's Secret, and nothing else: not the state, the outputs or the engine's display",
+  async (t) => {
+    const url = `https://hooks.example.com/pager?token=${randomBytes(12).toString("hex")}`;
+    const secureFile = path.join(tempDir("secure-stage"), "Pulumi.staging.yaml");
+    fs.copyFileSync(stageFile, secureFile);
+    // As a team member sets it: the stock CLI encrypts with the stack's passphrase and writes the salt line.
+    (await openStage({ ...checkout(), stageFile: secureFile })).cli(["config", "set", "--secret", "--path", "hotel:alerts.receivers.critical", url, "--config-file", secureFile, "--stack", "staging"]);
+    const committed = fs.readFileSync(secureFile, "utf8");
+    t.regex(committed, /^encryptionsalt: v1:/m);
+    t.regex(committed, /critical:\n\s+secure: v1:/);
+    t.false(committed.includes(url));
+
+    const display: string[] = [];
+    const o: EngineOptions = { ...checkout(), stageFile: secureFile, onOutput: (x) => display.push(x) };
+    const result = await up(o);
+    t.is(result.summary.result, "succeeded");
+    const live = cluster.kubectl(["get", "secret", "alert-rules-webhooks", "-n", "hotel-shared-state", "-o", "jsonpath={.data.pager}"]);
+    t.is(Buffer.from(live, "base64").toString(), url, "the Alertmanager's Secret has the decrypted URL");
+    t.is(result.outputs.alertmanagerConfig.secret, false);
+    t.is(String(result.outputs.alertmanagerConfig.value).match(/url: "\[secret\]"/g)?.length, 2);
+    t.false(JSON.stringify(await exportState(o)).includes(url), "the state holds it encrypted only");
+    t.false(display.join("").includes(url), "the engine's display never shows it");
+  },
+);

@@ -1,6 +1,5 @@
 /** Runs index.ts for every shipped stage under Pulumi's mocks and checks what it registers. */
 import test from "ava";
-import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { MOCK_NEXT_PASSWORD, MOCK_PASSWORD, countByType, runStage } from "../../harness/mockRun";
 import { DOCKER, K8S, POSTGRESQL, find, stageConfig } from "../helpers";
@@ -159,9 +158,21 @@ test.serial("no password in any config: the program's own resource holds it (the
   t.false("seed" in stored.inputs && stored.inputs.seed !== undefined, "no seed");
   t.is(find(run.resources, K8S.secret, "postgres-credentials").inputs.stringData.password, MOCK_PASSWORD, "the mocked resource's drawn password");
   t.is(run.outputs.postgresPassword, MOCK_PASSWORD, "the stack output shows the same password");
-  // The routing's webhook URLs (they often carry a token) are a secret output too.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  t.true(await pulumi.isSecret(require("../../index").alertmanagerConfig), "alertmanagerConfig is a secret output");
+});
+
+test.serial("webhook URLs (often with a token) reach only a Secret or a secret upload: the routing output shows them redacted", async (t) => {
+  for (const stage of ["dev", "staging"]) {
+    const run = await runStage(stage);
+    const urls = Object.values(stageConfig(stage).alerts.receivers);
+    t.is(urls.length, 2);
+    const routing = String(run.outputs.alertmanagerConfig);
+    t.is(routing.match(/url: "\[secret\]"/g)?.length, 2, `${stage}: both receivers redacted`);
+    for (const url of urls) t.false(routing.includes(url), `${stage}: ${url} not in the output`);
+  }
+  const dev = await runStage("dev");
+  t.deepEqual(find(dev.resources, DOCKER.container, "alert-rules-alertmanager").secretPaths, ["uploads"], "the Docker upload is a secret (Pulumi marks the whole property)");
+  const staging = await runStage("staging");
+  t.is(find(staging.resources, K8S.secret, "alert-rules-webhooks").inputs.stringData.pager, stageConfig("staging").alerts.receivers.critical, "the Secret holds the URL");
 });
 
 test.serial(

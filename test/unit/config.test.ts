@@ -103,6 +103,16 @@ const bad: [string, Record<string, unknown>, RegExp][] = [
     { alerts: { receivers: { critical: "http://pager.example.com/hook" } } },
     /hotel:alerts\.receivers\.critical: "http:\/\/pager\.example\.com\/hook" is not allowed; expected an https webhook URL \(plain http only to a loopback address/,
   ],
+  [
+    "an encrypted webhook that is not Pulumi's shape",
+    { alerts: { receivers: { critical: { secure: 5 } } } },
+    /hotel:alerts\.receivers\.critical: \{"secure":5\} is not allowed; expected a value, or an encrypted one written by `pulumi config set --secret --path`/,
+  ],
+  [
+    "an encrypted webhook with another key beside it",
+    { alerts: { receivers: { warning: { secure: "v1:abc", url: "x" } } } },
+    /hotel:alerts\.receivers\.warning: .* expected a value, or an encrypted one/,
+  ],
   // A namespace the stage must never take (issue 21): the cluster's own, or the monitoring stack's.
   [
     "the cluster's kube-system namespace",
@@ -194,4 +204,10 @@ test("a stage file's top-level key Pulumi would ignore is refused, naming it and
     err!.message.trim(),
     `Invalid stack configuration (1 problem); no resource was registered:\n  - ${file}: top-level key "hotel:redis" is not allowed: Pulumi would ignore it (a quick win under it would silently not apply); allowed: config, encryptionsalt, secretsprovider, encryptedkey, environment`,
   );
+});
+
+test("a webhook kept encrypted in the stage file (secure:) is accepted where it cannot be read, and shown as [secret]", (t) => {
+  const c = validateStackConfig("test", { ...minimal(), alerts: { receivers: { critical: { secure: "v1:Zm9vYmFy" } } } });
+  t.is(c.alerts.receivers.critical, "[secret]");
+  t.is(c.alerts.receivers.warning, "https://alerts.hotel.internal/hooks/tickets");
 });
