@@ -77,6 +77,12 @@ function crossChecks(c: StackConfig, raw: Record<string, any>, p: Problems): voi
   if (c.postgres.superuserReservedConnections >= c.postgres.maxConnections) {
     p.add(at("postgres.superuserReservedConnections"), c.postgres.superuserReservedConnections, "expected fewer than postgres.maxConnections");
   }
+  // Prometheus refuses a config with two scrape jobs of one name (found by the property test, test/real/configProperty.test.ts).
+  const jobs = (["appJob", "redisJob", "postgresJob"] as const).map((k) => [k, c.alerts.metrics[k]] as const);
+  jobs.forEach(([name, job], i) => {
+    const first = jobs.findIndex(([, other]) => other === job);
+    if (first < i) p.add(at(`alerts.metrics.${name}`), job, `expected a job name different from alerts.metrics.${jobs[first][0]} (${show(job)}): each scrape job needs its own name`);
+  });
   const ports = Object.entries(c.docker);
   ports.forEach(([name, port], i) => {
     const first = ports.findIndex(([, other]) => other === port);

@@ -113,6 +113,11 @@ const bad: [string, Record<string, unknown>, RegExp][] = [
     { alerts: { receivers: { warning: { secure: "v1:abc", url: "x" } } } },
     /hotel:alerts\.receivers\.warning: .* expected a value, or an encrypted one/,
   ],
+  [
+    "two scrape jobs of one name (found by the property test)",
+    { alerts: { metrics: { redisJob: "hotel-api" } } },
+    /hotel:alerts\.metrics\.redisJob: "hotel-api" is not allowed; expected a job name different from alerts\.metrics\.appJob \("hotel-api"\)/,
+  ],
   // A namespace the stage must never take (issue 21): the cluster's own, or the monitoring stack's.
   [
     "the cluster's kube-system namespace",
