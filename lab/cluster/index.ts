@@ -112,7 +112,7 @@ export class LocalCluster {
     const kubeconfig = this.kubeconfigPath;
     const b = (name: string) => path.join(this.bin, name);
     return [
-      etcdDaemon(b("etcd"), dir, ports),
+      etcdDaemon(b("etcd"), dir, ports, pki),
       apiserverDaemon(b("kube-apiserver"), pki, ports, this.options.node !== undefined),
       {
         name: "kube-controller-manager",
@@ -297,15 +297,27 @@ export function howToLook(c: LocalCluster): string {
   ].join("\n");
 }
 
-/** etcd on loopback, without fsync (a test cluster's data is disposable). */
-function etcdDaemon(bin: string, dir: string, ports: ClusterOptions["ports"]): Daemon {
+/**
+ * etcd on loopback, without fsync (a test cluster's data is disposable). TLS with client
+ * certificates on both ports: any local process could otherwise read every Secret of the
+ * cluster from it (the stage's database password among them).
+ */
+function etcdDaemon(bin: string, dir: string, ports: ClusterOptions["ports"], pki: Pki): Daemon {
   const args = flagArgs({
     "--data-dir": path.join(dir, "etcd"),
-    "--listen-client-urls": `http://127.0.0.1:${ports.etcdClient}`,
-    "--advertise-client-urls": `http://127.0.0.1:${ports.etcdClient}`,
-    "--listen-peer-urls": `http://127.0.0.1:${ports.etcdPeer}`,
-    "--initial-advertise-peer-urls": `http://127.0.0.1:${ports.etcdPeer}`,
-    "--initial-cluster": `default=http://127.0.0.1:${ports.etcdPeer}`,
+    "--listen-client-urls": `https://127.0.0.1:${ports.etcdClient}`,
+    "--advertise-client-urls": `https://127.0.0.1:${ports.etcdClient}`,
+    "--listen-peer-urls": `https://127.0.0.1:${ports.etcdPeer}`,
+    "--initial-advertise-peer-urls": `https://127.0.0.1:${ports.etcdPeer}`,
+    "--initial-cluster": `default=https://127.0.0.1:${ports.etcdPeer}`,
+    "--cert-file": pki.etcd.cert,
+    "--key-file": pki.etcd.key,
+    "--trusted-ca-file": pki.caCert,
+    "--client-cert-auth": true,
+    "--peer-cert-file": pki.etcd.cert,
+    "--peer-key-file": pki.etcd.key,
+    "--peer-trusted-ca-file": pki.caCert,
+    "--peer-client-cert-auth": true,
     "--listen-metrics-urls": "",
     "--unsafe-no-fsync": true,
   });
@@ -324,7 +336,10 @@ function apiserverDaemon(bin: string, pki: Pki, ports: ClusterOptions["ports"], 
     ? { "--kubelet-client-certificate": pki.adminCert, "--kubelet-client-key": pki.adminKey, "--kubelet-preferred-address-types": "InternalIP", "--authorization-mode": "Node,RBAC" }
     : { "--endpoint-reconciler-type": "none", "--authorization-mode": "RBAC" };
   const args = flagArgs({
-    "--etcd-servers": `http://127.0.0.1:${ports.etcdClient}`,
+    "--etcd-servers": `https://127.0.0.1:${ports.etcdClient}`,
+    "--etcd-cafile": pki.caCert,
+    "--etcd-certfile": pki.etcdClient.cert,
+    "--etcd-keyfile": pki.etcdClient.key,
     "--bind-address": host,
     "--advertise-address": host,
     "--secure-port": String(ports.apiserver),

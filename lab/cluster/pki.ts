@@ -1,8 +1,8 @@
 /**
  * The local control plane's certificates, made once with openssl and kept with its data:
  * a CA, the API server's serving certificate (loopback and the in-cluster service
- * names), an admin client certificate in system:masters, and the service-account key
- * pair. Kept across restarts, so the cluster keeps its identity.
+ * names), an admin client certificate in system:masters, etcd's certificates, and the
+ * service-account key pair. Kept across restarts, so the cluster keeps its identity.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -19,6 +19,12 @@ export interface Pki {
   adminKey: string;
   saKey: string;
   saPub: string;
+  /**
+   * etcd's certificate (serving its clients and its peer port on loopback) and the API
+   * server's client certificate for it: etcd answers only clients the CA signed.
+   */
+  etcd: { cert: string; key: string };
+  etcdClient: { cert: string; key: string };
   /** The real node's identities: the kubelet (Node authorizer) and kube-proxy (system:node-proxier). */
   clients: Record<"kubelet" | "kube-proxy", { cert: string; key: string }>;
 }
@@ -58,6 +64,8 @@ export function ensurePki(dir: string): Pki {
     adminKey: path.join(dir, "admin.key"),
     saKey: path.join(dir, "sa.key"),
     saPub: path.join(dir, "sa.pub"),
+    etcd: { cert: path.join(dir, "etcd.crt"), key: path.join(dir, "etcd.key") },
+    etcdClient: { cert: path.join(dir, "apiserver-etcd-client.crt"), key: path.join(dir, "apiserver-etcd-client.key") },
     clients: { kubelet: { cert: path.join(dir, "kubelet.crt"), key: path.join(dir, "kubelet.key") }, "kube-proxy": { cert: path.join(dir, "kube-proxy.crt"), key: path.join(dir, "kube-proxy.key") } },
   };
   if (!fs.existsSync(pki.saPub)) {
@@ -68,6 +76,9 @@ export function ensurePki(dir: string): Pki {
     openssl(["rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"], dir);
   }
   if (!fs.existsSync(pki.serverCert)) signed(dir, "apiserver-node", "/CN=kube-apiserver", `subjectAltName=${SERVER_NAMES.join(",")}\nextendedKeyUsage=serverAuth\n`);
+  // A folder from before etcd needed certificates gets them now.
+  if (!fs.existsSync(pki.etcd.cert)) signed(dir, "etcd", "/CN=hotel-etcd", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n");
+  if (!fs.existsSync(pki.etcdClient.cert)) signed(dir, "apiserver-etcd-client", "/CN=kube-apiserver-etcd-client", "extendedKeyUsage=clientAuth\n");
   for (const [who, subject] of Object.entries(CLIENT_SUBJECTS)) if (!fs.existsSync(path.join(dir, `${who}.crt`))) signed(dir, who, subject, "extendedKeyUsage=clientAuth\n");
   return pki;
 }

@@ -6,6 +6,8 @@
  * this proves the objects and the provider's awaiting; the reconcile SQL itself is
  * proven on real PostgreSQL (test/real/postgres.test.ts).
  */
+import * as fs from "fs";
+import * as https from "https";
 import * as path from "path";
 import { gunzipSync } from "zlib";
 import test from "ava";
@@ -298,4 +300,39 @@ test.serial("prod: with protection lifted, destroy leaves the retained StatefulS
   );
   t.is(cluster.kubectl(["get", "namespace", ns("prod"), "-o", "jsonpath={.status.phase}"]), "Active");
   t.is(cluster.kubectl(["get", "deployment", "-n", ns("prod"), "-o", "name"]).trim(), "", "the unretained Deployment is gone");
+});
+
+/** GET /health on the cluster's etcd client port over TLS, with or without a client certificate; resolves with the body or the error's text. */
+function etcdHealth(client?: { cert: string; key: string }): Promise<string> {
+  const pki = path.join(cluster.options.dir, "pki");
+  return new Promise((resolve) => {
+    const req = https.get(
+      {
+        host: "127.0.0.1",
+        port: cluster.options.ports.etcdClient,
+        path: "/health",
+        ca: fs.readFileSync(path.join(pki, "ca.crt")),
+        ...(client ? { cert: fs.readFileSync(client.cert), key: fs.readFileSync(client.key) } : {}),
+        timeout: 5_000,
+      },
+      (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => resolve(`${res.statusCode} ${body}`));
+      },
+    );
+    req.on("error", (e) => resolve(`error: ${e.message}`));
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+  });
+}
+
+test.serial("the local etcd answers only clients with a certificate of the cluster's CA: not plain HTTP, not TLS without one", async (t) => {
+  const pki = path.join(cluster.options.dir, "pki");
+  t.regex(await etcdHealth({ cert: path.join(pki, "apiserver-etcd-client.crt"), key: path.join(pki, "apiserver-etcd-client.key") }), /^200 \{"health":"true"/);
+  t.regex(await etcdHealth(), /^error: .*(certificate required|handshake|socket hang up|ECONNRESET)/i);
+  const plain = await fetch(`http://127.0.0.1:${cluster.options.ports.etcdClient}/v3/kv/range`, { method: "POST", body: JSON.stringify({ key: "L3JlZ2lzdHJ5", range_end: "AA==" }) }).then(
+    (r) => `${r.status}`,
+    (e: Error) => `error: ${e.message}`,
+  );
+  t.not(plain, "200", "no key read over plain HTTP");
 });
