@@ -1,13 +1,12 @@
 /** The engine operations on one stage: preview, up (and render), refresh, destroy, and reading the state back. */
 import { Deployment, DestroyResult, PreviewResult, RefreshResult, StackNotFoundError, UpResult, UpdateSummary } from "@pulumi/pulumi/automation";
 import { privateRenderDir, publishRedacted } from "./renderFolder";
-import { EngineOptions, RefreshFlags, RunFlags, liveBackendUrl, resolveStateDir } from "./options";
+import { EngineOptions, RefreshFlags, RunFlags, liveBackendUrl, readStage, resolveStateDir } from "./options";
 import { recordedEndpoints } from "./target";
 import { breakableLocks } from "./locks";
 import { OpenStage, policyPacks, streams, withStage } from "./workspace";
 import { NAMESPACE } from "../../contract/project";
 import { clusterAccess, liveNamespace, stateHasNamespace } from "./ownership";
-import { readStage } from "./options";
 
 const CHANGES = { changes: true };
 

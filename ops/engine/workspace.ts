@@ -5,7 +5,7 @@ import { Deployment, LocalWorkspace, PulumiCommand, Stack, StackNotFoundError } 
 import { parse } from "yaml";
 import { ConfigError } from "../../config/validate";
 import { NAMESPACE } from "../../contract/project";
-import { PROJECT_DIR, stageFilePath } from "../../config/stages";
+import { PROJECT_DIR, RawConfig, stageFilePath } from "../../config/stages";
 import { passphraseEnv } from "./stateBackend";
 import { describeTarget, recordTarget, refuseRunnerStateUnderCi } from "./target";
 import { isCliSaltWrite, keepingStageFile } from "./stageFileGuard";
@@ -16,7 +16,6 @@ import { PASSWORD_SEED_CONFIG, writeWorkConfig } from "./workConfig";
 import { passwordSeed, readState } from "./secrets";
 import { ADOPTED_TAG, clusterAccess, refuseUnownedNamespace } from "./ownership";
 import { StackConfig } from "../../config/types";
-import { RawConfig } from "../../config/stages";
 
 export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policies");
 
