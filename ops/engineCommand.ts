@@ -137,8 +137,10 @@ async function chooseCluster(command: Command, o: EngineOptions, localImages: bo
   }
   say(howToLook(cluster));
   const node = cluster.node;
-  const images = node && config ? await prepareNodeImages(node, config, { localImages, checkImages: command === "up", say }) : undefined;
-  if (images && config && command === "up") {
+  // adopt ends in an up: the same images and monitoring.
+  const applies = command === "up" || command === "adopt";
+  const images = node && config ? await prepareNodeImages(node, config, { localImages, checkImages: applies, say }) : undefined;
+  if (images && config && applies) {
     // What a cluster with kube-prometheus-stack has: the stage's alerts and scrapes run for real.
     cluster.startMonitoring(stageMonitoring(config, { alertmanager: images.images.alertmanager, app: images.app }));
     say(monitoringHints(cluster.kubectlPath, cluster.kubeconfigPath));
