@@ -78,15 +78,17 @@ function crossChecks(c: StackConfig, raw: Record<string, any>, p: Problems): voi
     p.add(at("postgres.superuserReservedConnections"), c.postgres.superuserReservedConnections, "expected fewer than postgres.maxConnections");
   }
   // Prometheus refuses a config with two scrape jobs of one name (found by the property test, test/real/configProperty.test.ts).
-  const jobs = (["appJob", "redisJob", "postgresJob"] as const).map((k) => [k, c.alerts.metrics[k]] as const);
-  jobs.forEach(([name, job], i) => {
-    const first = jobs.findIndex(([, other]) => other === job);
-    if (first < i) p.add(at(`alerts.metrics.${name}`), job, `expected a job name different from alerts.metrics.${jobs[first][0]} (${show(job)}): each scrape job needs its own name`);
-  });
-  const ports = Object.entries(c.docker);
-  ports.forEach(([name, port], i) => {
-    const first = ports.findIndex(([, other]) => other === port);
-    if (first < i) p.add(at(`docker.${name}`), port, `expected a host port different from docker.${ports[first][0]} (${show(port)})`);
+  const { appJob, redisJob, postgresJob } = c.alerts.metrics;
+  distinct("alerts.metrics", { appJob, redisJob, postgresJob }, p, (first, v) => `expected a job name different from alerts.metrics.${first} (${show(v)}): each scrape job needs its own name`);
+  distinct("docker", c.docker, p, (first, v) => `expected a host port different from docker.${first} (${show(v)})`);
+}
+
+/** Keys of one block that must each hold a different value: a repeat is reported naming the key that had it first. */
+function distinct(block: string, values: Record<string, unknown>, p: Problems, allowed: (firstKey: string, value: unknown) => string): void {
+  const entries = Object.entries(values);
+  entries.forEach(([name, value], i) => {
+    const first = entries.findIndex(([, other]) => other === value);
+    if (first < i) p.add(at(`${block}.${name}`), value, allowed(entries[first][0], value));
   });
 }
 

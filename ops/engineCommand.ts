@@ -17,7 +17,7 @@ import { SecretsSetupError, backendFromEnv } from "./engine/stateBackend";
 import { describeTarget } from "./engine/target";
 import { LockHeld } from "./engine/locks";
 import { StateUnreadable } from "./engine/secrets";
-import { ADOPTED_TAG, describeLive } from "./engine/ownership";
+import { ADOPTED_TAG, describeLive, privateKubeconfig } from "./engine/ownership";
 import {
   AdoptionRefused,
   DestroyRefused,
@@ -167,11 +167,7 @@ async function chooseDocker(command: Command, o: EngineOptions, localImages: boo
  */
 function kubeconfigFromData(o: EngineOptions, env: NodeJS.ProcessEnv = process.env): EngineOptions {
   if (!env.HOTEL_KUBECONFIG_DATA || o.kubeconfig) return o;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hotel-kubeconfig-"));
-  const file = path.join(dir, "config");
-  fs.writeFileSync(file, env.HOTEL_KUBECONFIG_DATA, { mode: 0o600 });
-  process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
-  return { ...o, kubeconfig: file };
+  return { ...o, kubeconfig: privateKubeconfig(env.HOTEL_KUBECONFIG_DATA) };
 }
 
 async function runCommand({ command, options, flags, localImages, yes, force }: CommandLine): Promise<void> {

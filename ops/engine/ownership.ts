@@ -47,13 +47,14 @@ export interface ClusterAccess {
 export function clusterAccess(kubectl: string | undefined, kubeconfig: string | undefined, raw: RawConfig, env: NodeJS.ProcessEnv = process.env): ClusterAccess {
   const args: string[] = [];
   const staged = raw["kubernetes:kubeconfig"];
-  if (typeof staged === "string" && staged) args.push("--kubeconfig", fs.existsSync(staged) ? staged : privateCopy(staged));
+  if (typeof staged === "string" && staged) args.push("--kubeconfig", fs.existsSync(staged) ? staged : privateKubeconfig(staged));
   else if (kubeconfig) args.push("--kubeconfig", kubeconfig);
   if (typeof raw["kubernetes:context"] === "string") args.push("--context", raw["kubernetes:context"] as string);
   return { kubectl: kubectl ?? env.HOTEL_KUBECTL ?? "kubectl", args };
 }
 
-function privateCopy(text: string): string {
+/** A kubeconfig given as text, in a private file (mode 600) removed when the process ends. */
+export function privateKubeconfig(text: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hotel-kubeconfig-"));
   process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, "config");
