@@ -18,5 +18,5 @@ export const alertRules = stack.alertRulesYaml;
 // The routing with its webhook URLs redacted: they often carry a token, and reach only a Secret.
 export const alertmanagerConfig = stack.alertmanagerRoutingYaml;
 // The password every consumer has (a secret, encrypted with the stack's passphrase). The
-// program owns it (components/postgresDatabase/password.ts); this output is for operators.
+// program owns it (components/password.ts); this output is for operators.
 export const postgresPassword = stack.postgresPassword;

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../config/types";
 import { renderAppEnv } from "../render/appEnv";
 import { renderPrometheusConfig } from "../render/prometheusConfig";
-import { SERVICES } from "../contract/services";
+import { POSTGRES_APP_ROLE, SERVICES } from "../contract/services";
 import { AlertRules, AlertRulesPlacement } from "./alertRules";
 import { CacheWarming, CacheWarmingPlacement } from "./cacheWarming";
 import { dockerTarget } from "./docker/containers";
@@ -18,6 +18,7 @@ import { Target } from "./platform";
 import { PostgresDatabase } from "./postgresDatabase";
 import { RotationStep } from "../contract/secrets";
 import { RedisCache } from "./redisCache";
+import { DockerSecretEnv, KubeSecretEnv, SecretEnv } from "./secretEnv";
 
 export interface HotelStackArgs {
   config: StackConfig;
@@ -41,21 +42,30 @@ function storePlacement(target: Target, c: StackConfig) {
 /** The platform-specific parts of the placements disagree: a bug in a component, not a config problem. */
 const mismatch = (what: string) => new Error(`${what} was placed on another platform than the stack's target`);
 
-function apiPlacement(target: Target, c: StackConfig, db: PostgresDatabase): HotelApiPlacement {
-  const cred = db.credentials;
-  if (target.platform === "kubernetes" && cred.platform === "kubernetes") return { target, credentialsSecretName: cred.secretName, credentialsChecksum: cred.checksum };
-  if (target.platform === "docker" && cred.platform === "docker") return { target, password: cred.password, hostPort: c.docker.appHostPort };
-  throw mismatch("the database");
+/** The app's secrets (the app role's password, Redis's), all on one platform. */
+type AppSecrets = { platform: "kubernetes"; secrets: KubeSecretEnv[] } | { platform: "docker"; secrets: DockerSecretEnv[] };
+
+function appSecrets(target: Target, secrets: SecretEnv[]): AppSecrets {
+  const kube = secrets.flatMap((s) => (s.platform === "kubernetes" ? [s] : []));
+  const docker = secrets.flatMap((s) => (s.platform === "docker" ? [s] : []));
+  if (target.platform === "kubernetes" && kube.length === secrets.length) return { platform: "kubernetes", secrets: kube };
+  if (target.platform === "docker" && docker.length === secrets.length) return { platform: "docker", secrets: docker };
+  throw mismatch("the database or Redis");
 }
 
-/** The warmer runs the app's image with the app's settings, connection and password. */
-function warmerPlacement(target: Target, api: HotelApi, db: PostgresDatabase, connection: Connection): CacheWarmingPlacement {
-  const cred = db.credentials;
+function apiPlacement(target: Target, c: StackConfig, secrets: AppSecrets): HotelApiPlacement {
+  if (target.platform === "kubernetes" && secrets.platform === "kubernetes") return { target, secrets: secrets.secrets };
+  if (target.platform === "docker" && secrets.platform === "docker") return { target, secrets: secrets.secrets, hostPort: c.docker.appHostPort };
+  throw mismatch("the database or Redis");
+}
+
+/** The warmer runs the app's image with the app's settings, connection and secrets. */
+function warmerPlacement(target: Target, api: HotelApi, secrets: AppSecrets, connection: Connection): CacheWarmingPlacement {
   const settings = api.settingsSource;
-  if (target.platform === "kubernetes" && cred.platform === "kubernetes" && settings.platform === "kubernetes") {
-    return { target, settingsConfigMapName: settings.configMapName, connectionEnv: connectionEnv(connection), credentialsSecretName: cred.secretName };
+  if (target.platform === "kubernetes" && secrets.platform === "kubernetes" && settings.platform === "kubernetes") {
+    return { target, settingsConfigMapName: settings.configMapName, connectionEnv: connectionEnv(connection), secrets: secrets.secrets };
   }
-  if (target.platform === "docker" && cred.platform === "docker") return { target, env: dockerAppEnv(api.settings, connection, cred.password) };
+  if (target.platform === "docker" && secrets.platform === "docker") return { target, env: dockerAppEnv(api.settings, connection, secrets.secrets) };
   throw mismatch("the database or the app");
 }
 
@@ -105,12 +115,14 @@ export class HotelStack extends pulumi.ComponentResource {
       { parent: this },
     );
     this.appSettings = renderAppEnv(c);
-    const connection: Connection = { redisHost: redis.host, redisPort: redis.port, postgresHost: db.host, postgresPort: db.port, database: c.postgres.database, user: c.postgres.user };
+    // The app and the warmer log in as the app's role, never as the owner (a superuser).
+    const connection: Connection = { redisHost: redis.host, redisPort: redis.port, postgresHost: db.host, postgresPort: db.port, database: c.postgres.database, user: POSTGRES_APP_ROLE };
+    const secrets = appSecrets(target, [db.appPassword, redis.password]);
     const app = { image: c.app.image, replicas: c.app.replicas, port: c.app.port, settings: this.appSettings, connection };
-    const api = new HotelApi(SERVICES.app.name, { ...app, ...apiPlacement(target, c, db) }, { parent: this });
+    const api = new HotelApi(SERVICES.app.name, { ...app, ...apiPlacement(target, c, secrets) }, { parent: this });
     const rules = new AlertRules(SERVICES.alertRules.name, { alerts: c.alerts, ...alertingPlacement(target, c) }, { parent: this });
     if (c.cacheWarming.enabled) {
-      new CacheWarming(SERVICES.cacheWarmer.name, { warming: c.cacheWarming, image: c.app.image, ...warmerPlacement(target, api, db, connection) }, { parent: this });
+      new CacheWarming(SERVICES.cacheWarmer.name, { warming: c.cacheWarming, image: c.app.image, ...warmerPlacement(target, api, secrets, connection) }, { parent: this });
     }
 
     this.postgresPassword = db.password;

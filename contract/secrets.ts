@@ -22,9 +22,13 @@ export const ADOPTED_KEY = "adoptedNamespace";
 export const ROTATION_KEY = "passwordRotation";
 /** The stack output that shows the password every consumer has, encrypted. */
 export const PASSWORD_OUTPUT = "postgresPassword";
-/** The program's password resource (components/postgresDatabase/password.ts), as the driver finds it in the state. */
+/** The program's password resource (components/password.ts), as the driver finds it in the state. */
 export const PASSWORD_RESOURCE = "postgres-password";
 export const PASSWORD_RESOURCE_TYPE = "pulumi-nodejs:dynamic:Resource";
 /** The steps of a rotation, as the driver asks for them and the program's password resource takes them. */
 export const ROTATION_STEPS = ["begin", "commit"] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
+/** The app role's password resource (drawn once; the app role Job gives it to `hotel_app`). */
+export const APP_PASSWORD_RESOURCE = "postgres-app-password";
+/** Redis's password resource (drawn once; `requirepass` through the auth Secret). */
+export const REDIS_PASSWORD_RESOURCE = "redis-password";

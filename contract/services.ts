@@ -21,5 +21,13 @@ export const SERVICES = {
  * rotation of the app's password never cuts the database's metrics off.
  */
 export const POSTGRES_MONITOR_ROLE = "hotel_monitor";
+/**
+ * The role the app and the warmer log in as: no superuser, no CREATEDB or CREATEROLE;
+ * CONNECT on the database, USAGE and CREATE on its schema (the app creates its tables,
+ * as its migrations do) and read/write on the tables there. The image's superuser (the
+ * stage's `hotel:postgres.user`) is left to the Jobs that need it: the reconcile script,
+ * the app role's own Job and the password rotation.
+ */
+export const POSTGRES_APP_ROLE = "hotel_app";
 /** Where the PostgreSQL image puts its unix socket (a volume shared with the exporter on Kubernetes). */
 export const POSTGRES_SOCKET_DIR = "/var/run/postgresql";

@@ -6,12 +6,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RawConfig, readStageConfig } from "../config/stages";
 import { NAMESPACE, PROJECT } from "../contract/project";
-import { PASSWORD_KEY, PASSWORD_RESOURCE_TYPE, ROTATION_KEY } from "../contract/secrets";
+import { APP_PASSWORD_RESOURCE, PASSWORD_KEY, PASSWORD_RESOURCE_TYPE, REDIS_PASSWORD_RESOURCE, ROTATION_KEY } from "../contract/secrets";
 
 /** Stand-in secret for mock runs; tests assert it never reaches a rendered file. */
 export const MOCK_PASSWORD = "mock-pg-password-7f3a9c";
 /** The next password the mocked password resource draws when a rotation begins. */
 export const MOCK_NEXT_PASSWORD = "mock-pg-next-password-41d2e8";
+/** What the other mocked password resources draw (the app role's, Redis's): one each, by resource name. */
+export const MOCK_DRAWN_PASSWORDS: Record<string, string> = { [APP_PASSWORD_RESOURCE]: "mock-app-password-5b81d0", [REDIS_PASSWORD_RESOURCE]: "mock-redis-password-c2e947" };
 
 export interface Registered {
   type: string;
@@ -128,7 +130,7 @@ function recordingMocks(stage: string, preview: boolean, resources: Registered[]
       // The password resource's provider runs nowhere under mocks: its outputs are given here.
       if (args.type === PASSWORD_RESOURCE_TYPE) {
         delete inputs.__provider;
-        state.current = inputs.seed ?? MOCK_PASSWORD;
+        state.current = inputs.seed ?? MOCK_DRAWN_PASSWORDS[args.name] ?? MOCK_PASSWORD;
         state.next = inputs.rotation === "begin" ? MOCK_NEXT_PASSWORD : "";
       }
       // Docker auto-naming happens at check time (known in a preview too).

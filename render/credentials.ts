@@ -4,7 +4,7 @@
  */
 import * as crypto from "crypto";
 import { checksum } from "./checksum";
-import { quoteIdent } from "./sql";
+import { MANAGED_MARKER, quoteIdent, sqlText } from "./sql";
 
 /** Pod annotation: a one-way checksum of the password (a changed password rolls the pods). Redacted in published renders. */
 export const CREDENTIALS_CHECKSUM = "hotel-reservation/credentials-checksum";
@@ -21,6 +21,12 @@ export const ROTATE_SH_FILE = "rotate.sh";
 export const CURRENT_PASSWORD_ENV = "CURRENT_PASSWORD";
 export const NEXT_PASSWORD_ENV = "NEXT_PASSWORD";
 export const NEXT_VERIFIER_ENV = "NEXT_PASSWORD_VERIFIER";
+
+/** The app role's Job: where its script is mounted, and the variable with the role's SCRAM verifier. */
+export const APP_ROLE_DIR = "/app-role";
+export const APP_ROLE_SQL_FILE = "app-role.sql";
+export const APP_VERIFIER_ENV = "APP_PASSWORD_VERIFIER";
+export const APP_ROLE_APP_NAME = "hotel-stack-app-role";
 
 /** PostgreSQL's own iteration count for SCRAM-SHA-256 (scram_iterations' default). */
 const SCRAM_ITERATIONS = 4096;
@@ -79,6 +85,50 @@ export function renderRotateScript(): string {
     "fi",
     `PGPASSWORD="$${CURRENT_PASSWORD_ENV}" psql -X -v ON_ERROR_STOP=1 -f "$(dirname "$0")/${ROTATE_SQL_FILE}"`,
     'echo "rotate: the role has the next password"',
+    "",
+  ].join("\n");
+}
+
+/** Stops the script (ON_ERROR_STOP) with a message: psql's \quit has no exit code. */
+const fail = (message: string) => `DO $$ BEGIN RAISE EXCEPTION ${sqlText(message)}; END $$;`;
+
+/**
+ * Creates the app's role (once, marked as the stack's) and gives it the password whose
+ * SCRAM verifier is in $APP_PASSWORD_VERIFIER, and the rights the app needs and no more:
+ * CONNECT and TEMPORARY on the database, USAGE and CREATE on the schema (the app creates
+ * its tables and so owns them), read/write on tables and sequences already there (those
+ * an app connected as the owner made before). Run as the owner (a superuser). A role of
+ * that name the stack did not create stops the run: its password and rights are not ours
+ * to change. Idempotent: a re-run sets the same verifier and grants.
+ */
+export function renderAppRoleSql(role: string, database: string, schema: string): string {
+  const r = quoteIdent(role);
+  const own = `SELECT COALESCE((SELECT shobj_description(oid, 'pg_authid') = ${sqlText(MANAGED_MARKER)} FROM pg_roles WHERE rolname = ${sqlText(role)}), false) AS own_app_role \\gset`;
+  return [
+    "-- Rendered by the hotel-reservation Pulumi stack: the app's role, its password and its rights.",
+    `-- Run as the database's owner with ${APP_VERIFIER_ENV}=<SCRAM-SHA-256 verifier>: psql -v ON_ERROR_STOP=1 -f ${APP_ROLE_SQL_FILE}`,
+    "\\set ON_ERROR_STOP on",
+    `\\set app_verifier \`printenv ${APP_VERIFIER_ENV}\``,
+    "SELECT :'app_verifier' LIKE 'SCRAM-SHA-256$%' AS verifier_given \\gset",
+    "\\if :verifier_given",
+    "\\else",
+    fail(`app role: ${APP_VERIFIER_ENV} holds no SCRAM-SHA-256 verifier; nothing was changed`),
+    "\\endif",
+    `SELECT NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${sqlText(role)}) AS create_app_role \\gset`,
+    "\\if :create_app_role",
+    `CREATE ROLE ${r} LOGIN;`,
+    `COMMENT ON ROLE ${r} IS ${sqlText(MANAGED_MARKER)};`,
+    "\\endif",
+    own,
+    "\\if :own_app_role",
+    "\\else",
+    fail(`app role: role ${role} exists and was not created by the stack; its password and rights were left as they are`),
+    "\\endif",
+    `ALTER ROLE ${r} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'app_verifier';`,
+    `GRANT CONNECT, TEMPORARY ON DATABASE ${quoteIdent(database)} TO ${r};`,
+    `GRANT USAGE, CREATE ON SCHEMA ${quoteIdent(schema)} TO ${r};`,
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${quoteIdent(schema)} TO ${r};`,
+    `GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA ${quoteIdent(schema)} TO ${r};`,
     "",
   ].join("\n");
 }

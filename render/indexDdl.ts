@@ -15,16 +15,12 @@
  * constraint indexes are never dropped even when marked (an earlier version of this
  * script marked whatever it found under a declared name): their mark is taken off.
  */
-import { quoteIdent } from "./sql";
+import { MANAGED_MARKER, quoteIdent, sqlText } from "./sql";
 import { IndexSpec, PostgresConfig } from "../config/types";
 
-/** Marks the indexes (and the extension) this stack created, so that it drops only those. */
-const MANAGED_MARKER = "managed-by:hotel-stack";
 /** The advisory lock one reconcile run holds: two runs (an old Job retrying, a new one) never overlap. */
 export const RECONCILE_LOCK_KEY = 7_243_101;
 export const SCHEMA = "public";
-
-const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** No IF NOT EXISTS: run only when the name is free, so an index that appeared meanwhile fails the run instead of being marked. */
 export function createIndexSql(ix: IndexSpec): string {

@@ -1,17 +1,30 @@
 /** Quick win 3 as redis.conf: the file the server starts with, so a restart keeps it. */
 import { RedisConfig } from "../config/types";
 import { SERVICES } from "../contract/services";
+import { REDIS_AUTH_FILE, REDIS_CONF_FILE } from "../contract/files";
 
 export const REDIS_PORT = SERVICES.redis.port;
 /** Where the server reads redis.conf (the file is mounted or uploaded there). */
 export const REDIS_CONF_DIR = "/usr/local/etc/redis";
+/** Where the password file is mounted (a Secret) or uploaded: apart, so redis.conf stays free of it. */
+export const REDIS_AUTH_DIR = "/usr/local/etc/redis-auth";
+
+/**
+ * redis-server's arguments: redis.conf, then the password file through `--include`
+ * (a command-line option is read as one more config line, after the file's own).
+ */
+export const redisServerArgs = (): string[] => [`${REDIS_CONF_DIR}/${REDIS_CONF_FILE}`, "--include", `${REDIS_AUTH_DIR}/${REDIS_AUTH_FILE}`];
+
+/** The password file: every client, the exporter and redis-cli in the pod included, must AUTH. */
+export const renderRedisAuth = (password: string): string => `requirepass ${password}\n`;
 
 /** Ordered key/value directives; the eviction ones come from the quick-win block. */
 export function redisDirectives(redis: RedisConfig): [string, string][] {
   return [
     ["bind", "0.0.0.0"],
     ["port", String(REDIS_PORT)],
-    // Access is limited by NetworkPolicy / the private Docker network.
+    // Clients must AUTH (requirepass, from the password file); who may connect at all is
+    // limited by the NetworkPolicy / the private Docker network.
     ["protected-mode", "no"],
     // A cache: nothing to persist, and no fork for RDB snapshots under load.
     ["save", '""'],

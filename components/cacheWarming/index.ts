@@ -3,15 +3,16 @@ import { CacheWarmingConfig } from "../../config/types";
 import { Placement, onKubernetes } from "../platform";
 import { warmerOnDocker } from "./docker";
 import { warmerOnKubernetes } from "./kubernetes";
+import { KubeSecretEnv } from "../secretEnv";
 
 export type CacheWarmingPlacement = Placement<
   {
-    /** The app's settings ConfigMap (TTLs, key classes), its connection env and credentials. */
+    /** The app's settings ConfigMap (TTLs, key classes), its connection env and secrets. */
     settingsConfigMapName: pulumi.Input<string>;
     connectionEnv: Record<string, pulumi.Input<string>>;
-    credentialsSecretName: pulumi.Input<string>;
+    secrets: KubeSecretEnv[];
   },
-  { /** The app's whole environment (a secret: it holds the password). */ env: pulumi.Input<string[]> }
+  { /** The app's whole environment (a secret: it holds the passwords). */ env: pulumi.Input<string[]> }
 >;
 
 export type CacheWarmingArgs = { warming: CacheWarmingConfig; image: string } & CacheWarmingPlacement;

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CacheWarmingConfig } from "../../config/types";
 import { DATA_ACCESS_LABEL, KubeTarget, SIZING, containerSecurity, labels, meta, podSecurity } from "../kubernetes/objects";
 import { APP_UID } from "../../contract/uids";
+import { KubeSecretEnv, secretEnvVars } from "../secretEnv";
 import { OFF_PEAK_WINDOW_KEY, WARMER_COMMAND, offPeakWindowText } from "../../render/warming";
 
 interface Args {
@@ -12,7 +13,7 @@ interface Args {
   image: string;
   settingsConfigMapName: pulumi.Input<string>;
   connectionEnv: Record<string, pulumi.Input<string>>;
-  credentialsSecretName: pulumi.Input<string>;
+  secrets: KubeSecretEnv[];
 }
 
 function warmerContainer(args: Args): k8s.types.input.core.v1.Container {
@@ -21,7 +22,7 @@ function warmerContainer(args: Args): k8s.types.input.core.v1.Container {
     image: args.image,
     command: WARMER_COMMAND,
     envFrom: [{ configMapRef: { name: args.settingsConfigMapName } }],
-    env: [...Object.entries(args.connectionEnv).map(([name, value]) => ({ name, value })), { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: args.credentialsSecretName, key: "password" } } }],
+    env: [...Object.entries(args.connectionEnv).map(([name, value]) => ({ name, value })), ...secretEnvVars(args.secrets)],
     resources: SIZING.job,
     securityContext: { ...containerSecurity, readOnlyRootFilesystem: true },
   };

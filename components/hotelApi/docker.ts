@@ -2,6 +2,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DockerTarget, envList, image, labels, onNetwork } from "../docker/containers";
+import { DockerSecretEnv, secretValues } from "../secretEnv";
 import { Connection, connectionEnv } from "./env";
 
 interface Args {
@@ -10,13 +11,13 @@ interface Args {
   port: number;
   settings: Record<string, string>;
   connection: Connection;
-  password: pulumi.Input<string>;
+  secrets: DockerSecretEnv[];
   hostPort: number;
 }
 
-/** The app's whole environment: settings, connection and the password (a secret). */
-export function dockerAppEnv(settings: Record<string, string>, connection: Connection, password: pulumi.Input<string>): pulumi.Output<string[]> {
-  return pulumi.all([pulumi.output(connectionEnv(connection)), password]).apply(([conn, pw]) => envList({ ...settings, ...(conn as Record<string, string>), DB_PASSWORD: pw }));
+/** The app's whole environment: settings, connection and the passwords (a secret). */
+export function dockerAppEnv(settings: Record<string, string>, connection: Connection, secrets: DockerSecretEnv[]): pulumi.Output<string[]> {
+  return pulumi.all([pulumi.output(connectionEnv(connection)), secretValues(secrets)]).apply(([conn, values]) => envList({ ...settings, ...(conn as Record<string, string>), ...values }));
 }
 
 export function apiOnDocker(parent: pulumi.Resource, name: string, args: Args): pulumi.Output<string> {
@@ -24,7 +25,7 @@ export function apiOnDocker(parent: pulumi.Resource, name: string, args: Args): 
     name,
     {
       image: image(`${name}-image`, args.image, parent).imageId,
-      envs: dockerAppEnv(args.settings, args.connection, args.password),
+      envs: dockerAppEnv(args.settings, args.connection, args.secrets),
       ports: [{ internal: args.port, external: args.hostPort, ip: "127.0.0.1" }],
       networksAdvanced: onNetwork(args.target, name),
       labels: labels(args.target),

@@ -1,6 +1,9 @@
 /** The app's connection settings, the same on every platform. */
 import * as pulumi from "@pulumi/pulumi";
 
+/** The secrets the app and the warmer read from their environment (docs/APP_CONTRACT.md). */
+export const SECRET_ENV = { dbPassword: "DB_PASSWORD", redisPassword: "REDIS_PASSWORD" } as const;
+
 /** How the app reaches its data stores (host names are platform names). */
 export interface Connection {
   redisHost: pulumi.Input<string>;

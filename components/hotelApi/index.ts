@@ -3,19 +3,12 @@ import { Placement, onKubernetes } from "../platform";
 import { apiOnDocker } from "./docker";
 import { Connection } from "./env";
 import { apiOnKubernetes } from "./kubernetes";
+import { DockerSecretEnv, KubeSecretEnv } from "../secretEnv";
 
 export type { Connection };
 
-/** Where the app runs, and how it gets the password there. */
-export type HotelApiPlacement = Placement<
-  {
-    /** The Secret that holds the password. */
-    credentialsSecretName: pulumi.Input<string>;
-    /** Changes with the password: rolls the pods. */
-    credentialsChecksum: pulumi.Input<string>;
-  },
-  { password: pulumi.Input<string>; hostPort: number }
->;
+/** Where the app runs, and how it gets its passwords there (the database's, Redis's). */
+export type HotelApiPlacement = Placement<{ secrets: KubeSecretEnv[] }, { secrets: DockerSecretEnv[]; hostPort: number }>;
 
 export type HotelApiArgs = {
   image: string;

@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { checksum } from "../../render/checksum";
 import { CREDENTIALS_CHECKSUM } from "../../render/credentials";
+import { KubeSecretEnv, secretEnvVars, secretsChecksum } from "../secretEnv";
 import { DATA_ACCESS_LABEL, KubeTarget, SIZING, containerSecurity, labels, meta, podSecurity, serviceMonitor } from "../kubernetes/objects";
 import { APP_UID } from "../../contract/uids";
 import { Connection, connectionEnv } from "./env";
@@ -14,8 +15,7 @@ interface Args {
   port: number;
   settings: Record<string, string>;
   connection: Connection;
-  credentialsSecretName: pulumi.Input<string>;
-  credentialsChecksum: pulumi.Input<string>;
+  secrets: KubeSecretEnv[];
 }
 
 function apiContainer(args: Args, settingsName: pulumi.Input<string>): k8s.types.input.core.v1.Container {
@@ -24,10 +24,7 @@ function apiContainer(args: Args, settingsName: pulumi.Input<string>): k8s.types
     image: args.image,
     ports: [{ name: "http", containerPort: args.port }],
     envFrom: [{ configMapRef: { name: settingsName } }],
-    env: [
-      ...Object.entries(connectionEnv(args.connection)).map(([name, value]) => ({ name, value })),
-      { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: args.credentialsSecretName, key: "password" } } },
-    ],
+    env: [...Object.entries(connectionEnv(args.connection)).map(([name, value]) => ({ name, value })), ...secretEnvVars(args.secrets)],
     resources: SIZING.app,
     securityContext: { ...containerSecurity, readOnlyRootFilesystem: true },
     readinessProbe: { httpGet: { path: "/health", port: "http" }, periodSeconds: 5 },
@@ -50,8 +47,8 @@ export function apiOnKubernetes(parent: pulumi.Resource, name: string, args: Arg
         template: {
           metadata: {
             labels: { ...sel, [DATA_ACCESS_LABEL]: "true" },
-            // A new password (rotation) rolls the pods: the app reads it once, at start.
-            annotations: { "hotel-reservation/settings-checksum": checksum(JSON.stringify(args.settings)), [CREDENTIALS_CHECKSUM]: args.credentialsChecksum },
+            // A new password rolls the pods: the app reads it once, at start.
+            annotations: { "hotel-reservation/settings-checksum": checksum(JSON.stringify(args.settings)), [CREDENTIALS_CHECKSUM]: secretsChecksum(args.secrets) },
           },
           spec: { securityContext: podSecurity(APP_UID, false), containers: [apiContainer(args, settings.metadata.name)] },
         },

@@ -1,7 +1,7 @@
 /**
  * PostgreSQL on Docker: the server container, pg_stat_statements through
  * @pulumi/postgresql (Pulumi reaches the published port), a one-shot psql container for
- * the index part of the reconcile script, and the exporter.
+ * the index part of the reconcile script, one for the app's role, and the exporter.
  */
 import * as docker from "@pulumi/docker";
 import * as postgresql from "@pulumi/postgresql";
@@ -9,8 +9,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { PostgresConfig } from "../../config/types";
 import { checksum } from "../../render/checksum";
 import { POSTGRES_PORT, postgresArgs } from "../../render/postgresSettings";
-import { DockerTarget, envWithSecret, image, labels, onNetwork } from "../docker/containers";
+import { DockerTarget, envList, envWithSecret, image, labels, onNetwork } from "../docker/containers";
 import { MIGRATIONS_DIR, RECONCILE_APP_NAME, psqlCommand } from "./reconcile";
+import { APP_ROLE_APP_NAME, APP_ROLE_DIR, APP_ROLE_SQL_FILE, APP_VERIFIER_ENV, renderAppRoleSql, scramVerifier } from "../../render/credentials";
+import { SCHEMA } from "../../render/indexDdl";
+import { POSTGRES_APP_ROLE } from "../../contract/services";
 
 interface Args {
   target: DockerTarget;
@@ -18,6 +21,8 @@ interface Args {
   image: string;
   exporterImage: string;
   password: pulumi.Input<string>;
+  /** The app role's password (drawn once). */
+  appPassword: pulumi.Output<string>;
   hostPort: number;
 }
 
@@ -45,7 +50,36 @@ function server(name: string, args: Args, img: docker.RemoteImage, parent: pulum
   );
 }
 
-export function postgresOnDocker(parent: pulumi.Resource, name: string, args: Args, sql: string): pulumi.Output<string> {
+/**
+ * The app's role: a one-shot psql container, as the owner, runs app-role.sql with the
+ * password's verifier. A new password changes its environment, which replaces the
+ * container, so the script runs again. What it returns is the password, there only once
+ * the container has finished: the app never starts with a password the role lacks.
+ */
+function appRole(name: string, args: Args, img: docker.RemoteImage, db: docker.Container, parent: pulumi.Resource): pulumi.Output<string> {
+  const pg = args.postgres;
+  const env = { PGHOST: name, PGUSER: pg.user, PGDATABASE: pg.database, PGAPPNAME: APP_ROLE_APP_NAME };
+  const envs = pulumi.all([args.password, args.appPassword]).apply(([owner, app]) => envList({ ...env, PGPASSWORD: owner, [APP_VERIFIER_ENV]: scramVerifier(app) }));
+  const job = new docker.Container(
+    `${name}-app-role`,
+    {
+      image: img.imageId,
+      command: ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-f", `${APP_ROLE_DIR}/${APP_ROLE_SQL_FILE}`],
+      uploads: [{ file: `${APP_ROLE_DIR}/${APP_ROLE_SQL_FILE}`, content: renderAppRoleSql(POSTGRES_APP_ROLE, pg.database, SCHEMA) }],
+      envs: pulumi.secret(envs),
+      networksAdvanced: onNetwork(args.target, `${name}-app-role`),
+      labels: labels(args.target),
+      attach: true,
+      logs: true,
+      mustRun: false,
+      restart: "no",
+    },
+    { parent, dependsOn: [db] },
+  );
+  return pulumi.secret(pulumi.all([job.id, args.appPassword]).apply(([, pw]) => pw));
+}
+
+export function postgresOnDocker(parent: pulumi.Resource, name: string, args: Args, sql: string): { host: pulumi.Output<string>; appPassword: pulumi.Output<string> } {
   const pg = args.postgres;
   const img = image(`${name}-image`, args.image, parent);
   const db = server(name, args, img, parent);
@@ -88,5 +122,5 @@ export function postgresOnDocker(parent: pulumi.Resource, name: string, args: Ar
     },
     { parent, dependsOn: [db] },
   );
-  return pulumi.output(name);
+  return { host: pulumi.output(name), appPassword: appRole(name, args, img, db, parent) };
 }

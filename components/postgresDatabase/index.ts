@@ -5,8 +5,10 @@ import { POSTGRES_PORT } from "../../render/postgresSettings";
 import { PlatformArgs, onKubernetes } from "../platform";
 import { postgresOnDocker } from "./docker";
 import { postgresOnKubernetes } from "./kubernetes";
-import { DatabasePassword, targetPassword } from "./password";
-import { PASSWORD_RESOURCE, RotationStep } from "../../contract/secrets";
+import { DatabasePassword, generatedPassword, targetPassword } from "../password";
+import { APP_PASSWORD_RESOURCE, PASSWORD_RESOURCE, RotationStep } from "../../contract/secrets";
+import { SecretEnv } from "../secretEnv";
+import { SECRET_ENV } from "../hotelApi/env";
 import { POSTGRES_MONITOR_ROLE } from "../../contract/services";
 
 export type PostgresDatabaseArgs = PlatformArgs<
@@ -14,7 +16,7 @@ export type PostgresDatabaseArgs = PlatformArgs<
     postgres: PostgresConfig;
     image: string;
     exporterImage: string;
-    /** The password a new stack starts with (components/postgresDatabase/password.ts). */
+    /** The password a new stack starts with (components/password.ts). */
     passwordSeed?: pulumi.Input<string>;
     /** Only while `npm run rotate-password` runs (Kubernetes). */
     passwordRotation?: RotationStep;
@@ -34,29 +36,30 @@ export class PostgresDatabase extends pulumi.ComponentResource {
   public readonly host: pulumi.Output<string>;
   public readonly port: number = POSTGRES_PORT;
   public readonly reconcileSql: string;
-  /** Where the app finds the password: a Kubernetes Secret, or (Docker) the value itself. */
-  public readonly credentials:
-    | { platform: "kubernetes"; secretName: pulumi.Output<string>; /** Rolls the app's pods when the password changes. */ checksum: pulumi.Output<string> }
-    | { platform: "docker"; password: pulumi.Input<string> };
-  /** The password every consumer has: on Kubernetes the pending one only once the rotation Job gave it to the role. */
+  /** The app role's password as the app finds it (DB_PASSWORD): there only once the role has it. */
+  public readonly appPassword: SecretEnv;
+  /** The owner's password (the Jobs' and, on Docker, the exporter's): on Kubernetes the pending one only once the rotation Job gave it to the role. */
   public readonly password: pulumi.Output<string>;
 
   constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hotel:index:PostgresDatabase", name, {}, opts);
     const stored = new DatabasePassword(PASSWORD_RESOURCE, { seed: args.passwordSeed, rotation: args.passwordRotation }, { parent: this });
+    const appPassword = generatedPassword(APP_PASSWORD_RESOURCE, this);
+    const env = SECRET_ENV.dbPassword;
     if (onKubernetes(args)) {
       this.reconcileSql = renderReconcileSql(args.postgres, { manageExtension: true, monitoringRole: POSTGRES_MONITOR_ROLE });
-      const placed = postgresOnKubernetes(this, name, args, stored, this.reconcileSql);
+      const placed = postgresOnKubernetes(this, name, args, { stored, app: appPassword }, this.reconcileSql);
       this.host = placed.host;
       this.password = placed.password;
-      this.credentials = { platform: "kubernetes", secretName: placed.secretName, checksum: placed.checksum };
+      this.appPassword = { platform: "kubernetes", env, secretName: placed.app.secretName, key: "password", checksum: placed.app.checksum };
     } else {
       // The extension is a @pulumi/postgresql resource here; the script keeps to indexes.
       // No rotation on Docker (the driver refuses it): the dev database is disposable.
       this.password = targetPassword(stored, args.passwordSeed);
       this.reconcileSql = renderReconcileSql(args.postgres, { manageExtension: false });
-      this.host = postgresOnDocker(this, name, { ...args, password: this.password }, this.reconcileSql);
-      this.credentials = { platform: "docker", password: this.password };
+      const placed = postgresOnDocker(this, name, { ...args, password: this.password, appPassword }, this.reconcileSql);
+      this.host = placed.host;
+      this.appPassword = { platform: "docker", env, value: placed.appPassword };
     }
     this.registerOutputs({ host: this.host, port: this.port, reconcileSql: this.reconcileSql });
   }

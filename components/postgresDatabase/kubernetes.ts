@@ -30,12 +30,12 @@ import {
   ROTATE_SH_FILE,
   ROTATE_SQL_FILE,
   ROTATION_DIR,
-  credentialsChecksum,
   renderRotateScript,
   renderRotateSql,
   scramVerifier,
 } from "../../render/credentials";
-import { DatabasePassword, targetPassword } from "./password";
+import { DatabasePassword, targetPassword } from "../password";
+import { appRoleOnKubernetes } from "./appRole";
 import { MIGRATIONS_DIR, RECONCILE_APP_NAME, psqlCommand } from "./reconcile";
 import { RECONCILE_SQL_FILE } from "../../contract/files";
 import { DATASTORE_UID, NOBODY_UID } from "../../contract/uids";
@@ -246,12 +246,18 @@ function passwordForConsumers(name: string, args: Args, stored: DatabasePassword
 
 const reconcileWait = (pg: PostgresConfig) => `${Math.ceil(pg.reconcileTimeout / 60_000) + 1}m`;
 
-export function postgresOnKubernetes(parent: pulumi.Resource, name: string, args: Args, stored: DatabasePassword, sql: string) {
+/** The owner's stored password (rotated) and the app role's (drawn once). */
+interface Passwords {
+  stored: DatabasePassword;
+  app: pulumi.Output<string>;
+}
+
+export function postgresOnKubernetes(parent: pulumi.Resource, name: string, args: Args, passwords: Passwords, sql: string) {
   const t = args.target;
   const pg = args.postgres;
   const opts = { parent, provider: t.provider };
   const sel = labels(name, { "app.kubernetes.io/component": "database" });
-  const password = passwordForConsumers(name, args, stored, opts);
+  const password = passwordForConsumers(name, args, passwords.stored, opts);
   const secret = new k8s.core.v1.Secret(
     `${name}-credentials`,
     { metadata: meta(`${name}-credentials`, t.namespace, sel), type: "Opaque", stringData: { username: pg.user, password, database: pg.database } },
@@ -269,5 +275,10 @@ export function postgresOnKubernetes(parent: pulumi.Resource, name: string, args
   dataStoreNetworkPolicy(`${name}-ingress`, t, sel, { data: POSTGRES_PORT, metrics: EXPORTER_PORT }, opts);
 
   reconcileJob(name, args, sql, svc.metadata.name, fromSecret, server, opts);
-  return { host: svc.metadata.name, secretName: secret.metadata.name, password, checksum: pulumi.secret(password.apply(credentialsChecksum)) };
+  const app = appRoleOnKubernetes(
+    name,
+    { target: t, image: args.image, database: pg.database, host: svc.metadata.name, ownerSecret: fromSecret, password: passwords.app },
+    { ...opts, dependsOn: [server, secret] },
+  );
+  return { host: svc.metadata.name, password, app };
 }

@@ -1,9 +1,10 @@
-/** Redis on Docker: redis.conf uploaded into the container, the exporter beside it. */
+/** Redis on Docker: redis.conf and the password file uploaded into the container, the exporter beside it. */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { RedisConfig } from "../../config/types";
-import { REDIS_CONF_DIR, REDIS_PORT, redisContainerMemory } from "../../render/redisConf";
-import { DockerTarget, envList, image, labels, onNetwork } from "../docker/containers";
+import { REDIS_AUTH_DIR, REDIS_CONF_DIR, REDIS_PORT, redisContainerMemory, redisServerArgs, renderRedisAuth } from "../../render/redisConf";
+import { REDIS_AUTH_FILE, REDIS_CONF_FILE } from "../../contract/files";
+import { DockerTarget, envWithSecret, image, labels, onNetwork } from "../docker/containers";
 
 interface Args {
   target: DockerTarget;
@@ -12,14 +13,19 @@ interface Args {
   exporterImage: string;
 }
 
-export function redisOnDocker(parent: pulumi.Resource, name: string, args: Args, conf: string): pulumi.Output<string> {
+export function redisOnDocker(parent: pulumi.Resource, name: string, args: Args, conf: string, password: pulumi.Output<string>): pulumi.Output<string> {
   const t = args.target;
   const server = new docker.Container(
     name,
     {
       image: image(`${name}-image`, args.image, parent).imageId,
-      command: ["redis-server", `${REDIS_CONF_DIR}/redis.conf`],
-      uploads: [{ file: `${REDIS_CONF_DIR}/redis.conf`, content: conf }],
+      command: ["redis-server", ...redisServerArgs()],
+      uploads: [
+        { file: `${REDIS_CONF_DIR}/${REDIS_CONF_FILE}`, content: conf },
+        { file: `${REDIS_AUTH_DIR}/${REDIS_AUTH_FILE}`, content: pulumi.secret(password.apply(renderRedisAuth)) },
+      ],
+      // redis-cli reads it (an operator's `docker exec ... redis-cli`).
+      envs: envWithSecret({}, "REDISCLI_AUTH", password),
       networksAdvanced: onNetwork(t, name),
       labels: labels(t),
       restart: "unless-stopped",
@@ -34,7 +40,7 @@ export function redisOnDocker(parent: pulumi.Resource, name: string, args: Args,
     `${name}-exporter`,
     {
       image: image(`${name}-exporter-image`, args.exporterImage, parent).imageId,
-      envs: envList({ REDIS_ADDR: `redis://${name}:${REDIS_PORT}` }),
+      envs: envWithSecret({ REDIS_ADDR: `redis://${name}:${REDIS_PORT}` }, "REDIS_PASSWORD", password),
       networksAdvanced: onNetwork(t, `${name}-exporter`),
       labels: labels(t),
       restart: "unless-stopped",

@@ -12,7 +12,7 @@ export class RotationRefused extends Error {}
  * interrupted rotation left pending; the rotation Job moves the role to it; only then
  * do the credentials Secret and the pods take it. The second (commit) makes it the
  * current password and removes the Job. Killed anywhere, the same command (or a plain
- * `up`) finishes it: see components/postgresDatabase/password.ts.
+ * `up`) finishes it: see components/password.ts.
  */
 export async function rotatePassword(o: EngineOptions): Promise<{ rotated: UpResult; settled: UpResult }> {
   const { config } = readStage(o);

@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL password, from the driver's side: the program owns it (a resource in
- * the stack's state, components/postgresDatabase/password.ts). The driver only hands a
+ * the stack's state, components/password.ts). The driver only hands a
  * new stack its starting password when one is given, and hands a stack from before
  * that resource existed the password its state keeps, so that it keeps it.
  */

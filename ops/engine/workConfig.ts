@@ -16,7 +16,7 @@ const ROTATION_CONFIG = `${NAMESPACE}:${ROTATION_KEY}`;
  * The config file the engine runs with: the stage file's config, the salt kept from
  * earlier runs, the rotation step when one runs, whether the namespace was taken over,
  * and the render directory. No password:
- * the program owns it (components/postgresDatabase/password.ts).
+ * the program owns it (components/password.ts).
  */
 export function writeWorkConfig(o: EngineOptions, stateDir: string, salt?: string, namespaceAdopted = false): string {
   const file = path.join(stateDir, "config", `Pulumi.${o.stage}.yaml`);

@@ -1,7 +1,7 @@
 /** Runs index.ts for every shipped stage under Pulumi's mocks and checks what it registers. */
 import test from "ava";
 import { parse } from "yaml";
-import { MOCK_NEXT_PASSWORD, MOCK_PASSWORD, countByType, runStage } from "../../harness/mockRun";
+import { MOCK_DRAWN_PASSWORDS, MOCK_NEXT_PASSWORD, MOCK_PASSWORD, countByType, runStage } from "../../harness/mockRun";
 import { DOCKER, K8S, POSTGRESQL, find, stageConfig } from "../helpers";
 
 test.serial("staging registers the Kubernetes stack with quick wins 1-3", async (t) => {
@@ -15,8 +15,8 @@ test.serial("staging registers the Kubernetes stack with quick wins 1-3", async 
     [K8S.networkPolicy]: 2,
     [K8S.prometheusRule]: 1,
     [K8S.alertmanagerConfig]: 1,
-    [K8S.job]: 1,
-    [K8S.secret]: 2,
+    [K8S.job]: 2,
+    [K8S.secret]: 5,
   });
   t.false(
     r.some((x) => x.type === K8S.cronJob),
@@ -58,7 +58,7 @@ test.serial("dev runs on Docker with all five quick wins, through @pulumi/postgr
   t.is(run.error, undefined);
   const r = run.resources;
   t.false(r.some((x) => x.type.startsWith("kubernetes:")));
-  t.like(countByType(r), { [DOCKER.network]: 1, [DOCKER.container]: 9, [POSTGRESQL.extension]: 1 });
+  t.like(countByType(r), { [DOCKER.network]: 1, [DOCKER.container]: 10, [POSTGRESQL.extension]: 1 });
   t.is(find(r, POSTGRESQL.extension).inputs.name, "pg_stat_statements");
   const redis = find(r, DOCKER.container, "redis");
   t.regex(redis.inputs.uploads[0].content, /^maxmemory-policy allkeys-lfu$/m);
@@ -176,7 +176,7 @@ test.serial("webhook URLs (often with a token) reach only a Secret or a secret u
 });
 
 test.serial(
-  "a rotation in progress: the Job (named by the next password's digest) moves the role first; the credentials Secret takes the next password only after it, and the pods roll",
+  "a rotation in progress: the Job (named by the next password's digest) moves the owner first; the credentials Secret takes the next password only after it; the app (its own role) does not roll",
   async (t) => {
     const plain = (await runStage("staging")).resources;
     // No starting password: the driver gives one only to a resource being created, never during a rotation.
@@ -196,7 +196,7 @@ test.serial(
       credentials.dependencies.join(", "),
     );
     const checksum = (r: typeof plain) => find(r, K8S.deployment).inputs.spec.template.metadata.annotations["hotel-reservation/credentials-checksum"];
-    t.not(checksum(rotating), checksum(plain));
+    t.is(checksum(rotating), checksum(plain), "the app logs in as hotel_app: the owner's rotation is not its business");
     t.is(plain.filter((x) => x.name === "postgres-rotate-password").length, 0, "no rotation objects without a rotation");
   },
 );
@@ -250,7 +250,7 @@ test.serial("the reconcile Job's deadline and Pulumi's wait come from one settin
     ["2h", 7200, "121m"],
   ] as const) {
     const r = (await runStage("staging", { patch: (c) => (c["hotel:postgres"] = { ...(c["hotel:postgres"] ?? {}), reconcileTimeout: timeout }) })).resources;
-    const job = find(r, K8S.job);
+    const job = find(r, K8S.job, "postgres-reconcile");
     t.is(job.inputs.spec.activeDeadlineSeconds, seconds, timeout);
     // A failed Job is replaced by the next up, never awaited again; the server stops each statement at the same deadline.
     t.is(job.inputs.metadata.annotations["pulumi.com/replaceUnready"], "true");
@@ -262,9 +262,9 @@ test.serial("the reconcile Job's deadline and Pulumi's wait come from one settin
 /** What each shipped stage registers, pinned: a resource added or lost shows here first. */
 const REGISTERED: Record<string, [number, Record<string, number>]> = {
   dev: [
-    29,
+    34,
     {
-      "docker:index/container:Container": 9,
+      "docker:index/container:Container": 10,
       "docker:index/network:Network": 1,
       "docker:index/remoteImage:RemoteImage": 8,
       "docker:index/volume:Volume": 1,
@@ -275,16 +275,16 @@ const REGISTERED: Record<string, [number, Record<string, number>]> = {
       "hotel:index:PostgresDatabase": 1,
       "hotel:index:RedisCache": 1,
       "postgresql:index/extension:Extension": 1,
-      "pulumi-nodejs:dynamic:Resource": 1,
+      "pulumi-nodejs:dynamic:Resource": 3,
       "pulumi:providers:postgresql": 1,
-      "pulumi:providers:pulumi-nodejs": 1,
+      "pulumi:providers:pulumi-nodejs": 3,
     },
   ],
   ...Object.fromEntries(
     ["staging", "prod"].map((stage) => [
       stage,
       [
-        30,
+        39,
         {
           "hotel:index:AlertRules": 1,
           "hotel:index:HotelApi": 1,
@@ -293,19 +293,19 @@ const REGISTERED: Record<string, [number, Record<string, number>]> = {
           "hotel:index:RedisCache": 1,
           "kubernetes:apps/v1:Deployment": 1,
           "kubernetes:apps/v1:StatefulSet": 2,
-          "kubernetes:batch/v1:Job": 1,
-          "kubernetes:core/v1:ConfigMap": 3,
+          "kubernetes:batch/v1:Job": 2,
+          "kubernetes:core/v1:ConfigMap": 4,
           "kubernetes:core/v1:Namespace": 1,
           "kubernetes:core/v1:PersistentVolumeClaimPatch": 2,
-          "kubernetes:core/v1:Secret": 2,
+          "kubernetes:core/v1:Secret": 5,
           "kubernetes:core/v1:Service": 3,
           "kubernetes:monitoring.coreos.com/v1:PrometheusRule": 1,
           "kubernetes:monitoring.coreos.com/v1:ServiceMonitor": 3,
           "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig": 1,
           "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2,
-          "pulumi-nodejs:dynamic:Resource": 1,
+          "pulumi-nodejs:dynamic:Resource": 3,
           "pulumi:providers:kubernetes": 1,
-          "pulumi:providers:pulumi-nodejs": 1,
+          "pulumi:providers:pulumi-nodejs": 3,
         },
       ],
     ]),
@@ -320,3 +320,77 @@ for (const [stage, [total, byType]] of Object.entries(REGISTERED)) {
     t.deepEqual(countByType(run.resources), byType);
   });
 }
+
+const APP_PASSWORD = MOCK_DRAWN_PASSWORDS["postgres-app-password"];
+const REDIS_PASSWORD = MOCK_DRAWN_PASSWORDS["redis-password"];
+type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } };
+const envOf = (container: { env: EnvVar[] }) => Object.fromEntries(container.env.map((e) => [e.name, e.value ?? `${e.valueFrom!.secretKeyRef.name}/${e.valueFrom!.secretKeyRef.key}`]));
+
+test.serial("Kubernetes: the app and the warmer log in as hotel_app, whose Secret gets its password only after the app role Job gave it to the role", async (t) => {
+  const r = (await runStage("staging", { patch: (c) => (c["hotel:cacheWarming"] = { ...c["hotel:cacheWarming"], enabled: true }) })).resources;
+  const job = find(r, K8S.job, "postgres-app-role");
+  t.is(job.inputs.metadata.name, "postgres-app-role");
+  t.is(job.inputs.metadata.annotations["pulumi.com/replaceUnready"], "true");
+  t.like(envOf(job.inputs.spec.template.spec.containers[0]), {
+    PGUSER: "postgres-credentials/username",
+    PGPASSWORD: "postgres-credentials/password",
+    APP_PASSWORD_VERIFIER: "postgres-app-role/APP_PASSWORD_VERIFIER",
+  });
+  const sql = find(r, K8S.configMap, "postgres-app-role").inputs.data["app-role.sql"];
+  t.regex(sql, /^ALTER ROLE "hotel_app" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'app_verifier';$/m);
+  const verifier = find(r, K8S.secret, "postgres-app-role").inputs.stringData.APP_PASSWORD_VERIFIER;
+  t.regex(verifier, /^SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
+  t.false(verifier.includes(APP_PASSWORD), "only the verifier goes to the Job");
+  const credentials = find(r, K8S.secret, "postgres-app-credentials");
+  t.deepEqual(credentials.inputs.stringData, { username: "hotel_app", password: APP_PASSWORD });
+  t.true(
+    credentials.dependencies.some((urn) => urn.endsWith(`$${K8S.job}::postgres-app-role`)),
+    "the Secret waits for the Job",
+  );
+  const app = envOf(find(r, K8S.deployment).inputs.spec.template.spec.containers[0]);
+  const warmer = envOf(find(r, K8S.cronJob).inputs.spec.jobTemplate.spec.template.spec.containers[0]);
+  for (const env of [app, warmer]) t.like(env, { DB_USER: "hotel_app", DB_PASSWORD: "postgres-app-credentials/password", REDIS_PASSWORD: "redis-auth/password" });
+});
+
+test.serial("Kubernetes: Redis takes its password from a Secret mounted beside redis.conf, which stays free of it; the exporter and redis-cli authenticate", async (t) => {
+  const r = (await runStage("staging")).resources;
+  const auth = find(r, K8S.secret, "redis-auth").inputs.stringData;
+  t.deepEqual(auth, { password: REDIS_PASSWORD, "auth.conf": `requirepass ${REDIS_PASSWORD}\n` });
+  t.notRegex(find(r, K8S.configMap, "redis-conf").inputs.data["redis.conf"], /requirepass/);
+  const pod = find(r, K8S.statefulSet, "redis").inputs.spec.template;
+  const [server, exporter] = pod.spec.containers;
+  t.deepEqual(server.args, ["/usr/local/etc/redis/redis.conf", "--include", "/usr/local/etc/redis-auth/auth.conf"]);
+  t.deepEqual(
+    server.volumeMounts.find((m: { name: string }) => m.name === "auth"),
+    { name: "auth", mountPath: "/usr/local/etc/redis-auth", readOnly: true },
+  );
+  t.deepEqual(
+    pod.spec.volumes.find((v: { name: string }) => v.name === "auth"),
+    { name: "auth", secret: { secretName: "redis-auth" } },
+  );
+  t.like(envOf(server), { REDISCLI_AUTH: "redis-auth/password" });
+  t.like(envOf(exporter), { REDIS_PASSWORD: "redis-auth/password" });
+  t.regex(pod.metadata.annotations["hotel-reservation/credentials-checksum"], /^[0-9a-f]{16}$/, "a new password restarts Redis");
+});
+
+test.serial("Docker: the app logs in as hotel_app with the app role's password (after the app role container ran) and gives Redis its own; the owner's password stays with the owner", async (t) => {
+  const r = (await runStage("dev")).resources;
+  const env = (name: string) => Object.fromEntries((find(r, DOCKER.container, name).inputs.envs as string[]).map((e) => e.split(/=(.*)/s).slice(0, 2)));
+  const role = find(r, DOCKER.container, "postgres-app-role");
+  t.regex(role.inputs.uploads[0].content, /^ALTER ROLE "hotel_app" WITH LOGIN NOSUPERUSER/m);
+  t.true(role.inputs.attach, "the update waits for psql");
+  t.like(env("postgres-app-role"), { PGUSER: "hotel", PGPASSWORD: MOCK_PASSWORD });
+  t.regex(env("postgres-app-role").APP_PASSWORD_VERIFIER, /^SCRAM-SHA-256\$4096:/);
+  for (const name of ["hotel-api", "cache-warmer"]) {
+    t.like(env(name), { DB_USER: "hotel_app", DB_PASSWORD: APP_PASSWORD, REDIS_PASSWORD: REDIS_PASSWORD }, name);
+    t.false(Object.values(env(name)).includes(MOCK_PASSWORD), `${name} never gets the owner's password`);
+  }
+  t.true(
+    find(r, DOCKER.container, "hotel-api").dependencies.some((urn) => urn.endsWith(`$${DOCKER.container}::postgres-app-role`)),
+    "the app waits for the role",
+  );
+  const redis = find(r, DOCKER.container, "redis");
+  t.deepEqual(redis.inputs.command, ["redis-server", "/usr/local/etc/redis/redis.conf", "--include", "/usr/local/etc/redis-auth/auth.conf"]);
+  t.deepEqual(redis.inputs.uploads[1], { file: "/usr/local/etc/redis-auth/auth.conf", content: `requirepass ${REDIS_PASSWORD}\n` });
+  t.like(env("redis-exporter"), { REDIS_PASSWORD: REDIS_PASSWORD });
+});

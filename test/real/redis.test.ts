@@ -7,7 +7,12 @@ import test from "ava";
 import Redis from "ioredis";
 import { RawConfig } from "../../config/stages";
 import { startRedis } from "../../lab/servers";
-import { renderRedisConf } from "../../render/redisConf";
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { freePort } from "../../lab/servers";
+import { renderRedisAuth, renderRedisConf } from "../../render/redisConf";
 import { stageConfig } from "../helpers";
 
 const VALUE = "v".repeat(1024);
@@ -128,4 +133,29 @@ test.serial("keys without a TTL (locks, sessions) are never evicted under volati
   t.log(`locks+sessions surviving (of 400): volatile-lfu ${volatile}, allkeys-lfu ${allkeys}`);
   t.is(volatile, 400);
   t.true(allkeys < 400, `allkeys-lfu kept ${allkeys} of 400`);
+});
+
+test.serial("the server started as the stack starts it (redis.conf, then --include the password file) refuses clients without the password", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hotel-redis-auth-"));
+  const port = await freePort();
+  fs.writeFileSync(path.join(dir, "redis.conf"), confFor("dev"));
+  fs.writeFileSync(path.join(dir, "auth.conf"), renderRedisAuth("redis-pw-4e6f8a"));
+  const server = spawn("redis-server", [path.join(dir, "redis.conf"), "--include", path.join(dir, "auth.conf"), "--port", String(port), "--bind", "127.0.0.1", "--dir", dir], { stdio: "ignore" });
+  const cli = (auth: string | undefined, ...args: string[]) => {
+    const env = { ...process.env };
+    delete env.REDISCLI_AUTH;
+    if (auth !== undefined) env.REDISCLI_AUTH = auth;
+    return spawnSync("redis-cli", ["-p", String(port), ...args], { encoding: "utf8", env }).stdout.trim();
+  };
+  try {
+    for (let i = 0; i < 100 && cli("redis-pw-4e6f8a", "PING") !== "PONG"; i++) await new Promise((r) => setTimeout(r, 100));
+    t.is(cli("redis-pw-4e6f8a", "PING"), "PONG");
+    t.regex(cli(undefined, "PING"), /^NOAUTH Authentication required/);
+    t.regex(cli("wrong-password", "PING"), /^NOAUTH Authentication required/);
+    t.deepEqual(cli("redis-pw-4e6f8a", "CONFIG", "GET", "maxmemory-policy").split("\n"), ["maxmemory-policy", "allkeys-lfu"], "redis.conf's settings still apply");
+    t.notRegex(fs.readFileSync(path.join(dir, "redis.conf"), "utf8"), /requirepass/);
+  } finally {
+    server.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

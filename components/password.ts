@@ -1,7 +1,7 @@
 /**
- * The PostgreSQL password as state the program owns: a resource in the stack (a dynamic
- * resource, its outputs secret) that creates the password once and holds it, and during
- * a rotation the next one too. No driver generates or stores a password: a fresh
+ * Passwords as state the program owns (the database owner's, the app role's, Redis's):
+ * a resource in the stack (a dynamic resource, its outputs secret) that creates the
+ * password once and holds it, and for the owner's during a rotation the next one too. No driver generates or stores a password: a fresh
  * checkout, a CI runner or the stock `pulumi up` read the same one from the state.
  *
  * A rotation has two steps, asked for by `hotel:passwordRotation` (set only by
@@ -16,7 +16,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-import { RotationStep } from "../../contract/secrets";
+import { RotationStep } from "../contract/secrets";
 
 /**
  * `next` is "" when no rotation is pending, never absent: a preview treats an output
@@ -97,3 +97,11 @@ export class DatabasePassword extends pulumi.dynamic.Resource {
  */
 export const targetPassword = (p: DatabasePassword, seed?: pulumi.Input<string>): pulumi.Output<string> =>
   pulumi.secret(seed !== undefined ? pulumi.output(seed) : pulumi.all([p.current, p.next]).apply(([current, next]) => next || current));
+
+/**
+ * A password the program draws once and keeps (the app role's, Redis's): no seed and no
+ * rotation steps. A new one is drawn only by replacing its resource
+ * (`pulumi up --replace <urn>`), and what consumes it is placed so that it never gets a
+ * password its server lacks (see where each is used).
+ */
+export const generatedPassword = (name: string, parent: pulumi.Resource): pulumi.Output<string> => targetPassword(new DatabasePassword(name, {}, { parent }));
