@@ -83,8 +83,8 @@ test.serial("dev: up creates every resource; Redis, PostgreSQL, Prometheus, Aler
   const result = await up(stack);
   // The password is the stack's now: a later run that gave one would be refused.
   stack = { ...stack, password: undefined };
-  // The program's 29 resources (test/program/program.test.ts) and the stack itself.
-  t.deepEqual(result.summary.resourceChanges, { create: 30 });
+  // The program's 34 resources (test/program/program.test.ts) and the stack itself.
+  t.deepEqual(result.summary.resourceChanges, { create: 35 });
   const o = await objects();
   const c = config();
 
@@ -134,12 +134,20 @@ test.serial("dev: up creates every resource; Redis, PostgreSQL, Prometheus, Aler
   const settings = result.outputs.appSettings.value as Record<string, string>;
   t.deepEqual(Object.fromEntries(env.map((e) => e.split(/=(.*)/s, 2)).filter(([k]) => k in settings)), settings);
   t.like(await getJson(`http://127.0.0.1:${ports.app}/health`), { status: "ok", pool_size: c.dbPool.poolSize });
+
+  // The app is connected as its own role, which is no superuser; Redis refuses a client without the password.
+  const appSessions = await db(
+    async (c2) => (await c2.query("SELECT DISTINCT a.usename, r.rolsuper FROM pg_stat_activity a JOIN pg_roles r ON r.rolname = a.usename WHERE a.application_name = 'stand-in-api'")).rows,
+  );
+  t.deepEqual(appSessions, [{ usename: "hotel_app", rolsuper: false }]);
+  t.regex(exec(d, redis, ["sh", "-c", "env -u REDISCLI_AUTH redis-cli PING"]), /^NOAUTH Authentication required/);
+  t.is(exec(d, redis, ["redis-cli", "PING"]).trim(), "PONG", "redis-cli in the container has the password (REDISCLI_AUTH)");
 });
 
 test.serial("dev: refresh, then preview --expect-no-changes is clean", async (t) => {
   // The program's 29 resources and the stack itself.
-  t.deepEqual((await refresh(stack)).summary.resourceChanges, { same: 30 });
-  t.deepEqual((await preview(stack, { expectNoChanges: true })).changeSummary, { same: 30 });
+  t.deepEqual((await refresh(stack)).summary.resourceChanges, { same: 35 });
+  t.deepEqual((await preview(stack, { expectNoChanges: true })).changeSummary, { same: 35 });
 });
 
 /** Changed resources by step, by their Pulumi names. */
