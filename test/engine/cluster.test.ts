@@ -226,32 +226,35 @@ test.serial("drift: an index removed from the reconcile script's ConfigMap is pu
   await up(stacks.staging);
 });
 
-test.serial("staging: rotate-password runs the rotation Job before the Secret changes, rolls the app's pods, keeps the new password in the state, then removes the Job", async (t) => {
-  const before = await statePassword(stacks.staging);
-  const podChecksum = () => get("staging", "deployment/hotel-api", `{.spec.template.metadata.annotations.hotel-reservation/credentials-checksum}`);
-  const checksumBefore = podChecksum();
-  const order: string[] = [];
-  const onEvent = (e: EngineEvent) => {
-    const m = e.resOutputsEvent?.metadata;
-    if (m && m.op !== "same") order.push(`${m.op} ${m.urn.split("::").pop()}`);
-  };
-  const { rotated } = await rotatePassword({ ...stacks.staging, onEvent });
-  t.is(rotated.summary.result, "succeeded");
-  const after = await statePassword(stacks.staging);
-  t.regex(after ?? "", /^[0-9a-f]{48}$/);
-  t.not(after, before);
-  t.is(Buffer.from(get("staging", "secret/postgres-credentials", "{.data.password}"), "base64").toString(), String(after));
-  // The role first (the Job, which kwok marks succeeded without running psql: the SQL is proven in test/real/rotation.test.ts), then the Secret.
-  const job = order.indexOf("create postgres-rotate-password");
-  const secret = order.indexOf("update postgres-credentials");
-  t.true(job >= 0 && secret > job, order.join(", "));
-  t.not(podChecksum(), checksumBefore, "the app's pods roll");
-  const leftovers = cluster
-    .kubectl(["get", "jobs,secrets,configmaps", "-n", ns("staging"), "-o", "name"])
-    .split("\n")
-    .filter((n) => n.includes("rotate-password"));
-  t.deepEqual(leftovers, []);
-});
+test.serial(
+  "staging: rotate-password runs the rotation Job before the Secret changes, leaves the app's pods (they log in as hotel_app), keeps the new password in the state, then removes the Job",
+  async (t) => {
+    const before = await statePassword(stacks.staging);
+    const podChecksum = () => get("staging", "deployment/hotel-api", `{.spec.template.metadata.annotations.hotel-reservation/credentials-checksum}`);
+    const checksumBefore = podChecksum();
+    const order: string[] = [];
+    const onEvent = (e: EngineEvent) => {
+      const m = e.resOutputsEvent?.metadata;
+      if (m && m.op !== "same") order.push(`${m.op} ${m.urn.split("::").pop()}`);
+    };
+    const { rotated } = await rotatePassword({ ...stacks.staging, onEvent });
+    t.is(rotated.summary.result, "succeeded");
+    const after = await statePassword(stacks.staging);
+    t.regex(after ?? "", /^[0-9a-f]{48}$/);
+    t.not(after, before);
+    t.is(Buffer.from(get("staging", "secret/postgres-credentials", "{.data.password}"), "base64").toString(), String(after));
+    // The role first (the Job, which kwok marks succeeded without running psql: the SQL is proven in test/real/rotation.test.ts), then the Secret.
+    const job = order.indexOf("create postgres-rotate-password");
+    const secret = order.indexOf("update postgres-credentials");
+    t.true(job >= 0 && secret > job, order.join(", "));
+    t.is(podChecksum(), checksumBefore, "the app's pods do not roll: the owner's password is not theirs");
+    const leftovers = cluster
+      .kubectl(["get", "jobs,secrets,configmaps", "-n", ns("staging"), "-o", "name"])
+      .split("\n")
+      .filter((n) => n.includes("rotate-password"));
+    t.deepEqual(leftovers, []);
+  },
+);
 
 test.serial("staging: growing postgresStorage patches the live claim in place; the StatefulSet keeps its UID", async (t) => {
   const uid = get("staging", "statefulset/postgres", "{.metadata.uid}");

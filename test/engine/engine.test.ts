@@ -140,7 +140,7 @@ test.serial("no secret value reaches a rendered file, even when the update fails
     fs.readFileSync(
       path.join(
         opts.renderDir!,
-        files.find((f) => f.includes("secret") && f.includes("credentials"))!,
+        files.find((f) => f.includes("secret") && f.includes("postgres-credentials"))!,
       ),
       "utf8",
     ),
@@ -148,11 +148,11 @@ test.serial("no secret value reaches a rendered file, even when the update fails
   t.is(secret.kind, "Secret");
   t.is(secret.data, undefined);
   t.is(secret.metadata.annotations["hotel-reservation/redacted-keys"], "database,password,username");
-  // The committed tree holds only Secrets without data too (the credentials, and the webhook URLs).
+  // The committed tree holds only Secrets without data too (the owner's and the app's credentials, the app role's verifier, Redis's password, the webhook URLs).
   for (const stage of K8S_STAGES) {
     const dir = path.join(PROJECT_DIR, "rendered", stage, "manifests");
     const secrets = Object.keys(snapshot(dir)).filter((x) => x.includes("secret"));
-    t.is(secrets.length, 2, stage);
+    t.is(secrets.length, 5, stage);
     for (const f of secrets) {
       const doc = parse(fs.readFileSync(path.join(dir, f), "utf8"));
       t.is(doc.data ?? doc.stringData, undefined, f);
