@@ -17,6 +17,8 @@ export const reconcileSql = stack.reconcileSql;
 export const alertRules = stack.alertRulesYaml;
 // The routing with its webhook URLs redacted: they often carry a token, and reach only a Secret.
 export const alertmanagerConfig = stack.alertmanagerRoutingYaml;
+// The quick wins' Grafana dashboard (on Kubernetes also a ConfigMap for Grafana's sidecar).
+export const grafanaDashboard = stack.dashboardJson;
 // The password every consumer has (a secret, encrypted with the stack's passphrase). The
 // program owns it (components/password.ts); this output is for operators.
 export const postgresPassword = stack.postgresPassword;

@@ -9,6 +9,7 @@ import { renderPrometheusConfig } from "../render/prometheusConfig";
 import { POSTGRES_APP_ROLE, SERVICES } from "../contract/services";
 import { AlertRules, AlertRulesPlacement } from "./alertRules";
 import { CacheWarming, CacheWarmingPlacement } from "./cacheWarming";
+import { Dashboard } from "./dashboard";
 import { dockerTarget } from "./docker/containers";
 import { HotelApi, HotelApiPlacement } from "./hotelApi";
 import { dockerAppEnv } from "./hotelApi/docker";
@@ -91,6 +92,8 @@ export class HotelStack extends pulumi.ComponentResource {
   public readonly alertRulesYaml: string;
   /** The alert routing with its webhook URLs redacted (they reach only a Secret or a secret upload). */
   public readonly alertmanagerRoutingYaml: string;
+  /** The quick wins' Grafana dashboard (JSON). */
+  public readonly dashboardJson: string;
   /** The password every consumer has (the pending one once the role has it, during a rotation). */
   public readonly postgresPassword: pulumi.Output<string>;
 
@@ -125,6 +128,7 @@ export class HotelStack extends pulumi.ComponentResource {
       new CacheWarming(SERVICES.cacheWarmer.name, { warming: c.cacheWarming, image: c.app.image, ...warmerPlacement(target, api, secrets, connection) }, { parent: this });
     }
 
+    this.dashboardJson = new Dashboard(SERVICES.dashboard.name, { config: c, target }, { parent: this }).json;
     this.postgresPassword = db.password;
     this.redisConf = redis.conf;
     this.reconcileSql = db.reconcileSql;
@@ -137,6 +141,7 @@ export class HotelStack extends pulumi.ComponentResource {
       reconcileSql: this.reconcileSql,
       alertRulesYaml: this.alertRulesYaml,
       alertmanagerRoutingYaml: this.alertmanagerRoutingYaml,
+      dashboardJson: this.dashboardJson,
     });
   }
 }

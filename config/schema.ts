@@ -78,6 +78,9 @@ export const SCHEMA = {
       // The labels the cluster's Prometheus selects rules and monitors by (its ruleSelector
       // and serviceMonitorSelector); kube-prometheus-stack selects its Helm release's name.
       monitoringLabels: knob(labelMap, { release: "kube-prometheus-stack" }),
+      // The labels Grafana's dashboard sidecar loads ConfigMaps by (kube-prometheus-stack:
+      // grafana.sidecar.dashboards.label / labelValue; its searchNamespace must reach the stage's namespace).
+      dashboardLabels: knob(labelMap, { grafana_dashboard: "1" }),
       // Who may scrape the exporters through the NetworkPolicies: these pods, in this namespace only.
       scraper: block({
         namespace: knob(k8sName, "monitoring"),

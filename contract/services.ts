@@ -13,6 +13,7 @@ export const SERVICES = {
   alertmanager: { name: "alertmanager", port: 9093 },
   alertRules: { name: "alert-rules" },
   cacheWarmer: { name: "cache-warmer" },
+  dashboard: { name: "quick-wins-dashboard" },
 } as const;
 
 /**

@@ -14,6 +14,7 @@ import { SCHEMA } from "../config/schema";
 import { appContractTable } from "../render/appEnv";
 import { runStage } from "../harness/mockRun";
 import { RECONCILE_SQL_FILE, REDIS_CONF_FILE } from "../contract/files";
+import { renderGrafanaProvisioning } from "../render/dashboard";
 
 export async function writeArtifacts(stage: string, root = path.join(PROJECT_DIR, "rendered")): Promise<string[]> {
   const run = await runStage(stage);
@@ -31,9 +32,22 @@ export async function writeArtifacts(stage: string, root = path.join(PROJECT_DIR
       Object.entries(o.appSettings as Record<string, string>)
         .map(([k, v]) => `${k}=${v}`)
         .join("\n") + "\n",
+    "grafana-dashboard.json": o.grafanaDashboard,
+    ...grafanaProvisioning(stage),
   };
-  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
   return Object.keys(files).map((f) => path.join(dir, f));
+}
+
+/** A Docker stage has no Grafana: its artifacts carry the provisioning files a local Grafana would load. */
+function grafanaProvisioning(stage: string): Record<string, string> {
+  const c = stageConfig(stage);
+  if (c.platform !== "docker") return {};
+  const p = renderGrafanaProvisioning(c);
+  return { "grafana/provisioning/dashboards/hotel.yaml": p.dashboards, "grafana/provisioning/datasources/hotel.yaml": p.datasources };
 }
 
 /**

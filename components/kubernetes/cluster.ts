@@ -34,6 +34,7 @@ export function kubernetesTarget(parent: pulumi.Resource, c: StackConfig, { rend
     storageClass: k.storageClass,
     prometheusOperator: k.prometheusOperator,
     monitoringLabels: k.monitoringLabels,
+    dashboardLabels: k.dashboardLabels,
     scrapeInterval: formatPromDuration(c.alerts.evaluationInterval),
     scraper: k.scraper,
     protectStateful: k.protectStateful,

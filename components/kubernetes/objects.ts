@@ -15,6 +15,8 @@ export interface KubeTarget {
   prometheusOperator: boolean;
   /** What the cluster's Prometheus selects rules and monitors by. */
   monitoringLabels: Record<string, string>;
+  /** What Grafana's dashboard sidecar loads ConfigMaps by. */
+  dashboardLabels: Record<string, string>;
   /**
    * How often the ServiceMonitors ask for a scrape: the stage's evaluation interval, as on
    * Docker (hotel:alerts.evaluationInterval; validation holds rateWindow >= 4 x it, so

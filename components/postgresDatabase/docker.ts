@@ -13,6 +13,7 @@ import { DockerTarget, envList, envWithSecret, image, labels, onNetwork } from "
 import { MIGRATIONS_DIR, RECONCILE_APP_NAME, psqlCommand } from "./reconcile";
 import { APP_ROLE_APP_NAME, APP_ROLE_DIR, APP_ROLE_SQL_FILE, APP_VERIFIER_ENV, renderAppRoleSql, scramVerifier } from "../../render/credentials";
 import { SCHEMA } from "../../render/indexDdl";
+import { EXPORTER_QUERIES_DIR, EXPORTER_QUERIES_FILE, exporterQueriesFlag, renderExporterQueries } from "../../render/statementMetrics";
 import { POSTGRES_APP_ROLE } from "../../contract/services";
 
 interface Args {
@@ -116,6 +117,8 @@ export function postgresOnDocker(parent: pulumi.Resource, name: string, args: Ar
     {
       image: image(`${name}-exporter-image`, args.exporterImage, parent).imageId,
       envs: envWithSecret({ DATA_SOURCE_URI: `${name}:${POSTGRES_PORT}/${pg.database}?sslmode=disable`, DATA_SOURCE_USER: pg.user }, "DATA_SOURCE_PASS", args.password),
+      // The slowest statements, only where pg_stat_statements is on (the query fails elsewhere).
+      ...(pg.pgStatStatements ? { command: [exporterQueriesFlag()], uploads: [{ file: `${EXPORTER_QUERIES_DIR}/${EXPORTER_QUERIES_FILE}`, content: renderExporterQueries() }] } : {}),
       networksAdvanced: onNetwork(args.target, `${name}-exporter`),
       labels: labels(args.target),
       restart: "unless-stopped",

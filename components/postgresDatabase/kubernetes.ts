@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PostgresConfig } from "../../config/types";
 import { POSTGRES_PORT, postgresArgs } from "../../render/postgresSettings";
 import { checksum } from "../../render/checksum";
+import { EXPORTER_QUERIES_DIR, EXPORTER_QUERIES_FILE, exporterQueriesFlag, renderExporterQueries } from "../../render/statementMetrics";
 import { POSTGRES_MONITOR_ROLE, POSTGRES_SOCKET_DIR, SERVICES } from "../../contract/services";
 import {
   DATA_ACCESS_LABEL,
@@ -54,8 +55,12 @@ interface Args {
   passwordSeed?: pulumi.Input<string>;
 }
 
+/** The exporter reads the slowest statements only where pg_stat_statements is on (its query fails elsewhere). */
+const QUERIES_VOLUME = "exporter-queries";
+
 function serverContainers(args: Args, fromSecret: EnvFrom): k8s.types.input.core.v1.Container[] {
   const pg = args.postgres;
+  const queries = pg.pgStatStatements;
   return [
     {
       name: "postgres",
@@ -81,7 +86,8 @@ function serverContainers(args: Args, fromSecret: EnvFrom): k8s.types.input.core
       image: args.exporterImage,
       // The monitoring role over the shared unix socket: no password, so a rotation never cuts the metrics off.
       env: [{ name: "DATA_SOURCE_NAME", value: `host=${POSTGRES_SOCKET_DIR} port=${POSTGRES_PORT} user=${POSTGRES_MONITOR_ROLE} dbname=${pg.database} sslmode=disable` }],
-      volumeMounts: [{ name: SOCKET_VOLUME, mountPath: POSTGRES_SOCKET_DIR }],
+      ...(queries ? { args: [exporterQueriesFlag()] } : {}),
+      volumeMounts: [{ name: SOCKET_VOLUME, mountPath: POSTGRES_SOCKET_DIR }, ...(queries ? [{ name: QUERIES_VOLUME, mountPath: EXPORTER_QUERIES_DIR, readOnly: true }] : [])],
       ports: [{ name: "metrics", containerPort: EXPORTER_PORT }],
       resources: SIZING.exporter,
       securityContext: { ...containerSecurity, runAsUser: NOBODY_UID, runAsGroup: NOBODY_UID },
@@ -91,6 +97,12 @@ function serverContainers(args: Args, fromSecret: EnvFrom): k8s.types.input.core
 
 function statefulSet(name: string, args: Args, sel: Record<string, string>, serviceName: pulumi.Input<string>, fromSecret: EnvFrom, opts: pulumi.CustomResourceOptions) {
   const t = args.target;
+  const volumes: k8s.types.input.core.v1.Volume[] = [{ name: SOCKET_VOLUME, emptyDir: {} }];
+  if (args.postgres.pgStatStatements) {
+    const text = renderExporterQueries();
+    const queries = new k8s.core.v1.ConfigMap(`${name}-exporter-queries`, { metadata: meta(`${name}-exporter-queries`, t.namespace, sel), data: { [EXPORTER_QUERIES_FILE]: text } }, opts);
+    volumes.push({ name: QUERIES_VOLUME, configMap: { name: queries.metadata.name } });
+  }
   return new k8s.apps.v1.StatefulSet(
     name,
     {
@@ -101,7 +113,7 @@ function statefulSet(name: string, args: Args, sel: Record<string, string>, serv
         selector: { matchLabels: sel },
         template: {
           metadata: { labels: sel, annotations: { "hotel-reservation/config-checksum": checksum(...postgresArgs(args.postgres)) } },
-          spec: { securityContext: podSecurity(DATASTORE_UID), containers: serverContainers(args, fromSecret), volumes: [{ name: SOCKET_VOLUME, emptyDir: {} }] },
+          spec: { securityContext: podSecurity(DATASTORE_UID), containers: serverContainers(args, fromSecret), volumes },
         },
         volumeClaimTemplates: [dataVolume(t, args.storage)],
       },

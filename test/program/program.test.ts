@@ -210,7 +210,14 @@ test.serial("a rotation step other than begin or commit names the key and the al
 test.serial("every component is a ComponentResource with children parented to it", async (t) => {
   const r = (await runStage("staging")).resources;
   const components = r.filter((x) => x.type.startsWith("hotel:index:"));
-  t.deepEqual(components.map((c) => c.type).sort(), ["hotel:index:AlertRules", "hotel:index:HotelApi", "hotel:index:HotelStack", "hotel:index:PostgresDatabase", "hotel:index:RedisCache"]);
+  t.deepEqual(components.map((c) => c.type).sort(), [
+    "hotel:index:AlertRules",
+    "hotel:index:Dashboard",
+    "hotel:index:HotelApi",
+    "hotel:index:HotelStack",
+    "hotel:index:PostgresDatabase",
+    "hotel:index:RedisCache",
+  ]);
   for (const x of r.filter((x) => x.custom)) t.regex(x.parent, /hotel:index:/, `${x.type} ${x.name} has a component parent`);
 });
 
@@ -262,7 +269,7 @@ test.serial("the reconcile Job's deadline and Pulumi's wait come from one settin
 /** What each shipped stage registers, pinned: a resource added or lost shows here first. */
 const REGISTERED: Record<string, [number, Record<string, number>]> = {
   dev: [
-    34,
+    35,
     {
       "docker:index/container:Container": 10,
       "docker:index/network:Network": 1,
@@ -270,6 +277,7 @@ const REGISTERED: Record<string, [number, Record<string, number>]> = {
       "docker:index/volume:Volume": 1,
       "hotel:index:AlertRules": 1,
       "hotel:index:CacheWarming": 1,
+      "hotel:index:Dashboard": 1,
       "hotel:index:HotelApi": 1,
       "hotel:index:HotelStack": 1,
       "hotel:index:PostgresDatabase": 1,
@@ -284,9 +292,10 @@ const REGISTERED: Record<string, [number, Record<string, number>]> = {
     ["staging", "prod"].map((stage) => [
       stage,
       [
-        39,
+        41,
         {
           "hotel:index:AlertRules": 1,
+          "hotel:index:Dashboard": 1,
           "hotel:index:HotelApi": 1,
           "hotel:index:HotelStack": 1,
           "hotel:index:PostgresDatabase": 1,
@@ -294,7 +303,7 @@ const REGISTERED: Record<string, [number, Record<string, number>]> = {
           "kubernetes:apps/v1:Deployment": 1,
           "kubernetes:apps/v1:StatefulSet": 2,
           "kubernetes:batch/v1:Job": 2,
-          "kubernetes:core/v1:ConfigMap": 4,
+          "kubernetes:core/v1:ConfigMap": 5,
           "kubernetes:core/v1:Namespace": 1,
           "kubernetes:core/v1:PersistentVolumeClaimPatch": 2,
           "kubernetes:core/v1:Secret": 5,
@@ -393,4 +402,27 @@ test.serial("Docker: the app logs in as hotel_app with the app role's password (
   t.deepEqual(redis.inputs.command, ["redis-server", "/usr/local/etc/redis/redis.conf", "--include", "/usr/local/etc/redis-auth/auth.conf"]);
   t.deepEqual(redis.inputs.uploads[1], { file: "/usr/local/etc/redis-auth/auth.conf", content: `requirepass ${REDIS_PASSWORD}\n` });
   t.like(env("redis-exporter"), { REDIS_PASSWORD: REDIS_PASSWORD });
+});
+
+test.serial("Kubernetes: the dashboard is a ConfigMap carrying the stage's dashboard labels, which Grafana's sidecar loads", async (t) => {
+  const r = (await runStage("staging")).resources;
+  const cm = find(r, K8S.configMap, "quick-wins-dashboard");
+  t.is(cm.inputs.metadata.labels.grafana_dashboard, "1");
+  t.is(JSON.parse(cm.inputs.data["hotel-quick-wins.json"]).uid, "hotel-quick-wins");
+  const custom = (await runStage("staging", { patch: (c) => (c["hotel:kubernetes"] = { ...c["hotel:kubernetes"], dashboardLabels: { dashboards: "hotel" } }) })).resources;
+  const labelled = find(custom, K8S.configMap, "quick-wins-dashboard").inputs.metadata.labels;
+  t.is(labelled.dashboards, "hotel");
+  t.is(labelled.grafana_dashboard, undefined);
+});
+
+test.serial("the exporter reads the slowest statements only where pg_stat_statements is on", async (t) => {
+  const exporterOf = (r: Awaited<ReturnType<typeof runStage>>["resources"]) => find(r, K8S.statefulSet, "postgres").inputs.spec.template.spec.containers[1];
+  const off = (await runStage("staging")).resources;
+  t.is(exporterOf(off).args, undefined);
+  t.false(off.some((x) => x.name === "postgres-exporter-queries"));
+  const on = (await runStage("staging", { patch: (c) => (c["hotel:postgres"] = { ...c["hotel:postgres"], pgStatStatements: true }) })).resources;
+  t.deepEqual(exporterOf(on).args, ["--extend.query-path=/etc/postgres-exporter/queries.yaml"]);
+  t.regex(find(on, K8S.configMap, "postgres-exporter-queries").inputs.data["queries.yaml"], /FROM pg_stat_statements s/);
+  const dev = (await runStage("dev")).resources;
+  t.deepEqual(find(dev, DOCKER.container, "postgres-exporter").inputs.command, ["--extend.query-path=/etc/postgres-exporter/queries.yaml"]);
 });

@@ -23,8 +23,9 @@ const byResource = (lines: string[]) => lines.sort((a, b) => a.split(" ")[1].loc
 const settingsCM = "kubernetes:core/v1:ConfigMap::hotel-api-settings";
 const apiRollout = "changed kubernetes:apps/v1:Deployment::hotel-api spec.template.metadata.annotations.hotel-reservation/settings-checksum";
 
-test.serial("quick win 1 (alerts) changes the PrometheusRule's expressions and summaries only", async (t) => {
+test.serial("quick win 1 (alerts) changes the PrometheusRule's expressions and summaries, and the dashboard's threshold lines", async (t) => {
   t.deepEqual(await enable("hotel:alerts"), [
+    'changed kubernetes:core/v1:ConfigMap::quick-wins-dashboard data["hotel-quick-wins.json"]',
     changed(
       "kubernetes:monitoring.coreos.com/v1:PrometheusRule::alert-rules",
       // The three threshold alerts follow the six recordings, which no threshold changes.
@@ -46,14 +47,19 @@ test.serial("quick win 3 (Redis) changes redis.conf, restarts Redis, and the res
   ]);
 });
 
-test.serial("quick win 4 (PostgreSQL) changes the server flags and the reconcile script, and reruns the Job", async (t) => {
+test.serial("quick win 4 (PostgreSQL) changes the server flags and the reconcile script, reruns the Job, and lets the exporter read the slowest statements", async (t) => {
   const changes = await enable("hotel:postgres");
-  t.is(changes.length, 3, changes.join("\n"));
+  t.is(changes.length, 4, changes.join("\n"));
   // The flags are one value (a set), named by container: positions never show.
-  t.is(changes[0], "changed kubernetes:apps/v1:StatefulSet::postgres spec.template.metadata.annotations.hotel-reservation/config-checksum,spec.template.spec.containers[name=postgres].args");
+  t.is(
+    changes[0],
+    "changed kubernetes:apps/v1:StatefulSet::postgres spec.template.metadata.annotations.hotel-reservation/config-checksum,spec.template.spec.containers[name=exporter].args,spec.template.spec.containers[name=exporter].volumeMounts[name=exporter-queries],spec.template.spec.containers[name=postgres].args,spec.template.spec.volumes[name=exporter-queries]",
+  );
   // A new script gets a new name: the ConfigMap and the Job are replaced, so the Job runs it.
   t.is(changes[1], "changed kubernetes:batch/v1:Job::postgres-reconcile metadata.name,spec.template.spec.volumes[name=migrations].configMap.name");
-  t.is(changes[2], 'changed kubernetes:core/v1:ConfigMap::postgres-reconcile data["reconcile.sql"],metadata.name');
+  // The exporter's query over pg_stat_statements exists only where the extension does.
+  t.is(changes[2], "added kubernetes:core/v1:ConfigMap::postgres-exporter-queries");
+  t.is(changes[3], 'changed kubernetes:core/v1:ConfigMap::postgres-reconcile data["reconcile.sql"],metadata.name');
 
   // The args, read as settings: which server settings the quick win changes.
   const settings = async (patch?: (c: RawConfig) => void) => {

@@ -24,7 +24,8 @@ test.serial("turning quick win 4 on in staging names it, its resources and prope
   t.regex(md, /```diff\n[\s\S]*^\+ CREATE EXTENSION pg_stat_statements;$/m);
   t.regex(md, /`kubernetes:batch\/v1:Job` `postgres-reconcile` \| changed/);
   t.regex(md, /Policy pack: \*\*pass\*\*/);
-  t.is((md.match(/^\| `/gm) ?? []).length, 3);
+  t.regex(md, /`kubernetes:core\/v1:ConfigMap` `postgres-exporter-queries` \| added/);
+  t.is((md.match(/^\| `/gm) ?? []).length, 4);
 });
 
 test.serial("an unsafe change shows the mandatory violation", async (t) => {
