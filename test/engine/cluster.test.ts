@@ -35,8 +35,8 @@ test.after.always(async () => {
   await releaseTestCluster(cluster);
 });
 
-/** Each Kubernetes stage's 39 resources (test/program/program.test.ts) and the stack itself. */
-const STATE_RESOURCES = 40;
+/** Each Kubernetes stage's 41 resources (test/program/program.test.ts) and the stack itself. */
+const STATE_RESOURCES = 42;
 const ns = (stage: string) => NAMESPACE[stage];
 const get = (stage: string, object: string, p: string) => jsonpath(cluster, ns(stage), object, p);
 

@@ -22,8 +22,8 @@ import { changedSteps, freshState, observe, stageVariant } from "../fixtures/eng
 import { releaseTestCluster, startTestCluster } from "../fixtures/liveCluster";
 import { LockHeld } from "../../ops/engine/locks";
 
-/** The staging program's 39 resources (test/program/program.test.ts) and the stack itself. */
-const STAGING_STATE_RESOURCES = 40;
+/** The staging program's 41 resources (test/program/program.test.ts) and the stack itself. */
+const STAGING_STATE_RESOURCES = 42;
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 let cluster: LocalCluster;
 
