@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { freePort } from "../../lab/servers";
-import { renderRedisAuth, renderRedisConf } from "../../render/redisConf";
+import { REDIS_AUTH_DIR, REDIS_CONF_DIR, redisServerArgs, renderRedisAuth, renderRedisConf } from "../../render/redisConf";
 import { stageConfig } from "../helpers";
 
 const VALUE = "v".repeat(1024);
@@ -140,7 +140,9 @@ test.serial("the server started as the stack starts it (redis.conf, then --inclu
   const port = await freePort();
   fs.writeFileSync(path.join(dir, "redis.conf"), confFor("dev"));
   fs.writeFileSync(path.join(dir, "auth.conf"), renderRedisAuth("redis-pw-4e6f8a"));
-  const server = spawn("redis-server", [path.join(dir, "redis.conf"), "--include", path.join(dir, "auth.conf"), "--port", String(port), "--bind", "127.0.0.1", "--dir", dir], { stdio: "ignore" });
+  // The stack's own arguments, with the container's folders mapped to the test's (the longer, redis-auth, first).
+  const args = redisServerArgs().map((a) => a.replace(REDIS_AUTH_DIR, dir).replace(REDIS_CONF_DIR, dir));
+  const server = spawn("redis-server", [...args, "--port", String(port), "--bind", "127.0.0.1", "--dir", dir], { stdio: "ignore" });
   const cli = (auth: string | undefined, ...args: string[]) => {
     const env = { ...process.env };
     delete env.REDISCLI_AUTH;
