@@ -17,6 +17,7 @@ import { StackConfig } from "../config/types";
 import { msToSeconds } from "../config/units";
 import { rateWindow, recorded } from "./alertRules";
 import { STATEMENT_METRICS } from "./statementMetrics";
+import { connectionBudget } from "../config/connectionBudget";
 
 /** The dashboard's identity: a provisioned or sidecar-loaded dashboard is updated in place by it. */
 const DASHBOARD_UID = "hotel-quick-wins";
@@ -38,6 +39,17 @@ export interface PanelSpec {
   queries: PanelQuery[];
   /** A line at the alert's threshold (red above; for a "higher is better" series, red below). */
   threshold?: { value: number; redBelow?: boolean };
+}
+
+/**
+ * What the app's pools may open in all (quick win 2): each process pool_size +
+ * max_overflow, times the processes (Docker runs one app container, whatever the replicas).
+ */
+function appPoolBudget(c: StackConfig): number {
+  const replicas = c.platform === "docker" ? 1 : c.app.replicas;
+  const p = c.postgres;
+  const inputs = { replicas, workers: c.app.workers, poolSize: c.dbPool.poolSize, maxOverflow: c.dbPool.maxOverflow, otherConnections: 0 };
+  return connectionBudget({ ...inputs, maxConnections: p.maxConnections, superuserReservedConnections: p.superuserReservedConnections }).app;
 }
 
 /** The panels as data: what each shows and how it is queried. */
@@ -69,9 +81,10 @@ export function dashboardPanels(c: StackConfig): PanelSpec[] {
     },
     { title: "Cache evictions", unit: "ops", quickWin: "3", queries: [{ expr: `sum(rate(redis_evicted_keys_total{job="${m.redisJob}"}[${w}]))`, legend: "evicted keys" }] },
     {
-      title: "Database connections in use vs what PostgreSQL accepts",
+      title: "Database connections in use vs the pool budget and what PostgreSQL accepts",
       unit: "short",
       quickWin: "2",
+      threshold: { value: appPoolBudget(c) },
       queries: [
         { expr: `sum by (state) (pg_stat_activity_count{${pgJob}, datname="${c.postgres.database}"})`, legend: "{{state}}" },
         { expr: `max(pg_settings_max_connections{${pgJob}}) - max(pg_settings_superuser_reserved_connections{${pgJob}})`, legend: "accepted from non-superusers" },

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { connectionBudget } from "./budget";
+import { connectionBudget } from "../../config/connectionBudget";
 import { WARMER_COMMAND } from "../../render/warming";
 import { envOf } from "../readers/files";
 import { podOf, postgresSettingsOf } from "../readers/pods";

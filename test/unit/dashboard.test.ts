@@ -2,6 +2,7 @@
 import test from "ava";
 import { parse } from "yaml";
 import { dashboardPanels, renderDashboard, renderGrafanaProvisioning } from "../../render/dashboard";
+import { RawConfig } from "../../config/stages";
 import { stageConfig } from "../helpers";
 
 /** Every panel of dev's dashboard: title, unit and queries, written out. */
@@ -12,7 +13,7 @@ const DEV_PANELS: [string, string, string[]][] = [
   ["Cache hit ratio", "percentunit", ["1 - hotel_cache:keyspace_lookups:miss_ratio_5m"]],
   ["Cache evictions", "ops", ['sum(rate(redis_evicted_keys_total{job="redis"}[5m]))']],
   [
-    "Database connections in use vs what PostgreSQL accepts",
+    "Database connections in use vs the pool budget and what PostgreSQL accepts",
     "short",
     ['sum by (state) (pg_stat_activity_count{job="postgres", datname="hotel"})', 'max(pg_settings_max_connections{job="postgres"}) - max(pg_settings_superuser_reserved_connections{job="postgres"})'],
   ],
@@ -66,4 +67,20 @@ test("dev's provisioning points a host-network Grafana at the stage's Prometheus
   const p = renderGrafanaProvisioning(stageConfig("dev"));
   t.like(parse(p.datasources).datasources[0], { type: "prometheus", url: "http://127.0.0.1:9090", isDefault: true });
   t.like(parse(p.dashboards).providers[0], { type: "file", options: { path: "/var/lib/grafana/dashboards/hotel" } });
+});
+
+test("the connections panel's line is the app's pool budget: processes x (pool_size + max_overflow), one app container on Docker", (t) => {
+  const budget = (stage: string, patch?: (c: RawConfig) => void) => dashboardPanels(stageConfig(stage, patch)).find((p) => p.title.startsWith("Database connections"))!.threshold!.value;
+  t.is(budget("dev"), 60, "1 container x 2 workers x (25 + 5)");
+  t.is(budget("prod"), 60, "3 replicas x 1 worker x (20 + 0)");
+  t.is(
+    budget("staging", (c) => (c["hotel:app"] = { ...c["hotel:app"], replicas: 4 })),
+    120,
+    "4 x 1 x (25 + 5)",
+  );
+  t.is(
+    budget("dev", (c) => (c["hotel:app"] = { ...c["hotel:app"], replicas: 3 })),
+    60,
+    "Docker runs one container whatever the replicas",
+  );
 });

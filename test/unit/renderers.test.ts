@@ -3,7 +3,7 @@ import { parse } from "yaml";
 import { alertingRules, inNamespace, recorded, recordingRules, renderAlertRules, renderAlertRulesYaml } from "../../render/alertRules";
 import { renderAlertmanagerConfig, renderAlertmanagerConfigSpec } from "../../render/alertmanagerConfig";
 import { renderAppEnv } from "../../render/appEnv";
-import { connectionBudget } from "../../policies/postgres/budget";
+import { connectionBudget } from "../../config/connectionBudget";
 import { createIndexSql, dropIndexSql, renderReconcileSql } from "../../render/indexDdl";
 import { postgresArgs, postgresSettings, renderPostgresConf } from "../../render/postgresSettings";
 import { redisDirectives, renderRedisConf } from "../../render/redisConf";
