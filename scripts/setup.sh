@@ -34,6 +34,8 @@ if [ "$mode" = "--servers" ]; then
   # The real exporters the alerts scrape (the end-to-end alert tests run them).
   command -v prometheus-redis-exporter >/dev/null || need+=(prometheus-redis-exporter)
   command -v prometheus-postgres-exporter >/dev/null || need+=(prometheus-postgres-exporter)
+  # The stand-in app's libraries, for the tests that run it as a local process (Debian's python3).
+  /usr/bin/python3 -c "import sqlalchemy, psycopg2, redis" 2>/dev/null || need+=(python3-sqlalchemy python3-psycopg2 python3-redis)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} (Debian packages)" >&2
