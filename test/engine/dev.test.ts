@@ -241,10 +241,11 @@ test.serial("dev: quick win 4 off and on changes only PostgreSQL's resources, ke
   const off = observe();
   await up({ ...stack, ...off.options, stageFile: stageVariant("dev", (c) => delete c["hotel:postgres"], stageFile) });
   // Per resource: PostgreSQL restarts with other flags (a new container on the same
-  // volume), the reconcile script of the new checksum runs (dropping the stack's indexes),
-  // and the extension leaves the state but stays in the database (retainOnDelete).
+  // volume), its exporter loses the slow-statements query (a new container), the reconcile
+  // script of the new checksum runs (dropping the stack's indexes), and the extension
+  // leaves the state but stays in the database (retainOnDelete).
   t.deepEqual(byName(off.observed.steps), {
-    replace: ["postgres"],
+    replace: ["postgres", "postgres-exporter"],
     create: [reconcileOf(false)],
     delete: ["postgres-pg-stat-statements", reconcileOf(true)],
   });
@@ -257,7 +258,7 @@ test.serial("dev: quick win 4 off and on changes only PostgreSQL's resources, ke
   await up({ ...stack, ...on.options });
   const inserts = await writer.stop();
   t.deepEqual(byName(on.observed.steps), {
-    replace: ["postgres"],
+    replace: ["postgres", "postgres-exporter"],
     create: ["postgres-pg-stat-statements", reconcileOf(true)],
     delete: [reconcileOf(false)],
   });

@@ -160,7 +160,7 @@ test.serial("no secret value reaches a rendered file, even when the update fails
   }
 });
 
-test.serial("round trip: quick win 4 in staging updates the database and replaces the reconcile script and Job; reverting restores the tree", async (t) => {
+test.serial("round trip: quick win 4 in staging updates the database, replaces the reconcile script and Job, and gives the exporter its statements query; reverting restores the tree", async (t) => {
   const opts = freshState("staging", { renderDir: tempDir("render") });
   await up(opts);
   const before = snapshot(opts.renderDir!);
@@ -170,17 +170,20 @@ test.serial("round trip: quick win 4 in staging updates the database and replace
   const { observed, options } = observe();
   const on = await up({ ...opts, stageFile, ...options });
   t.deepEqual(changedSteps(observed.steps), {
+    create: ["hotel:index:HotelStack$hotel:index:PostgresDatabase$kubernetes:core/v1:ConfigMap::postgres-exporter-queries"],
     update: ["hotel:index:HotelStack$hotel:index:PostgresDatabase$kubernetes:apps/v1:StatefulSet::postgres"],
     replace: [
       "hotel:index:HotelStack$hotel:index:PostgresDatabase$kubernetes:batch/v1:Job::postgres-reconcile",
       "hotel:index:HotelStack$hotel:index:PostgresDatabase$kubernetes:core/v1:ConfigMap::postgres-reconcile",
     ],
   });
+  t.is(on.summary.resourceChanges?.create, 1);
   t.is(on.summary.resourceChanges?.update, 1);
   t.is(on.summary.resourceChanges?.replace, 2);
   const changed = changedFiles(before, snapshot(opts.renderDir!));
   t.true(changed.includes("1-manifest/apps_v1-statefulset-hotel-staging-postgres.yaml"));
-  t.is(changed.length, 5, changed.join("\n"));
+  t.true(changed.includes("1-manifest/v1-configmap-hotel-staging-postgres-exporter-queries.yaml"));
+  t.is(changed.length, 6, changed.join("\n"));
   const sts = fs.readFileSync(path.join(opts.renderDir!, "1-manifest/apps_v1-statefulset-hotel-staging-postgres.yaml"), "utf8");
   t.regex(sts, /shared_preload_libraries=pg_stat_statements/);
 
