@@ -34,8 +34,12 @@ test.serial("quick win 1 (alerts) changes the PrometheusRule's expressions and s
   ]);
 });
 
-test.serial("quick win 2 (pool) changes the app's pool settings and rolls its pods", async (t) => {
-  t.deepEqual(await enable("hotel:dbPool"), [apiRollout, changed(settingsCM, "data.DB_POOL_SIZE", "data.DB_MAX_OVERFLOW", "data.DB_POOL_RECYCLE_SECONDS", "data.DB_POOL_PRE_PING")]);
+test.serial("quick win 2 (pool) changes the app's pool settings and rolls its pods, and moves the dashboard's pool budget line", async (t) => {
+  t.deepEqual(await enable("hotel:dbPool"), [
+    apiRollout,
+    changed(settingsCM, "data.DB_POOL_SIZE", "data.DB_MAX_OVERFLOW", "data.DB_POOL_RECYCLE_SECONDS", "data.DB_POOL_PRE_PING"),
+    'changed kubernetes:core/v1:ConfigMap::quick-wins-dashboard data["hotel-quick-wins.json"]',
+  ]);
 });
 
 test.serial("quick win 3 (Redis) changes redis.conf, restarts Redis, and the reservations TTL", async (t) => {
