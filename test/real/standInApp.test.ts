@@ -12,6 +12,9 @@ import test from "ava";
 import { Client } from "pg";
 import { PROJECT_DIR } from "../../config/stages";
 import { PostgresServer, RedisServer, freePort, startPostgres, startRedis } from "../../lab/servers";
+import { seedRowsSql } from "../../lab/pgWorkload";
+import { createIndexSql, dropIndexSql } from "../../render/indexDdl";
+import { stageConfig } from "../helpers";
 
 const APP_DIR = path.join(PROJECT_DIR, "lab", "standInApp");
 const DB = "hotel";
@@ -219,4 +222,70 @@ test.serial("CACHE_TTL_RESERVATIONS_SECONDS and CACHE_TTL_JITTER: every cached r
     `jitter 0.1: ${Math.min(...ttls["0.1"])}..${Math.max(...ttls["0.1"])}`,
   );
   t.true(new Set(ttls["0.1"]).size >= 20, `jitter 0.1 spreads the expiries: ${new Set(ttls["0.1"]).size} distinct TTLs of 100`);
+});
+
+/** The roadmap's four reads as the stand-in serves them, each with the index the roadmap adds for it. */
+const ROADMAP_READS: [string, (i: number) => string, string, string][] = [
+  ["reservations by guest", (i) => `/guests/${i}/reservations`, "idx_reservations_guest_id", "reservations"],
+  ["sessions by guest", (i) => `/guests/${i}/sessions`, "idx_sessions_guest_id", "sessions"],
+  ["sessions of the last 24 h", () => "/sessions/recent", "idx_sessions_created_at", "sessions"],
+  ["locks by room", (i) => `/rooms/${i}/locks`, "idx_locks_room_id", "locks"],
+];
+
+/** Scans of an index and of its table so far, as the statistics show them. */
+async function scans(index: string, table: string): Promise<{ idx: number; seq: number }> {
+  await admin.query("SELECT pg_stat_clear_snapshot()");
+  const idx = (await admin.query("SELECT COALESCE(sum(idx_scan), 0)::int AS n FROM pg_stat_user_indexes WHERE indexrelname = $1", [index])).rows[0].n as number;
+  const seq = (await admin.query("SELECT seq_scan::int AS n FROM pg_stat_user_tables WHERE relname = $1", [table])).rows[0].n as number;
+  return { idx, seq };
+}
+
+/**
+ * The scans once `enough` holds, or after about 20 s. A backend reports its statistics at
+ * the end of a transaction at most once a second, else when idle for 10 s: a request a
+ * second later (/health, on the app's one connection) makes it report sooner.
+ */
+async function scansOnce(app: App, index: string, table: string, enough: (s: { idx: number; seq: number }) => boolean) {
+  for (let i = 0; ; i++) {
+    await new Promise((r) => setTimeout(r, 1100));
+    await fetch(`${app.url}/health`);
+    const s = await scans(index, table);
+    if (enough(s) || i >= 18) return s;
+  }
+}
+
+test.serial("the roadmap's reads: each reaches the index the roadmap adds for it; without the index, a sequential scan of its table", async (t) => {
+  await admin.query("TRUNCATE reservations, sessions, locks RESTART IDENTITY");
+  await admin.query(seedRowsSql({ reservations: 100_000, sessions: 50_000, locks: 20_000 }));
+  const indexes = stageConfig("dev").postgres.indexes;
+  t.deepEqual(indexes.map((i) => i.name).sort(), ROADMAP_READS.map((r) => r[2]).sort(), "dev declares the roadmap's four indexes");
+  for (const ix of indexes) await admin.query(createIndexSql(ix));
+  await admin.query("VACUUM ANALYZE");
+  // The test's own session reports what its statements scanned (a second on, at its next transaction's end).
+  await new Promise((r) => setTimeout(r, 1100));
+  await admin.query("SELECT 1");
+  await redisFlush();
+  // One connection: its statistics are the ones to wait for.
+  const app = await startApp({ DB_POOL_SIZE: "1" });
+  try {
+    for (const [label, path, index, table] of ROADMAP_READS) {
+      const before = await scans(index, table);
+      for (let i = 1; i <= 20; i++) t.is((await fetch(`${app.url}${path(i)}`)).status, 200, label);
+      const after = await scansOnce(app, index, table, (s) => s.idx - before.idx >= 20);
+      t.true(after.idx - before.idx >= 20, `${label}: ${after.idx - before.idx} scans of ${index}`);
+      t.is(after.seq - before.seq, 0, `${label}: no sequential scan of ${table}`);
+    }
+    // Quick win 4 rolled back: the same reads scan their tables.
+    for (const ix of indexes) await admin.query(dropIndexSql(ix.name));
+    await admin.query("ANALYZE");
+    await redisFlush();
+    for (const [label, path, , table] of ROADMAP_READS) {
+      const before = await scans("none", table);
+      for (let i = 21; i <= 25; i++) await fetch(`${app.url}${path(i)}`);
+      const after = await scansOnce(app, "none", table, (s) => s.seq - before.seq >= 5);
+      t.true(after.seq - before.seq >= 5, `${label} without its index: ${after.seq - before.seq} sequential scans of ${table}`);
+    }
+  } finally {
+    await app.stop();
+  }
 });
