@@ -200,6 +200,27 @@ test.serial("DB_POOL_RECYCLE_SECONDS: a connection older than it is replaced at 
   t.deepEqual(sameBackend, { "1": false, "-1": true });
 });
 
+test.serial("DB_POOL_USE_LIFO: one request after another reuses the last connection with it, and goes round every pooled one without it", async (t) => {
+  const served: Record<string, { used: number; open: number }> = {};
+  for (const lifo of ["true", "false"]) {
+    await seed();
+    const app = await startApp({ DB_POOL_SIZE: "3", DB_POOL_USE_LIFO: lifo });
+    try {
+      // Requests at once open more than one connection; then ten one after another.
+      await load(app, 3, 10);
+      const pids: number[] = [];
+      for (let i = 0; i < 10; i++) pids.push((await (await fetch(`${app.url}/health`)).json()).backend_pid);
+      served[lifo] = { used: new Set(pids).size, open: (await backendPids()).length };
+    } finally {
+      await app.stop();
+    }
+  }
+  t.log(JSON.stringify(served));
+  t.true(served.true.open >= 2 && served.false.open >= 2, "both pools had more than one connection to choose from");
+  t.is(served.true.used, 1, "LIFO: always the connection returned last");
+  t.is(served.false.used, served.false.open, "FIFO: every open connection in turn");
+});
+
 test.serial("CACHE_TTL_RESERVATIONS_SECONDS and CACHE_TTL_JITTER: every cached reservation gets the class's TTL, spread by the jitter", async (t) => {
   const ttls: Record<string, number[]> = {};
   for (const jitter of ["0", "0.1"]) {
