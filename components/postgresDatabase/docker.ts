@@ -61,23 +61,44 @@ function appRole(name: string, args: Args, img: docker.RemoteImage, db: docker.C
   const pg = args.postgres;
   const env = { PGHOST: name, PGUSER: pg.user, PGDATABASE: pg.database, PGAPPNAME: APP_ROLE_APP_NAME };
   const envs = pulumi.all([args.password, args.appPassword]).apply(([owner, app]) => envList({ ...env, PGPASSWORD: owner, [APP_VERIFIER_ENV]: scramVerifier(app) }));
-  const job = new docker.Container(
+  const file = `${APP_ROLE_DIR}/${APP_ROLE_SQL_FILE}`;
+  const job = psqlOnce(
     `${name}-app-role`,
+    `${name}-app-role`,
+    args,
+    { img, db, parent },
+    { command: ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-f", file], file, content: renderAppRoleSql(POSTGRES_APP_ROLE, pg.database, SCHEMA), envs: pulumi.secret(envs) },
+  );
+  return pulumi.secret(pulumi.all([job.id, args.appPassword]).apply(([, pw]) => pw));
+}
+
+/**
+ * A one-shot psql container on the stage's network, started after the server: the update
+ * waits for psql to finish (attach), so a failed script fails the update.
+ */
+function psqlOnce(
+  name: string,
+  alias: string,
+  args: Args,
+  on: { img: docker.RemoteImage; db: docker.Container; parent: pulumi.Resource },
+  run: { command: string[]; file: string; content: string; envs: pulumi.Input<string[]> },
+): docker.Container {
+  return new docker.Container(
+    name,
     {
-      image: img.imageId,
-      command: ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-f", `${APP_ROLE_DIR}/${APP_ROLE_SQL_FILE}`],
-      uploads: [{ file: `${APP_ROLE_DIR}/${APP_ROLE_SQL_FILE}`, content: renderAppRoleSql(POSTGRES_APP_ROLE, pg.database, SCHEMA) }],
-      envs: pulumi.secret(envs),
-      networksAdvanced: onNetwork(args.target, `${name}-app-role`),
+      image: on.img.imageId,
+      command: run.command,
+      uploads: [{ file: run.file, content: run.content }],
+      envs: run.envs,
+      networksAdvanced: onNetwork(args.target, alias),
       labels: labels(args.target),
       attach: true,
       logs: true,
       mustRun: false,
       restart: "no",
     },
-    { parent, dependsOn: [db] },
+    { parent: on.parent, dependsOn: [on.db] },
   );
-  return pulumi.secret(pulumi.all([job.id, args.appPassword]).apply(([, pw]) => pw));
 }
 
 export function postgresOnDocker(parent: pulumi.Resource, name: string, args: Args, sql: string): { host: pulumi.Output<string>; appPassword: pulumi.Output<string> } {
@@ -95,22 +116,17 @@ export function postgresOnDocker(parent: pulumi.Resource, name: string, args: Ar
     // the reconcile script marks its own and drops only that one).
     new postgresql.Extension(`${name}-pg-stat-statements`, { name: "pg_stat_statements", database: pg.database }, { parent, provider, retainOnDelete: true });
   }
-  new docker.Container(
+  psqlOnce(
     `${name}-reconcile-${checksum(sql)}`,
+    `${name}-reconcile`,
+    args,
+    { img, db, parent },
     {
-      image: img.imageId,
       command: psqlCommand,
-      uploads: [{ file: `${MIGRATIONS_DIR}/reconcile.sql`, content: sql }],
+      file: `${MIGRATIONS_DIR}/reconcile.sql`,
+      content: sql,
       envs: envWithSecret({ PGHOST: name, PGUSER: pg.user, PGDATABASE: pg.database, PGAPPNAME: RECONCILE_APP_NAME }, "PGPASSWORD", args.password),
-      networksAdvanced: onNetwork(args.target, `${name}-reconcile`),
-      labels: labels(args.target),
-      // Wait for psql to finish: a failed reconcile fails the update.
-      attach: true,
-      logs: true,
-      mustRun: false,
-      restart: "no",
     },
-    { parent, dependsOn: [db] },
   );
   new docker.Container(
     `${name}-exporter`,
