@@ -18,13 +18,12 @@ import test from "ava";
 import Redis from "ioredis";
 import { PROJECT_DIR, checkStageFile } from "../../config/stages";
 import { StackConfig } from "../../config/types";
-import { recorded, renderAlertRulesYaml } from "../../render/alertRules";
+import { recorded } from "../../render/alertRules";
 import { renderAlertmanagerConfigYaml } from "../../render/alertmanagerConfig";
 import { renderPostgresConf } from "../../render/postgresSettings";
-import { renderPrometheusConfig } from "../../render/prometheusConfig";
 import { renderRedisConf } from "../../render/redisConf";
 import { AppMetricsFixture, TrafficProfile, WebhookReceiver } from "../fixtures/appMetrics";
-import { startAlertmanager, startPostgresExporter, startPrometheus, startRedisExporter } from "../fixtures/monitoring";
+import { startAlertmanager, startPostgresExporter, startRedisExporter, startStagePrometheus } from "../fixtures/monitoring";
 import { Daemon, PostgresServer, RedisServer, startPostgres, startRedis } from "../../lab/servers";
 import { stageVariant } from "../fixtures/engine";
 
@@ -117,13 +116,12 @@ test.before(async () => {
   app.setProfile(HEALTHY);
   await app.start();
   daemons.alertmanager = await startAlertmanager(renderAlertmanagerConfigYaml(config.alerts));
-  const targets = {
-    app: `127.0.0.1:${app.port}`,
-    redisExporter: `127.0.0.1:${daemons.redisExporter.port}`,
-    postgresExporter: `127.0.0.1:${daemons.postgresExporter.port}`,
-    alertmanager: `127.0.0.1:${daemons.alertmanager.port}`,
-  };
-  daemons.prometheus = await startPrometheus((rules) => renderPrometheusConfig(config.alerts, targets, rules), renderAlertRulesYaml(config.alerts));
+  daemons.prometheus = await startStagePrometheus(config.alerts, {
+    app: app.port,
+    redisExporter: daemons.redisExporter.port,
+    postgresExporter: daemons.postgresExporter.port,
+    alertmanager: daemons.alertmanager.port,
+  });
   const client = redis.client();
   for (let i = 0; i < 50; i++) await client.set(`reservation:${i}`, "{}", "EX", 900);
   cacheLoad = startCacheLoad(client);

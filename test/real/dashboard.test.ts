@@ -14,15 +14,13 @@ import Redis from "ioredis";
 import { Client } from "pg";
 import { checkStageFile } from "../../config/stages";
 import { StackConfig } from "../../config/types";
-import { renderAlertRulesYaml } from "../../render/alertRules";
 import { renderAlertmanagerConfigYaml } from "../../render/alertmanagerConfig";
 import { dashboardPanels } from "../../render/dashboard";
 import { renderPostgresConf } from "../../render/postgresSettings";
-import { renderPrometheusConfig } from "../../render/prometheusConfig";
 import { renderRedisConf } from "../../render/redisConf";
 import { renderExporterQueries } from "../../render/statementMetrics";
 import { AppMetricsFixture } from "../fixtures/appMetrics";
-import { startAlertmanager, startPostgresExporter, startPrometheus, startRedisExporter } from "../fixtures/monitoring";
+import { startAlertmanager, startPostgresExporter, startRedisExporter, startStagePrometheus } from "../fixtures/monitoring";
 import { stageVariant } from "../fixtures/engine";
 import { Daemon, PostgresServer, RedisServer, startPostgres, startRedis } from "../../lab/servers";
 import { getJson } from "../fixtures/liveDocker";
@@ -94,13 +92,12 @@ test.before(async () => {
   });
   await app.start();
   daemons.alertmanager = await startAlertmanager(renderAlertmanagerConfigYaml(config.alerts));
-  const targets = {
-    app: `127.0.0.1:${app.port}`,
-    redisExporter: `127.0.0.1:${daemons.redisExporter.port}`,
-    postgresExporter: `127.0.0.1:${daemons.postgresExporter.port}`,
-    alertmanager: `127.0.0.1:${daemons.alertmanager.port}`,
-  };
-  daemons.prometheus = await startPrometheus((rules) => renderPrometheusConfig(config.alerts, targets, rules), renderAlertRulesYaml(config.alerts));
+  daemons.prometheus = await startStagePrometheus(config.alerts, {
+    app: app.port,
+    redisExporter: daemons.redisExporter.port,
+    postgresExporter: daemons.postgresExporter.port,
+    alertmanager: daemons.alertmanager.port,
+  });
   produceConditions(redis.client());
 });
 
