@@ -11,7 +11,7 @@ import { byteSize } from "../config/units";
 import { startRedis } from "../lab/servers";
 import { renderRedisConf } from "../render/redisConf";
 import { MissBreakdown, classifyMiss } from "./opt";
-import { Trace } from "./trace";
+import { Trace } from "../lab/trace";
 
 const BATCH = 64;
 const LONG_PX = 7 * 86_400_000;

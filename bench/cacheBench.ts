@@ -12,7 +12,7 @@ import { KNOB_GRID, decayInRealTime, knobSweep } from "./knobs";
 import { markdown } from "./report";
 import { SizingError, parseAccessLog } from "./sizing";
 import { CacheSizing, answersFor, curvesSvg, describeAnswer, sizingMarkdown } from "./sizingReport";
-import { makeTrace } from "./trace";
+import { makeTrace } from "../lab/trace";
 import { Results } from "./types";
 
 /** The roadmap's promised hit ratio after quick win 3. */

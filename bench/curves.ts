@@ -10,7 +10,7 @@ import { maxmemoryFor, measureCosts, replay } from "./cache";
 import { MissBreakdown, belady } from "./opt";
 import { perfectLfu } from "./perfectLfu";
 import { CurvePoint } from "./sizing";
-import { Trace } from "./trace";
+import { Trace } from "../lab/trace";
 
 /** The sizes of the curves, as shares of the working set (at least 8, from 5 % to 100 %). */
 const CURVE_FRACTIONS = [0.05, 0.1, 0.15, 0.25, 0.4, 0.6, 0.8, 1.0];

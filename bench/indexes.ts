@@ -9,7 +9,7 @@ import { INSERT_RESERVATION, ROADMAP_QUERIES, percentile, plan, seed, timeMs, wr
 import { startPostgres } from "../lab/servers";
 import { renderReconcileSql } from "../render/indexDdl";
 import { renderPostgresConf } from "../render/postgresSettings";
-import { prng } from "./trace";
+import { prng } from "../lab/trace";
 
 export interface Latency {
   p50: number;

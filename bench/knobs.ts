@@ -7,7 +7,7 @@ import { RedisConfig } from "../config/types";
 import { maxmemoryFor, measureCosts, replay } from "./cache";
 import { workingSetBytes } from "./curves";
 import { belady } from "./opt";
-import { REQUESTS_PER_SECOND, makeTrace } from "./trace";
+import { REQUESTS_PER_SECOND, makeTrace } from "../lab/trace";
 
 export interface KnobSetting {
   samples: number;

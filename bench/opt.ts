@@ -7,7 +7,7 @@
  */
 import { CacheKeyClass } from "../config/types";
 import { Heap } from "./heap";
-import { Trace, nextUse } from "./trace";
+import { Trace, nextUse } from "../lab/trace";
 
 export interface MissBreakdown {
   hits: number;

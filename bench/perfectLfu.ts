@@ -9,7 +9,7 @@
 import { CacheKeyClass } from "../config/types";
 import { Heap } from "./heap";
 import { MissBreakdown, classifyMiss } from "./opt";
-import { Trace } from "./trace";
+import { Trace } from "../lab/trace";
 
 export function perfectLfu(trace: Trace, ttlMs: Record<CacheKeyClass, number>, capacity: number, cost: Record<CacheKeyClass, number>): MissBreakdown {
   const out: MissBreakdown = { hits: 0, compulsory: 0, expiry: 0, eviction: 0 };

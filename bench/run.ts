@@ -16,7 +16,7 @@ import { MissBreakdown, belady } from "./opt";
 import { CacheResult, Results } from "./types";
 import { chartSvg, markdown } from "./report";
 import { previewBench, previewReport } from "./preview";
-import { makeTrace } from "./trace";
+import { makeTrace } from "../lab/trace";
 import { warmingBench } from "./warming";
 import { cacheBench, cacheSize, parseSizeArgs } from "./cacheBench";
 import { SizingError } from "./sizing";

@@ -5,7 +5,7 @@
  * expiries still miss). And the reader of a user's own key-access log.
  */
 import { CACHE_KEY_CLASSES, CacheKeyClass } from "../config/types";
-import { CLASSES, REQUESTS_PER_SECOND, Trace } from "./trace";
+import { CLASSES, REQUESTS_PER_SECOND, Trace } from "../lab/trace";
 
 export interface CurvePoint {
   /** Share of the working set the memory holds (1 = all of it). */

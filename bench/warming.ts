@@ -6,7 +6,7 @@
  */
 import { CacheWarmingConfig, RedisConfig } from "../config/types";
 import { replay } from "./cache";
-import { Trace, makeTrace } from "./trace";
+import { Trace, makeTrace } from "../lab/trace";
 
 export interface WarmingResults {
   window: number;

@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { RULES_PATH } from "../../render/prometheusConfig";
 import { SERVICES } from "../../contract/services";
+import { PROMETHEUS_DATA_DIR } from "../../contract/files";
 import { DockerTarget, image, labels, onNetwork } from "../docker/containers";
 
 interface Args {
@@ -29,6 +30,9 @@ export function alertingOnDocker(parent: pulumi.Resource, name: string, args: Ar
     },
     { parent },
   );
+  // The series outlive a replaced container (a rules change replaces it): a soak compares
+  // the hours before a change with the hours after, so history must survive the change.
+  const data = new docker.Volume(`${name}-prometheus-data`, { labels: labels(args.target) }, { parent });
   new docker.Container(
     `${name}-prometheus`,
     {
@@ -38,6 +42,7 @@ export function alertingOnDocker(parent: pulumi.Resource, name: string, args: Ar
         { file: RULES_PATH, content: r.rulesYaml },
       ],
       ports: [{ internal: SERVICES.prometheus.port, external: args.hostPort, ip: "127.0.0.1" }],
+      volumes: [{ volumeName: data.name, containerPath: PROMETHEUS_DATA_DIR }],
       networksAdvanced: onNetwork(args.target, SERVICES.prometheus.name),
       labels: labels(args.target),
       restart: "unless-stopped",

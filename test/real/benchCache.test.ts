@@ -2,7 +2,7 @@
 import test from "ava";
 import { replay } from "../../bench/cache";
 import { belady } from "../../bench/opt";
-import { makeTrace } from "../../bench/trace";
+import { makeTrace } from "../../lab/trace";
 import { byteSize } from "../../config/units";
 import { stageConfig } from "../helpers";
 

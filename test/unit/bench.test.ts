@@ -1,7 +1,7 @@
 /** The benchmark's machinery is correct (no timing is asserted here). */
 import test from "ava";
 import { belady, classifyMiss } from "../../bench/opt";
-import { Trace, makeTrace, prng, zipf } from "../../bench/trace";
+import { Trace, makeTrace, prng, zipf } from "../../lab/trace";
 import { stageConfig } from "../helpers";
 
 const dev = stageConfig("dev");

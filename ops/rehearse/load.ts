@@ -1,0 +1,100 @@
+/**
+ * The rehearsal's load: the hotel trace's key mix (lab/trace.ts, the cache benchmark's
+ * trace) as HTTP requests to the app on loopback, sent at a constant rate by vegeta
+ * (scripts/vegeta.sh; an open model: a slow answer does not slow the sender, so latency
+ * is not hidden by coordinated omission), bounded in time and count.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { CacheKeyClass } from "../../config/types";
+import { makeTrace, prng } from "../../lab/trace";
+
+/** Each cached key class's read on the stand-in app (lab/standInApp/app/reads.py), by key id. */
+const CACHED_READS: Record<CacheKeyClass, (id: number) => string> = {
+  availability: (id) => `/rooms/${id}/availability`,
+  roomDetails: (id) => `/rooms/${id}`,
+  rates: (id) => `/rates/${id}`,
+  guest: (id) => `/guests/${id}/reservations`,
+  reservations: (id) => `/reservations/${id + 1}`,
+};
+
+/** Reads that never touch the cache (sessions and locks live in PostgreSQL), as a share of all requests. */
+const UNCACHED_READS: { share: number; path: (rand: () => number) => string }[] = [
+  { share: 0.04, path: (r) => `/guests/${Math.floor(r() * 50_000)}/sessions` },
+  { share: 0.03, path: (r) => `/rooms/${Math.floor(r() * 5_000)}/locks` },
+  { share: 0.005, path: () => "/sessions/recent" },
+];
+
+export const ROADMAP_RATE = 291;
+/** Every step replays the same requests: steps differ by the stack's config only. */
+const TRACE_SEED = 42;
+
+/** The request paths of a load: `count` requests of the trace, with the uncached reads mixed in at their shares. */
+export function requestPaths(count: number, seed = TRACE_SEED): string[] {
+  const trace = makeTrace(count, 1.0, seed);
+  const rand = prng(seed ^ 0x10ad);
+  const paths: string[] = [];
+  for (let i = 0; i < count; i++) {
+    let u = rand();
+    const uncached = UNCACHED_READS.find((x) => (u -= x.share) < 0);
+    if (uncached) {
+      paths.push(uncached.path(rand));
+      continue;
+    }
+    const [cls, id] = trace.keys[trace.requests[i]].split(":");
+    paths.push(CACHED_READS[cls as CacheKeyClass](Number(id)));
+  }
+  return paths;
+}
+
+/** What vegeta measured on the client side. */
+export interface ClientReport {
+  requests: number;
+  /** Requests per second sent, and answered successfully per second. */
+  rate: number;
+  throughput: number;
+  success: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  statusCodes: Record<string, number>;
+}
+
+export interface Load {
+  vegeta: string;
+  baseUrl: string;
+  rate: number;
+  seconds: number;
+  /** Where the targets and results go. */
+  dir: string;
+}
+
+/** Sends one load and returns vegeta's report; throws if vegeta fails or overruns its bound. */
+export function runLoad(l: Load, name: string): ClientReport {
+  const targets = path.join(l.dir, `${name}.targets`);
+  const results = path.join(l.dir, `${name}.bin`);
+  fs.writeFileSync(targets, requestPaths(Math.ceil(l.rate * l.seconds)).map((p) => `GET ${l.baseUrl}${p}\n`).join("\n"));
+  const attack = ["attack", `-rate=${l.rate}/s`, `-duration=${l.seconds}s`, `-targets=${targets}`, `-output=${results}`, "-timeout=10s", "-max-workers=256"];
+  const run = (args: string[]) => spawnSync(l.vegeta, args, { encoding: "utf8", timeout: (l.seconds + 60) * 1000, maxBuffer: 64 << 20 });
+  const a = run(attack);
+  if (a.status !== 0) throw new Error(`vegeta attack failed (exit ${a.status ?? a.signal}): ${a.stderr}`);
+  const r = run(["report", "-type=json", results]);
+  if (r.status !== 0) throw new Error(`vegeta report failed: ${r.stderr}`);
+  return clientReport(JSON.parse(r.stdout));
+}
+
+/** vegeta's JSON report (latencies in ns) as the rehearsal's numbers. */
+export function clientReport(v: any): ClientReport {
+  const ms = (ns: number) => ns / 1e6;
+  return {
+    requests: v.requests,
+    rate: v.rate,
+    throughput: v.throughput,
+    success: v.success,
+    p50Ms: ms(v.latencies["50th"]),
+    p95Ms: ms(v.latencies["95th"]),
+    p99Ms: ms(v.latencies["99th"]),
+    statusCodes: v.status_codes ?? {},
+  };
+}

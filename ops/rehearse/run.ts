@@ -1,0 +1,91 @@
+/** The rehearsal's steps, one after another: apply, start cold, load, read, judge. */
+import { checkStageFile } from "../../config/stages";
+import { SeedCounts } from "../../lab/pgWorkload";
+import { unifiedDiff } from "../summary/textDiff";
+import { RehearseArgs } from "./args";
+import { runLoad } from "./load";
+import { RehearsalSettings, Step } from "./plan";
+import { readWindow } from "./readings";
+import { StepResult, verdictLine } from "./report";
+import { RehearsalStage, appHealthy, applyStep, coldCache, countersDelta, objectsOf, readCounters, seed } from "./stage";
+import { judgeStep } from "./verdict";
+
+/**
+ * The tables' rows: enough that a sequential scan costs what an index saves (a full run:
+ * tens of ms per scan of reservations), few enough to seed in seconds.
+ */
+const SEED: Record<"full" | "quick", SeedCounts> = {
+  full: { reservations: 300_000, sessions: 100_000, locks: 20_000 },
+  quick: { reservations: 30_000, sessions: 10_000, locks: 2_000 },
+};
+
+export interface RunContext {
+  stage: RehearsalStage;
+  steps: Step[];
+  settings: RehearsalSettings;
+  args: RehearseArgs;
+  vegeta: string;
+  work: string;
+  say: (s: string) => void;
+  /** The user's stage file: step 0's diff is what the rehearsal took out of it. */
+  userText: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function runStep(c: RunContext, step: Step, diffBase: string, last: StepResult | undefined): Promise<StepResult> {
+  c.say(`step ${step.n} (${step.title}): up`);
+  const applied = await applyStep(c.stage, step.text);
+  const objects = await objectsOf(c.stage);
+  const config = checkStageFile("dev", c.stage.stageFile).config;
+  const app = `http://127.0.0.1:${c.settings.ports.appHostPort}`;
+  await appHealthy(app);
+  if (step.n === 0) seed(c.stage, objects, config, SEED[c.args.quick ? "quick" : "full"]);
+  const warmer = await coldCache(c.stage, objects);
+  const before = await readCounters(c.stage, objects, config, app);
+  c.say(`step ${step.n}: load ${c.args.rate} req/s for ${c.args.loadSeconds} s`);
+  const window = { startMs: Date.now(), endMs: 0 };
+  const client = runLoad({ vegeta: c.vegeta, baseUrl: app, rate: c.args.rate, seconds: c.args.loadSeconds, dir: c.work }, `step-${step.n}`);
+  window.endMs = Date.now();
+  // The last scrape and rule evaluation of the window land before it is read (a quick run's loads are too short for rates: it reads counts).
+  if (!c.args.quick) await sleep(2 * config.alerts.evaluationInterval + 1_000);
+  const counts = countersDelta(before, await readCounters(c.stage, objects, config, app));
+  const server = await readWindow(`http://127.0.0.1:${c.settings.ports.prometheusHostPort}`, config.alerts, window);
+  const verdict = judgeStep({ server, loadMs: window.endMs - window.startMs }, last, config.rollout, c.args.quick);
+  return {
+    n: step.n,
+    title: step.title,
+    planted: step.planted,
+    diff: unifiedDiff(diffBase, step.text, 1),
+    applySeconds: applied.seconds,
+    changes: applied.changes,
+    advisories: applied.advisories,
+    warmer,
+    window,
+    client,
+    server,
+    counts,
+    verdict,
+  };
+}
+
+/**
+ * Runs the steps in order. A quick win is judged against the last step that passed; a
+ * planted regression against the last quick win (it is applied on top of it, alone).
+ * Stops after the first quick win whose verdict refuses it, unless --keep-going.
+ */
+export async function runSteps(c: RunContext): Promise<{ results: StepResult[]; stoppedAt?: number }> {
+  const results: StepResult[] = [];
+  let lastGood: StepResult | undefined;
+  let lastQuickWinText = c.userText;
+  for (const step of c.steps) {
+    const r = await runStep(c, step, step.planted ? lastQuickWinText : (results.length ? c.steps[results.length - 1].text : c.userText), lastGood);
+    results.push(r);
+    c.say(verdictLine(r));
+    if (step.planted) continue;
+    lastQuickWinText = step.text;
+    if (r.verdict.problems.length === 0) lastGood = r;
+    else if (!c.args.keepGoing) return { results, stoppedAt: step.n };
+  }
+  return { results };
+}
