@@ -75,10 +75,17 @@ function latencyQuantileExpr(a: AlertsConfig, q: number): string {
   return `histogram_quantile(${q}, sum by (le) (rate(${m.requestDuration}_bucket{job="${m.appJob}"}[${rateWindow(a)}])))`;
 }
 
+/**
+ * An app exports a status's series once it has answered with it: an app that has never
+ * failed has no 5xx series, and the plain ratio would be missing (a soak gate reads "no
+ * data" and refuses a healthy stage). With traffic and no 5xx series, the ratio is 0;
+ * without traffic it stays missing.
+ */
 function errorRatioExpr(a: AlertsConfig): string {
   const m = a.metrics;
   const sel = `job="${m.appJob}"`;
-  return `sum(rate(${m.requestsTotal}{${sel},${m.statusLabel}=~"5.."}[${rateWindow(a)}]))` + ` / sum(rate(${m.requestsTotal}{${sel}}[${rateWindow(a)}]))`;
+  const all = `sum(rate(${m.requestsTotal}{${sel}}[${rateWindow(a)}]))`;
+  return `(sum(rate(${m.requestsTotal}{${sel},${m.statusLabel}=~"5.."}[${rateWindow(a)}])) / ${all}) or (0 * ${all})`;
 }
 
 /** The app's whole request rate: the error ratio only pages above a minimum traffic. */

@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 # The number of tests the suite holds: a full run that executes fewer (a file that
 # crashed at load, a test deleted by mistake) or more fails.
-EXPECTED_TESTS=404
+EXPECTED_TESTS=429
 bash scripts/setup.sh --servers || { echo "0 passed, 1 failed"; exit 1; }
 # The engine tests need the Pulumi CLI, language host and Kubernetes provider: built
 # once per version into ~/.cache (cold: ~13 min), then reused.
@@ -23,6 +23,8 @@ bash scripts/cluster-build.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1;
 bash scripts/provider-plugins.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 # actionlint for the CI workflows users get (cold: seconds to a minute, then cached).
 bash scripts/actionlint.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+# vegeta, the rehearsal's load generator (cold: about a minute, then cached).
+bash scripts/vegeta.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 docker_outcome=$(npx tsx ops/dockerCommand.ts start | tail -1) || { echo "0 passed, 1 failed"; exit 1; }
 # Silent: nothing may follow the summary line, whichever way the script ends.
 HOTEL_TEST_CLUSTER=

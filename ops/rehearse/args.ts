@@ -37,4 +37,3 @@ export function parseRehearseArgs(argv: string[]): RehearseArgs {
   const out = get("--out") ?? (quick ? fs.mkdtempSync(path.join(os.tmpdir(), "hotel-rehearsal-quick-")) : path.join(PROJECT_DIR, "docs"));
   return { quick, keepGoing: argv.includes("--keep-going"), keep: argv.includes("--keep"), plants: plants as Plant[], loadSeconds, rate: number("--rate", ROADMAP_RATE, 1, 2000), out };
 }
-

@@ -7,7 +7,8 @@
  * a bounded load at the roadmap's rate around each, each step judged by promotion's soak
  * rules; stops at the first regression (--keep-going measures every step). A full run
  * then plants regressions to show the verdict refuses them.
- * Exit 0 every quick win passed and every plant was refused, 1 otherwise, 2 bad usage or config.
+ * Exit 0 every quick win passed and every plant was refused, 1 otherwise, 2 bad usage or
+ * config, 3 another rehearsal runs.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -23,6 +24,7 @@ import { closeRehearsalStage, openRehearsalStage } from "./stage";
 import { Rehearsal, StepResult, verdictLine } from "./report";
 import { runSteps } from "./run";
 import { writeReport } from "./output";
+import { RehearsalBusy, recordStack, releaseWorkFolder, takeWorkFolder } from "./workFolder";
 
 /** Every step's stage file, each checked as the program will check it, before anything runs. */
 async function plannedSteps(a: RehearseArgs): Promise<{ steps: Step[]; settings: RehearsalSettings }> {
@@ -47,10 +49,16 @@ async function main(): Promise<number> {
   const a = parseRehearseArgs(process.argv.slice(2));
   const { steps, settings } = await plannedSteps(a);
   const vegeta = buildScriptOutput(path.join(PROJECT_DIR, "scripts", "vegeta.sh"));
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "hotel-rehearsal-"));
   const say = (s: string) => console.error(`rehearse: ${s}`);
+  const work = await takeWorkFolder(say);
   const started = new Date();
   const stage = await openRehearsalStage(work, say);
+  recordStack(work, stage.options);
+  onInterrupt(async () => {
+    say("interrupted: destroying the rehearsal's stack (a run killed harder leaves it to the next run, which destroys it first)");
+    await closeRehearsalStage(stage, say);
+    releaseWorkFolder(work);
+  });
   let results: StepResult[] = [];
   let rehearsal: Rehearsal | undefined;
   try {
@@ -58,13 +66,23 @@ async function main(): Promise<number> {
     results = run.results;
     rehearsal = await writeReport({ args: a, started, results, stoppedAt: run.stoppedAt, promUrl: `http://127.0.0.1:${settings.ports.prometheusHostPort}`, stage });
   } finally {
-    if (!a.keep) await closeRehearsalStage(stage, say);
-    else say(`kept: the rehearsal's stack (state ${stage.options.stateDir}, stage file ${stage.stageFile})`);
-    if (!a.keep) fs.rmSync(work, { recursive: true, force: true });
+    if (!a.keep) {
+      await closeRehearsalStage(stage, say);
+      releaseWorkFolder(work);
+    } else say(`kept: the rehearsal's stack (state ${stage.options.stateDir}, stage file ${stage.stageFile}); the next rehearsal destroys it first`);
   }
   for (const r of results) console.log(verdictLine(r));
   console.log(`report: ${path.join(a.out, a.quick ? "rehearsal-quick.json" : "rehearsal.json")}`);
   return outcome(results, rehearsal);
+}
+
+/** On Ctrl-C or a TERM: clean up, then exit 130. */
+function onInterrupt(cleanup: () => Promise<void>): void {
+  const handler = () => {
+    cleanup().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", handler);
+  process.once("SIGTERM", handler);
 }
 
 /** 0 when every quick win passed and every planted regression was refused. */
@@ -79,6 +97,6 @@ main().then(
   (code) => process.exit(code),
   (e: unknown) => {
     console.error(e instanceof Error ? e.message : String(e));
-    process.exit(e instanceof UsageError || e instanceof ConfigError ? 2 : 1);
+    process.exit(e instanceof UsageError || e instanceof ConfigError ? 2 : e instanceof RehearsalBusy ? 3 : 1);
   },
 );

@@ -74,7 +74,12 @@ export interface Load {
 export function runLoad(l: Load, name: string): ClientReport {
   const targets = path.join(l.dir, `${name}.targets`);
   const results = path.join(l.dir, `${name}.bin`);
-  fs.writeFileSync(targets, requestPaths(Math.ceil(l.rate * l.seconds)).map((p) => `GET ${l.baseUrl}${p}\n`).join("\n"));
+  fs.writeFileSync(
+    targets,
+    requestPaths(Math.ceil(l.rate * l.seconds))
+      .map((p) => `GET ${l.baseUrl}${p}\n`)
+      .join("\n"),
+  );
   const attack = ["attack", `-rate=${l.rate}/s`, `-duration=${l.seconds}s`, `-targets=${targets}`, `-output=${results}`, "-timeout=10s", "-max-workers=256"];
   const run = (args: string[]) => spawnSync(l.vegeta, args, { encoding: "utf8", timeout: (l.seconds + 60) * 1000, maxBuffer: 64 << 20 });
   const a = run(attack);

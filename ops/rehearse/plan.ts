@@ -21,8 +21,8 @@ export interface RehearsalSettings {
   soakSeconds: number;
 }
 
-export const EVALUATION_INTERVAL = "5s";
-export const RATE_WINDOW = "20s";
+const EVALUATION_INTERVAL = "5s";
+const RATE_WINDOW = "20s";
 
 /** Regressions a full run plants after the quick wins, to show the soak verdict refuse them. */
 export const PLANTS = {
@@ -44,7 +44,7 @@ export interface Step {
 const toText = (doc: ReturnType<typeof parseDocument>) => doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 
 /** The rehearsal's own settings on a stage file's text (kept after each merge: a user's rateWindow of 5m would blur steps of minutes). */
-export function withRehearsalSettings(text: string, s: RehearsalSettings): string {
+function withRehearsalSettings(text: string, s: RehearsalSettings): string {
   const doc = parseDocument(text);
   doc.setIn(["config", `${NAMESPACE}:docker`], doc.createNode(s.ports));
   doc.setIn(["config", `${NAMESPACE}:alerts`, "evaluationInterval"], EVALUATION_INTERVAL);
@@ -54,14 +54,14 @@ export function withRehearsalSettings(text: string, s: RehearsalSettings): strin
 }
 
 /** The user's stage file with the five quick-win blocks taken out: the roadmap's before config. */
-export function beforeText(userText: string, s: RehearsalSettings): string {
+function beforeText(userText: string, s: RehearsalSettings): string {
   const doc = parseDocument(userText);
   for (const q of QUICK_WINS) doc.deleteIn(["config", q.key]);
   return withRehearsalSettings(toText(doc), s);
 }
 
 /** A planted regression on a step's text. */
-export function plantedText(text: string, plant: Plant): string {
+function plantedText(text: string, plant: Plant): string {
   const doc = parseDocument(text);
   if (plant === "pool-of-1") {
     doc.setIn(["config", PLANTS[plant].key, "poolSize"], 1);
@@ -69,7 +69,13 @@ export function plantedText(text: string, plant: Plant): string {
     doc.setIn(["config", PLANTS[plant].key, "poolTimeout"], "2s");
   } else {
     const indexes = (parse(text).config?.[PLANTS[plant].key]?.indexes ?? []) as string[];
-    doc.setIn(["config", PLANTS[plant].key, "indexes"], doc.createNode(indexes.filter((i) => i !== "idx_reservations_guest_id"), { flow: true }));
+    doc.setIn(
+      ["config", PLANTS[plant].key, "indexes"],
+      doc.createNode(
+        indexes.filter((i) => i !== "idx_reservations_guest_id"),
+        { flow: true },
+      ),
+    );
   }
   return toText(doc);
 }

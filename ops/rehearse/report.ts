@@ -65,15 +65,15 @@ export function resultsTable(steps: StepResult[]): string {
 export function verdictLine(s: StepResult): string {
   if (!s.verdict.judged) return `${label(s)}: not judged (--quick: loads too short for a latency verdict)`;
   if (s.verdict.against === undefined) return `${label(s)}: the baseline`;
-  const outcome = s.verdict.problems.length ? `REFUSED against ${s.verdict.against === 0 ? "before" : `QW${s.verdict.against}`}` : `passed against ${s.verdict.against === 0 ? "before" : `QW${s.verdict.against}`}`;
+  const outcome = s.verdict.problems.length
+    ? `REFUSED against ${s.verdict.against === 0 ? "before" : `QW${s.verdict.against}`}`
+    : `passed against ${s.verdict.against === 0 ? "before" : `QW${s.verdict.against}`}`;
   return `${label(s)} (${s.title}): ${outcome}${s.verdict.problems.map((p) => `\n  - ${p}`).join("")}`;
 }
 
 /** The measured part of docs/REHEARSAL.md, between its markers (the prose around it is written by hand). */
 export function measuredSection(r: Rehearsal): string {
-  const steps = r.steps
-    .map((s) => [`### ${label(s)}: ${s.title}`, "", "```", verdictLine(s), "```", "", "```diff", s.diff.trimEnd() || "(no change)", "```"].join("\n"))
-    .join("\n\n");
+  const steps = r.steps.map((s) => [`### ${label(s)}: ${s.title}`, "", "```", verdictLine(s), "```", "", "```diff", s.diff.trimEnd() || "(no change)", "```"].join("\n")).join("\n\n");
   return [
     `Run ${r.startedAt}, ${r.minutes.toFixed(1)} min on ${r.machine}; load ${r.rate} req/s for ${r.loadSeconds} s per step${r.quick ? " (--quick)" : ""}.` +
       (r.stoppedAt === undefined ? "" : ` Stopped after step ${r.stoppedAt}: its verdict refused it.`),

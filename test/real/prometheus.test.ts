@@ -9,7 +9,7 @@ import { stringify } from "yaml";
 import { STAGES } from "../../contract/project";
 import { AlertExpectation, Series, amtool, checkRules, counter, histogram, testRules } from "../fixtures/promtool";
 import { renderAlertmanagerConfigYaml } from "../../render/alertmanagerConfig";
-import { alertingRules, renderAlertRules, renderAlertRulesYaml } from "../../render/alertRules";
+import { alertingRules, recorded, renderAlertRules, renderAlertRulesYaml } from "../../render/alertRules";
 import { renderAppEnv } from "../../render/appEnv";
 import { stageConfig } from "../helpers";
 
@@ -119,6 +119,22 @@ test("errors: 0 % and 0.4 % never fire; 0.6 % fires after `for`, not before", (t
   assertPromtool(t, rulesYaml, requests(ratioFor(0)), quiet("HotelApiErrorRatioHigh", "5m", "20m", "39m"));
   assertPromtool(t, rulesYaml, requests(ratioFor(0.004)), quiet("HotelApiErrorRatioHigh", "5m", "20m", "39m"));
   assertPromtool(t, rulesYaml, requests(ratioFor(0.006)), [...quiet("HotelApiErrorRatioHigh", "4m"), firing("HotelApiErrorRatioHigh", "10m", "0.6002%")]);
+});
+
+test("errors: an app that has never answered a 5xx (so exports no such series) records a 5xx ratio of 0 while it has traffic, and none without", (t) => {
+  const names = recorded(after.alerts);
+  // Ten minutes of 200s, then the app is gone (no samples: no traffic at all).
+  const only200 = [{ series: `${m.requestsTotal}{${app},${m.statusLabel}="200"}`, values: counter(ratioFor(PER_MINUTE, 10)) }];
+  const res = testRules(
+    rulesYaml,
+    only200,
+    [],
+    [
+      { expr: names.errorRatio, eval_time: "8m", exp_samples: [{ labels: names.errorRatio, value: 0 }] },
+      { expr: names.errorRatio, eval_time: "19m", exp_samples: [] },
+    ],
+  );
+  t.is(res.status, 0, res.output);
 });
 
 test("errors: one 5xx a minute in 17,460 requests (0.006 %) fires the roadmap's absolute rate, not the stack's ratio", (t) => {
