@@ -22,7 +22,7 @@ import { RehearsalSettings, Step, rehearsalSteps } from "./plan";
 import { RehearseArgs, parseRehearseArgs } from "./args";
 import { closeRehearsalStage, openRehearsalStage } from "./stage";
 import { Rehearsal, StepResult, verdictLine } from "./report";
-import { runSteps } from "./run";
+import { Interrupted, runSteps } from "./run";
 import { writeReport } from "./output";
 import { RehearsalBusy, recordStack, releaseWorkFolder, takeWorkFolder } from "./workFolder";
 
@@ -54,21 +54,16 @@ async function main(): Promise<number> {
   const started = new Date();
   const stage = await openRehearsalStage(work, say);
   recordStack(work, stage.options);
-  onInterrupt(async () => {
-    say("interrupted: destroying the rehearsal's stack (a run killed harder leaves it to the next run, which destroys it first)");
-    await closeRehearsalStage(stage, say);
-    releaseWorkFolder(work);
-  });
+  const signal = onInterrupt(say);
   let results: StepResult[] = [];
   let rehearsal: Rehearsal | undefined;
   try {
-    const run = await runSteps({ stage, steps, settings, args: a, vegeta, work, say, userText: fs.readFileSync(stageFilePath("dev"), "utf8") });
+    const run = await runSteps({ stage, steps, settings, args: a, vegeta, work, say, signal, userText: fs.readFileSync(stageFilePath("dev"), "utf8") });
     results = run.results;
     rehearsal = await writeReport({ args: a, started, results, stoppedAt: run.stoppedAt, promUrl: `http://127.0.0.1:${settings.ports.prometheusHostPort}`, stage });
   } finally {
     if (!a.keep) {
-      await closeRehearsalStage(stage, say);
-      releaseWorkFolder(work);
+      if (await closeRehearsalStage(stage, say)) releaseWorkFolder(work);
     } else say(`kept: the rehearsal's stack (state ${stage.options.stateDir}, stage file ${stage.stageFile}); the next rehearsal destroys it first`);
   }
   for (const r of results) console.log(verdictLine(r));
@@ -76,13 +71,22 @@ async function main(): Promise<number> {
   return outcome(results, rehearsal);
 }
 
-/** On Ctrl-C or a TERM: clean up, then exit 130. */
-function onInterrupt(cleanup: () => Promise<void>): void {
+/**
+ * Ctrl-C or a TERM stops the run at its next phase (a load at once; an up in flight is
+ * let finish, as a killed up would leave a locked state), then the stack is destroyed.
+ * A second one exits at once: the next rehearsal cleans up instead.
+ */
+function onInterrupt(say: (s: string) => void): AbortSignal {
+  const controller = new AbortController();
   const handler = () => {
-    cleanup().finally(() => process.exit(130));
+    say("interrupted: stopping at the next phase, then destroying the rehearsal's stack (again to exit now: the next rehearsal destroys it first)");
+    controller.abort();
+    process.once("SIGINT", () => process.exit(130));
+    process.once("SIGTERM", () => process.exit(130));
   };
   process.once("SIGINT", handler);
   process.once("SIGTERM", handler);
+  return controller.signal;
 }
 
 /** 0 when every quick win passed and every planted regression was refused. */
@@ -97,6 +101,6 @@ main().then(
   (code) => process.exit(code),
   (e: unknown) => {
     console.error(e instanceof Error ? e.message : String(e));
-    process.exit(e instanceof UsageError || e instanceof ConfigError ? 2 : e instanceof RehearsalBusy ? 3 : 1);
+    process.exit(e instanceof UsageError || e instanceof ConfigError ? 2 : e instanceof RehearsalBusy ? 3 : e instanceof Interrupted ? 130 : 1);
   },
 );

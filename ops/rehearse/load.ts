@@ -4,7 +4,8 @@
  * (scripts/vegeta.sh; an open model: a slow answer does not slow the sender, so latency
  * is not hidden by coordinated omission), bounded in time and count.
  */
-import { spawnSync } from "child_process";
+import { execFile } from "child_process";
+import { promisify } from "util";
 import * as fs from "fs";
 import * as path from "path";
 import { CacheKeyClass } from "../../config/types";
@@ -68,10 +69,14 @@ export interface Load {
   seconds: number;
   /** Where the targets and results go. */
   dir: string;
+  /** Aborted on an interrupt: vegeta is killed at once. */
+  signal?: AbortSignal;
 }
 
-/** Sends one load and returns vegeta's report; throws if vegeta fails or overruns its bound. */
-export function runLoad(l: Load, name: string): ClientReport {
+const exec = promisify(execFile);
+
+/** Sends one load and returns vegeta's report; throws if vegeta fails, overruns its bound or is aborted. */
+export async function runLoad(l: Load, name: string): Promise<ClientReport> {
   const targets = path.join(l.dir, `${name}.targets`);
   const results = path.join(l.dir, `${name}.bin`);
   fs.writeFileSync(
@@ -81,12 +86,9 @@ export function runLoad(l: Load, name: string): ClientReport {
       .join("\n"),
   );
   const attack = ["attack", `-rate=${l.rate}/s`, `-duration=${l.seconds}s`, `-targets=${targets}`, `-output=${results}`, "-timeout=10s", "-max-workers=256"];
-  const run = (args: string[]) => spawnSync(l.vegeta, args, { encoding: "utf8", timeout: (l.seconds + 60) * 1000, maxBuffer: 64 << 20 });
-  const a = run(attack);
-  if (a.status !== 0) throw new Error(`vegeta attack failed (exit ${a.status ?? a.signal}): ${a.stderr}`);
-  const r = run(["report", "-type=json", results]);
-  if (r.status !== 0) throw new Error(`vegeta report failed: ${r.stderr}`);
-  return clientReport(JSON.parse(r.stdout));
+  const run = (args: string[]) => exec(l.vegeta, args, { encoding: "utf8", timeout: (l.seconds + 60) * 1000, maxBuffer: 64 << 20, signal: l.signal });
+  await run(attack);
+  return clientReport(JSON.parse((await run(["report", "-type=json", results])).stdout));
 }
 
 /** vegeta's JSON report (latencies in ns) as the rehearsal's numbers. */

@@ -31,13 +31,23 @@ export interface RunContext {
   say: (s: string) => void;
   /** The user's stage file: step 0's diff is what the rehearsal took out of it. */
   userText: string;
+  /** Aborted on Ctrl-C or TERM: the run stops at the next phase (a load at once), then cleans up. */
+  signal: AbortSignal;
 }
+
+export class Interrupted extends Error {}
+
+const checkpoint = (c: RunContext) => {
+  if (c.signal.aborted) throw new Interrupted("interrupted");
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function runStep(c: RunContext, step: Step, diffBase: string, last: StepResult | undefined): Promise<StepResult> {
+  checkpoint(c);
   c.say(`step ${step.n} (${step.title}): up`);
   const applied = await applyStep(c.stage, step.text);
+  checkpoint(c);
   const objects = await objectsOf(c.stage);
   const config = checkStageFile("dev", c.stage.stageFile).config;
   const app = `http://127.0.0.1:${c.settings.ports.appHostPort}`;
@@ -47,7 +57,10 @@ async function runStep(c: RunContext, step: Step, diffBase: string, last: StepRe
   const before = await readCounters(c.stage, objects, config, app);
   c.say(`step ${step.n}: load ${c.args.rate} req/s for ${c.args.loadSeconds} s`);
   const window = { startMs: Date.now(), endMs: 0 };
-  const client = runLoad({ vegeta: c.vegeta, baseUrl: app, rate: c.args.rate, seconds: c.args.loadSeconds, dir: c.work }, `step-${step.n}`);
+  const client = await runLoad({ vegeta: c.vegeta, baseUrl: app, rate: c.args.rate, seconds: c.args.loadSeconds, dir: c.work, signal: c.signal }, `step-${step.n}`).catch((e: unknown) => {
+    checkpoint(c);
+    throw e;
+  });
   window.endMs = Date.now();
   // The last scrape and rule evaluation of the window land before it is read (a quick run's loads are too short for rates: it reads counts).
   if (!c.args.quick) await sleep(2 * config.alerts.evaluationInterval + 1_000);

@@ -142,8 +142,18 @@ export async function appHealthy(baseUrl: string, timeoutMs = 120_000): Promise<
   }
 }
 
-/** Destroys the rehearsal's stack and stops a daemon it started. */
-export async function closeRehearsalStage(s: RehearsalStage, say: (t: string) => void): Promise<void> {
-  await destroy(s.options).catch((e: unknown) => say(`destroy of the rehearsal stack failed: ${e instanceof Error ? e.message : String(e)}`));
+/**
+ * Destroys the rehearsal's stack and stops a daemon it started. False when the destroy
+ * failed: the daemon then keeps running and the work folder stays, for the next run to
+ * recover and destroy (stopping the daemon would only hide the containers until it starts).
+ */
+export async function closeRehearsalStage(s: RehearsalStage, say: (t: string) => void): Promise<boolean> {
+  try {
+    await destroy(s.options);
+  } catch (e) {
+    say(`destroy of the rehearsal's stack failed (the next rehearsal destroys it first): ${e instanceof Error ? e.message : String(e)}`);
+    return false;
+  }
   if (s.startedDaemon) await new LocalDocker().stop();
+  return true;
 }
