@@ -14,6 +14,8 @@ export interface RehearseArgs {
   keep: boolean;
   plants: Plant[];
   loadSeconds: number;
+  /** An unmeasured load right after each change (PostgreSQL restarted, pools reconnecting, pages cold), before the measured one. */
+  settleSeconds: number;
   rate: number;
   out: string;
 }
@@ -35,5 +37,6 @@ export function parseRehearseArgs(argv: string[]): RehearseArgs {
   const plants = plantFlag === "none" ? [] : plantFlag.split(",");
   for (const p of plants) if (!(p in PLANTS)) throw new UsageError(`--plant must be none or a comma-separated list of ${Object.keys(PLANTS).join(", ")}, got ${JSON.stringify(p)}`);
   const out = get("--out") ?? (quick ? fs.mkdtempSync(path.join(os.tmpdir(), "hotel-rehearsal-quick-")) : path.join(PROJECT_DIR, "docs"));
-  return { quick, keepGoing: argv.includes("--keep-going"), keep: argv.includes("--keep"), plants: plants as Plant[], loadSeconds, rate: number("--rate", ROADMAP_RATE, 1, 2000), out };
+  const settleSeconds = number("--settle-seconds", quick ? 0 : 30, 0, 600);
+  return { quick, keepGoing: argv.includes("--keep-going"), keep: argv.includes("--keep"), plants: plants as Plant[], loadSeconds, settleSeconds, rate: number("--rate", ROADMAP_RATE, 1, 2000), out };
 }

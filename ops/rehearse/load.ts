@@ -30,6 +30,8 @@ const UNCACHED_READS: { share: number; path: (rand: () => number) => string }[] 
 export const ROADMAP_RATE = 291;
 /** Every step replays the same requests: steps differ by the stack's config only. */
 const TRACE_SEED = 42;
+/** The settle load's trace: another day, so the measured load's keys are not primed by it. */
+export const SETTLE_SEED = 43;
 
 /** The request paths of a load: `count` requests of the trace, with the uncached reads mixed in at their shares. */
 export function requestPaths(count: number, seed = TRACE_SEED): string[] {
@@ -71,6 +73,8 @@ export interface Load {
   dir: string;
   /** Aborted on an interrupt: vegeta is killed at once. */
   signal?: AbortSignal;
+  /** The trace's seed: the measured loads all use the same one; the settle load another day's. */
+  seed?: number;
 }
 
 const exec = promisify(execFile);
@@ -81,7 +85,7 @@ export async function runLoad(l: Load, name: string): Promise<ClientReport> {
   const results = path.join(l.dir, `${name}.bin`);
   fs.writeFileSync(
     targets,
-    requestPaths(Math.ceil(l.rate * l.seconds))
+    requestPaths(Math.ceil(l.rate * l.seconds), l.seed)
       .map((p) => `GET ${l.baseUrl}${p}\n`)
       .join("\n"),
   );

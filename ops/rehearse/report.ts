@@ -17,6 +17,8 @@ export interface StepResult {
   applySeconds: number;
   changes: Record<string, number>;
   advisories: string[];
+  /** The client's view of the settle load right after the change (none in a --quick run). */
+  settle?: ClientReport;
   warmer?: string;
   window: { startMs: number; endMs: number };
   client: ClientReport;
@@ -54,6 +56,11 @@ const ROWS: { metric: string; roadmap: [string, string]; cell: (s: StepResult) =
   { metric: "Pool timeouts (503)", roadmap: ["", ""], cell: (s) => String(s.counts.poolTimeouts) },
   { metric: "Sequential / index scans of the app's tables", roadmap: ["", ""], cell: (s) => `${s.counts.seqScans} / ${s.counts.idxScans}` },
   { metric: "P95 / P99 (client, vegeta)", roadmap: ["", ""], cell: (s) => `${s.client.p95Ms.toFixed(1)} / ${s.client.p99Ms.toFixed(1)} ms` },
+  {
+    metric: "P95 / P99 while settling, right after the change (client, not judged)",
+    roadmap: ["", ""],
+    cell: (s) => (s.settle ? `${s.settle.p95Ms.toFixed(1)} / ${s.settle.p99Ms.toFixed(1)} ms` : ""),
+  },
 ];
 
 export function resultsTable(steps: StepResult[]): string {

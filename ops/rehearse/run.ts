@@ -3,7 +3,7 @@ import { checkStageFile } from "../../config/stages";
 import { SeedCounts } from "../../lab/pgWorkload";
 import { unifiedDiff } from "../summary/textDiff";
 import { RehearseArgs } from "./args";
-import { runLoad } from "./load";
+import { ClientReport, SETTLE_SEED, runLoad } from "./load";
 import { RehearsalSettings, Step } from "./plan";
 import { readWindow } from "./readings";
 import { StepResult, verdictLine } from "./report";
@@ -43,6 +43,24 @@ const checkpoint = (c: RunContext) => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const load = (c: RunContext, app: string, seconds: number, name: string, seed?: number) =>
+  runLoad({ vegeta: c.vegeta, baseUrl: app, rate: c.args.rate, seconds, dir: c.work, signal: c.signal, seed }, name).catch((e: unknown) => {
+    checkpoint(c);
+    throw e;
+  });
+
+/**
+ * Right after a change the stack is not in its steady state (a restarted PostgreSQL has
+ * cold buffers and every pooled connection to re-open): a load of another day's requests,
+ * its client-side numbers kept apart, shows what the change costs while it settles and
+ * keeps that cost out of the measured load.
+ */
+async function settleLoad(c: RunContext, app: string, step: Step): Promise<ClientReport | undefined> {
+  if (c.args.settleSeconds === 0) return undefined;
+  c.say(`step ${step.n}: settle ${c.args.rate} req/s for ${c.args.settleSeconds} s (not judged)`);
+  return load(c, app, c.args.settleSeconds, `step-${step.n}-settle`, SETTLE_SEED);
+}
+
 async function runStep(c: RunContext, step: Step, diffBase: string, last: StepResult | undefined): Promise<StepResult> {
   checkpoint(c);
   c.say(`step ${step.n} (${step.title}): up`);
@@ -53,14 +71,12 @@ async function runStep(c: RunContext, step: Step, diffBase: string, last: StepRe
   const app = `http://127.0.0.1:${c.settings.ports.appHostPort}`;
   await appHealthy(app);
   if (step.n === 0) seed(c.stage, objects, config, SEED[c.args.quick ? "quick" : "full"]);
+  const settle = await settleLoad(c, app, step);
   const warmer = await coldCache(c.stage, objects);
   const before = await readCounters(c.stage, objects, config, app);
   c.say(`step ${step.n}: load ${c.args.rate} req/s for ${c.args.loadSeconds} s`);
   const window = { startMs: Date.now(), endMs: 0 };
-  const client = await runLoad({ vegeta: c.vegeta, baseUrl: app, rate: c.args.rate, seconds: c.args.loadSeconds, dir: c.work, signal: c.signal }, `step-${step.n}`).catch((e: unknown) => {
-    checkpoint(c);
-    throw e;
-  });
+  const client = await load(c, app, c.args.loadSeconds, `step-${step.n}`);
   window.endMs = Date.now();
   // The last scrape and rule evaluation of the window land before it is read (a quick run's loads are too short for rates: it reads counts).
   if (!c.args.quick) await sleep(2 * config.alerts.evaluationInterval + 1_000);
@@ -75,6 +91,7 @@ async function runStep(c: RunContext, step: Step, diffBase: string, last: StepRe
     applySeconds: applied.seconds,
     changes: applied.changes,
     advisories: applied.advisories,
+    settle,
     warmer,
     window,
     client,

@@ -156,7 +156,7 @@ test("the report's table: the roadmap's rows and targets, a column per step, num
   t.is(lines[2], "| P95 latency (server) | 4.85ms | 3.6-4.4ms | 4.85 ms | 12.30 ms |");
   t.is(lines[5], "| Cache hit | 88.5% | 93.5% | 90.0 % | 90.0 % |");
   t.is(lines[9], "| Pool waits (checkouts finding the pool full) |  |  | 3 of 400 | 3 of 400 |");
-  t.is(lines.length, 13);
+  t.is(lines.length, 14);
   t.is(verdictLine(result(6, 0.0123, ["P95 latency rose"])), "planted 1 (quick win 6): REFUSED against QW5\n  - P95 latency rose");
 });
 
@@ -207,6 +207,6 @@ for (const [argv, message] of USAGE) {
 }
 
 test("rehearse defaults: a full run loads 120 s per step and plants both regressions; --quick loads 5 s and plants none", (t) => {
-  t.like(parseRehearseArgs(["--stack", "dev", "--out", "/tmp/x"]), { quick: false, loadSeconds: 120, rate: 291, plants: ["pool-of-1", "index-removed"], keepGoing: false });
-  t.like(parseRehearseArgs(["--stack", "dev", "--quick", "--out", "/tmp/x"]), { quick: true, loadSeconds: 5, plants: [] });
+  t.like(parseRehearseArgs(["--stack", "dev", "--out", "/tmp/x"]), { quick: false, loadSeconds: 120, settleSeconds: 30, rate: 291, plants: ["pool-of-1", "index-removed"], keepGoing: false });
+  t.like(parseRehearseArgs(["--stack", "dev", "--quick", "--out", "/tmp/x"]), { quick: true, loadSeconds: 5, settleSeconds: 0, plants: [] });
 });
