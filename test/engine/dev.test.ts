@@ -313,9 +313,9 @@ test.serial("dev: an update that fails half-way (a container that cannot start) 
   t.is((await preview({ ...stack, stageFile: moved }, { expectNoChanges: true })).changeSummary.create, undefined);
 });
 
-test.serial("dev: destroy removes every container, the network and the volume", async (t) => {
+test.serial("dev: destroy removes every container, the network and the volumes (PostgreSQL's data, Prometheus' series)", async (t) => {
   const o = await objects();
-  t.true(o.containerIds.length >= 8 && o.networkIds.length === 1 && o.volumeNames.length === 1);
+  t.true(o.containerIds.length >= 8 && o.networkIds.length === 1 && o.volumeNames.length === 2);
   const left = (args: string[]) => d.must(args).trim().split("\n").filter(Boolean);
   // By the stage label on the daemon, not only by what the state lists: nothing the stack made escapes the count.
   const labelled = () => ["ps -a", "network ls", "volume ls"].flatMap((what) => left([...what.split(" "), "-q", "--filter", `label=${STAGE_LABEL}=dev`]));
