@@ -55,17 +55,21 @@ async function main(): Promise<number> {
   const stage = await openRehearsalStage(work, say);
   recordStack(work, stage.options);
   const signal = onInterrupt(say);
-  let results: StepResult[] = [];
+  const results: StepResult[] = [];
   let rehearsal: Rehearsal | undefined;
+  let failure: unknown;
   try {
-    const run = await runSteps({ stage, steps, settings, args: a, vegeta, work, say, signal, userText: fs.readFileSync(stageFilePath("dev"), "utf8") });
-    results = run.results;
-    rehearsal = await writeReport({ args: a, started, results, stoppedAt: run.stoppedAt, promUrl: `http://127.0.0.1:${settings.ports.prometheusHostPort}`, stage });
+    const context = { stage, steps, settings, args: a, vegeta, work, say, signal, userText: fs.readFileSync(stageFilePath("dev"), "utf8") };
+    const run: { stoppedAt?: number } = await runSteps(context, results).catch((e: unknown) => ((failure = e), {}));
+    // A run that failed half-way still reports the steps it measured, and what stopped it.
+    const error = failure === undefined ? undefined : failure instanceof Error ? failure.message : String(failure);
+    rehearsal = await writeReport({ args: a, started, results, stoppedAt: run.stoppedAt, error, promUrl: `http://127.0.0.1:${settings.ports.prometheusHostPort}`, stage });
   } finally {
     if (!a.keep) {
       if (await closeRehearsalStage(stage, say)) releaseWorkFolder(work);
     } else say(`kept: the rehearsal's stack (state ${stage.options.stateDir}, stage file ${stage.stageFile}); the next rehearsal destroys it first`);
   }
+  if (failure !== undefined) throw failure;
   for (const r of results) console.log(verdictLine(r));
   console.log(`report: ${path.join(a.out, a.quick ? "rehearsal-quick.json" : "rehearsal.json")}`);
   return outcome(results, rehearsal);

@@ -16,7 +16,7 @@ import { RehearsalStage } from "./stage";
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-");
 const machine = () => `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
 
-export async function writeReport(o: { args: RehearseArgs; started: Date; results: StepResult[]; stoppedAt?: number; promUrl: string; stage: RehearsalStage }): Promise<Rehearsal> {
+export async function writeReport(o: { args: RehearseArgs; started: Date; results: StepResult[]; stoppedAt?: number; error?: string; promUrl: string; stage: RehearsalStage }): Promise<Rehearsal> {
   const { args, results } = o;
   const r: Rehearsal = {
     startedAt: o.started.toISOString(),
@@ -27,10 +27,11 @@ export async function writeReport(o: { args: RehearseArgs; started: Date; result
     machine: machine(),
     steps: results,
     stoppedAt: o.stoppedAt,
+    error: o.error,
     plots: [],
   };
   fs.mkdirSync(args.out, { recursive: true });
-  if (!args.quick && results.length) r.plots = await writePlots(o, results);
+  if (!args.quick && results.length && !o.error) r.plots = await writePlots(o, results);
   fs.writeFileSync(path.join(args.out, args.quick ? "rehearsal-quick.json" : "rehearsal.json"), JSON.stringify(r, null, 2) + "\n");
   if (!args.quick) {
     const file = path.join(args.out, "REHEARSAL.md");

@@ -37,6 +37,8 @@ export interface Rehearsal {
   machine: string;
   steps: StepResult[];
   stoppedAt?: number;
+  /** What stopped a run that failed half-way (its steps so far are reported). */
+  error?: string;
   plots: { file: string; name: string }[];
 }
 
@@ -83,7 +85,8 @@ export function measuredSection(r: Rehearsal): string {
   const steps = r.steps.map((s) => [`### ${label(s)}: ${s.title}`, "", "```", verdictLine(s), "```", "", "```diff", s.diff.trimEnd() || "(no change)", "```"].join("\n")).join("\n\n");
   return [
     `Run ${r.startedAt}, ${r.minutes.toFixed(1)} min on ${r.machine}; load ${r.rate} req/s for ${r.loadSeconds} s per step${r.quick ? " (--quick)" : ""}.` +
-      (r.stoppedAt === undefined ? "" : ` Stopped after step ${r.stoppedAt}: its verdict refused it.`),
+      (r.stoppedAt === undefined ? "" : ` Stopped after step ${r.stoppedAt}: its verdict refused it.`) +
+      (r.error === undefined ? "" : ` Failed after ${r.steps.length} step(s): ${r.error}`),
     "",
     resultsTable(r.steps),
     "",

@@ -105,9 +105,9 @@ async function runStep(c: RunContext, step: Step, diffBase: string, last: StepRe
  * Runs the steps in order. A quick win is judged against the last step that passed; a
  * planted regression against the last quick win (it is applied on top of it, alone).
  * Stops after the first quick win whose verdict refuses it, unless --keep-going.
+ * Each result is pushed as it comes, so a run that fails half-way still reports its steps.
  */
-export async function runSteps(c: RunContext): Promise<{ results: StepResult[]; stoppedAt?: number }> {
-  const results: StepResult[] = [];
+export async function runSteps(c: RunContext, results: StepResult[]): Promise<{ stoppedAt?: number }> {
   let lastGood: StepResult | undefined;
   let lastQuickWinText = c.userText;
   for (const step of c.steps) {
@@ -117,7 +117,7 @@ export async function runSteps(c: RunContext): Promise<{ results: StepResult[]; 
     if (step.planted) continue;
     lastQuickWinText = step.text;
     if (r.verdict.problems.length === 0) lastGood = r;
-    else if (!c.args.keepGoing) return { results, stoppedAt: step.n };
+    else if (!c.args.keepGoing) return { stoppedAt: step.n };
   }
-  return { results };
+  return {};
 }

@@ -50,7 +50,9 @@ test.before(async () => {
   const out = tempDir("rehearsal");
   userFileBefore = fs.readFileSync(stageFilePath("dev"), "utf8");
   run = rehearse(["--plant", "pool-of-1", "--out", out]);
-  report = JSON.parse(fs.readFileSync(path.join(out, "rehearsal-quick.json"), "utf8"));
+  const file = path.join(out, "rehearsal-quick.json");
+  if (!fs.existsSync(file)) throw new Error(`the quick rehearsal wrote no report (exit ${run.status}):\n${run.stderr.slice(-4000)}`);
+  report = JSON.parse(fs.readFileSync(file, "utf8"));
 });
 
 test("rehearse beside a running one is refused (exit 3); after a run killed hard, the next one destroys what it left first", (t) => {
