@@ -103,12 +103,13 @@ test("rehearse --quick: the app's tables are scanned sequentially until quick wi
   t.true(step(4).counts.idxScans > step(3).counts.idxScans);
 });
 
-test("rehearse --quick: a planted pool of 1 waits on more than a tenth of its checkouts, more than any quick-win step", (t) => {
+test("rehearse --quick: a planted pool of 1 waits on more than 2 % of its checkouts, five times any quick-win step's share", (t) => {
   const ratio = (s: StepResult) => s.counts.poolWaits / s.counts.poolCheckouts;
   for (const s of report.steps) t.log(`step ${s.n}: ${s.counts.poolWaits} waits, ${s.counts.poolTimeouts} timeouts of ${s.counts.poolCheckouts} checkouts`);
   for (const n of [0, 1, 2, 3, 4, 5]) t.true(step(n).counts.poolCheckouts > 0, `step ${n} used the pool`);
-  t.true(ratio(step(6)) > 0.1);
-  t.true(ratio(step(6)) > Math.max(...[0, 1, 2, 3, 4, 5].map((n) => ratio(step(n)))));
+  // With the indexes in and the cache warmed, few requests reach the pool at all (a full run: 134 waits in 6 763).
+  t.true(ratio(step(6)) > 0.02);
+  t.true(ratio(step(6)) > 5 * Math.max(...[0, 1, 2, 3, 4, 5].map((n) => ratio(step(n)))));
 });
 
 test("rehearse --quick: the warmer (quick win 5) loads its key classes, and the cache hit ratio from a cold start rises by more than 20 points", (t) => {
