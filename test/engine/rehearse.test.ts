@@ -1,10 +1,13 @@
 /**
  * `npm run rehearse -- --stack dev --quick`, end to end on the real engine and Docker:
  * the before config and the five quick wins applied in order on a stack of its own, a
- * 5-second load at 291 req/s around each, and a planted pool of 1. Asserted: the path
+ * 5-second load at 291 req/s around each, and a planted index removal. Asserted: the path
  * (every step applied, each a small change) and the count-based signals read at their
- * source (sequential scans, pool waits, the cache hit ratio), never latency: latency
- * verdicts belong to the full run (docs/REHEARSAL.md).
+ * source (sequential scans, the cache hit ratio), never latency: latency verdicts belong
+ * to the full run (docs/REHEARSAL.md). Pool waits are not asserted here: with the indexes
+ * in and the cache warm, a pool of 1 waited 3 to 40 times in 448 checkouts over 5 s, too
+ * few to tell apart; the full run (134 in 6 763) and test/real/standInApp.test.ts (a
+ * smaller pool exhausted under the same load) show them.
  */
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -49,7 +52,7 @@ test.before(async () => {
   await killedDuringLoad();
   const out = tempDir("rehearsal");
   userFileBefore = fs.readFileSync(stageFilePath("dev"), "utf8");
-  run = rehearse(["--plant", "pool-of-1", "--out", out]);
+  run = rehearse(["--plant", "index-removed", "--out", out]);
   const file = path.join(out, "rehearsal-quick.json");
   if (!fs.existsSync(file)) throw new Error(`the quick rehearsal wrote no report (exit ${run.status}):\n${run.stderr.slice(-4000)}`);
   report = JSON.parse(fs.readFileSync(file, "utf8"));
@@ -80,7 +83,7 @@ test("rehearse --quick: every step applied through up and the policy pack, each 
   );
   // The before config's 32 resources (dev's 36 less the warmer's 3 and pg_stat_statements) and the
   // stack; then what each block moves (quick win 4: the extension and the exporter's queries;
-  // 5: the warmer; the planted pool: the app's and the warmer's environment).
+  // 5: the warmer; the planted removal: the reconcile script's container is replaced by a new one).
   t.deepEqual(
     report.steps.map((s) => s.changes),
     [
@@ -90,7 +93,7 @@ test("rehearse --quick: every step applied through up and the policy pack, each 
       { replace: 2, same: 31 },
       { create: 2, delete: 1, replace: 2, same: 30 },
       { create: 3, replace: 1, same: 33 },
-      { replace: 2, same: 35 },
+      { create: 1, delete: 1, same: 36 },
     ],
   );
   t.is(fs.readFileSync(stageFilePath("dev"), "utf8"), userFileBefore);
@@ -99,17 +102,14 @@ test("rehearse --quick: every step applied through up and the policy pack, each 
 
 test("rehearse --quick: the app's tables are scanned sequentially until quick win 4's indexes, and not after", (t) => {
   for (const n of [0, 1, 2, 3]) t.true(step(n).counts.seqScans > 50, `step ${n}: ${step(n).counts.seqScans} sequential scans`);
-  for (const n of [4, 5, 6]) t.is(step(n).counts.seqScans, 0, `step ${n}`);
+  for (const n of [4, 5]) t.is(step(n).counts.seqScans, 0, `step ${n}`);
   t.true(step(4).counts.idxScans > step(3).counts.idxScans);
 });
 
-test("rehearse --quick: a planted pool of 1 waits on more than 2 % of its checkouts, five times any quick-win step's share", (t) => {
-  const ratio = (s: StepResult) => s.counts.poolWaits / s.counts.poolCheckouts;
-  for (const s of report.steps) t.log(`step ${s.n}: ${s.counts.poolWaits} waits, ${s.counts.poolTimeouts} timeouts of ${s.counts.poolCheckouts} checkouts`);
-  for (const n of [0, 1, 2, 3, 4, 5]) t.true(step(n).counts.poolCheckouts > 0, `step ${n} used the pool`);
-  // With the indexes in and the cache warmed, few requests reach the pool at all (a full run: 134 waits in 6 763).
-  t.true(ratio(step(6)) > 0.02);
-  t.true(ratio(step(6)) > 5 * Math.max(...[0, 1, 2, 3, 4, 5].map((n) => ratio(step(n)))));
+test("rehearse --quick: the planted removal of idx_reservations_guest_id brings the sequential scans back, and the pool is used at every step", (t) => {
+  t.true(step(6).counts.seqScans > 50, `${step(6).counts.seqScans} sequential scans`);
+  t.true(step(6).counts.idxScans < step(5).counts.idxScans);
+  for (const s of report.steps) t.true(s.counts.poolCheckouts > 0, `step ${s.n} used the pool`);
 });
 
 test("rehearse --quick: the warmer (quick win 5) loads its key classes, and the cache hit ratio from a cold start rises by more than 20 points", (t) => {
