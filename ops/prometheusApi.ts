@@ -1,4 +1,4 @@
-/** Instant queries against a Prometheus HTTP API: what the daily check and promotion read. */
+/** Queries against a Prometheus HTTP API: what the daily check, promotion and the rehearsal read. */
 
 export class PrometheusApi {
   private readonly base: string;
@@ -13,6 +13,15 @@ export class PrometheusApi {
     const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
     if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
     return (await res.json()).data.result;
+  }
+
+  /** The first series of `expr` over [start, end], one sample per `stepMs`, NaN samples left out. */
+  async range(expr: string, startMs: number, endMs: number, stepMs: number): Promise<[number, number][]> {
+    const url = `${this.base}/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${startMs / 1000}&end=${endMs / 1000}&step=${stepMs / 1000}`;
+    const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+    const values = ((await res.json()).data.result[0]?.values ?? []) as [number, string][];
+    return values.filter(([, v]) => v !== "NaN").map(([t, v]) => [t * 1000, Number(v)]);
   }
 
   /** The first sample's value, or undefined when there is none (or it is NaN). */

@@ -57,14 +57,8 @@ export interface Series {
 /** The recorded series over [start, end], one point per evaluation. */
 export async function readSeries(prometheusUrl: string, alerts: AlertsConfig, startMs: number, endMs: number): Promise<Series[]> {
   const names = recorded(alerts);
-  const step = alerts.evaluationInterval / 1000;
-  const range = async (expr: string): Promise<[number, number][]> => {
-    const url = `${prometheusUrl}/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${startMs / 1000}&end=${endMs / 1000}&step=${step}`;
-    const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
-    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-    const values = ((await res.json()).data.result[0]?.values ?? []) as [number, string][];
-    return values.filter(([, v]) => v !== "NaN").map(([t, v]) => [t * 1000, Number(v)]);
-  };
+  const prom = new PrometheusApi(prometheusUrl);
+  const range = (expr: string) => prom.range(expr, startMs, endMs, alerts.evaluationInterval);
   return [
     { name: "P95 latency", unit: "ms", points: (await range(names.p95)).map(([t, v]) => [t, v * 1000]) },
     { name: "P99 latency", unit: "ms", points: (await range(names.p99)).map(([t, v]) => [t, v * 1000]) },
