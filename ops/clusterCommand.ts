@@ -2,7 +2,11 @@
 import { LocalCluster, howToLook } from "../lab/cluster";
 import { removeLocalStacks } from "./engine";
 
+const COMMANDS = ["start", "stop", "status", "reset"];
+
 async function main(command: string | undefined): Promise<void> {
+  // Before the cluster object: a first use builds the control plane (minutes), not for a typo.
+  if (!COMMANDS.includes(command ?? "")) throw new Error(`unknown command ${JSON.stringify(command)}; commands: ${COMMANDS.join(", ")}`);
   const cluster = new LocalCluster();
   if (command === "start") {
     await cluster.start((s) => console.error(`cluster: ${s}`));
@@ -13,14 +17,12 @@ async function main(command: string | undefined): Promise<void> {
   } else if (command === "status") {
     for (const [name, pid] of Object.entries(cluster.status())) console.log(`${name.padEnd(24)} ${pid ? `running (pid ${pid})` : "stopped"}`);
     console.log(cluster.running() ? `API ready at ${cluster.server}` : "API not ready");
-  } else if (command === "reset") {
+  } else {
     const server = cluster.server;
     await cluster.reset();
     const { removed, kept } = await removeLocalStacks(server);
     console.log(`local cluster stopped and its data deleted; local stacks removed: ${removed.join(", ") || "none"}`);
     if (kept.length) console.log(`kept (their last change did not go to the local cluster ${server}): ${kept.join(", ")}`);
-  } else {
-    throw new Error(`unknown command ${JSON.stringify(command)}; commands: start, stop, status, reset`);
   }
 }
 

@@ -9,7 +9,6 @@ import * as path from "path";
 import * as readline from "readline";
 import { PROJECT_DIR } from "../config/stages";
 import { ConfigError } from "../config/validate";
-import { CommandError } from "@pulumi/pulumi/automation";
 import { LocalCluster, howToLook } from "../lab/cluster";
 import { monitoringHints, stageMonitoring } from "../lab/cluster/monitoring";
 import { ImagesUnavailable, prepareDockerStage, prepareNodeImages } from "../lab/docker/stage";
@@ -36,6 +35,7 @@ import {
   up,
 } from "./engine";
 import { UsageError } from "../lib/usage";
+import { isCommandError } from "./engine/automation";
 
 const COMMANDS = ["preview", "up", "render", "refresh", "destroy", "cancel", "recover", "rotate-password", "adopt"] as const;
 type Command = (typeof COMMANDS)[number];
@@ -274,7 +274,7 @@ if (require.main === module) {
     .catch((e: unknown) => {
       const code = exitCodeOf(e);
       // The engine has already printed its own account of a failed run (onOutput).
-      if (code !== 1 || !(e instanceof CommandError)) console.error(e instanceof Error ? e.message : String(e));
+      if (code !== 1 || !isCommandError(e)) console.error(e instanceof Error ? e.message : String(e));
       process.exit(code);
     });
 }

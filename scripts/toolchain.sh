@@ -9,9 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-pkgver() { node -p "require('./node_modules/$1/package.json').version"; }
-PULUMI_VERSION=$(pkgver @pulumi/pulumi)
-K8S_VERSION=$(node -p "require('./node_modules/@pulumi/kubernetes/package.json').pulumi.version")
+# One node start for both versions: every engine command runs this script (warm: a check).
+read -r PULUMI_VERSION K8S_VERSION < <(node -e "const v = (p) => require('./node_modules/' + p + '/package.json');
+console.log(v('@pulumi/pulumi').version, v('@pulumi/kubernetes').pulumi.version)")
 # The only pseudo-version of provider/v4 the module proxy serves here (see docs/ENGINE.md).
 K8S_PROVIDER_MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4@v4.0.0-20260115033456-f47bc2d6f199
 K8S_SDK_VERSION=v4.24.0

@@ -1,5 +1,5 @@
 /** The Docker objects a stack's state holds, found by their Pulumi names (tests and the rehearsal read them). */
-import { Deployment } from "@pulumi/pulumi/automation";
+import type { Deployment } from "@pulumi/pulumi/automation";
 
 export interface StackObjects {
   /** Pulumi resource name -> Docker container name. */

@@ -1,5 +1,6 @@
 /** The engine operations on one stage: preview, up (and render), refresh, destroy, and reading the state back. */
-import { Deployment, DestroyResult, PreviewResult, RefreshResult, StackNotFoundError, UpResult, UpdateSummary } from "@pulumi/pulumi/automation";
+import type { Deployment, DestroyResult, PreviewResult, RefreshResult, UpResult, UpdateSummary } from "@pulumi/pulumi/automation";
+import { automation } from "./automation";
 import { privateRenderDir, publishRedacted } from "./renderFolder";
 import { EngineOptions, RefreshFlags, RunFlags, liveBackendUrl, readStage, resolveStateDir } from "./options";
 import { recordedEndpoints } from "./target";
@@ -23,12 +24,12 @@ export const DEPLOYED_TAG = `${NAMESPACE}:deployedCommit`;
 
 async function recordDeployed(s: OpenStage, commit: string | undefined): Promise<void> {
   if (commit) await s.stack.setTag(DEPLOYED_TAG, commit);
-  else if (DEPLOYED_TAG in (await s.stack.listTags())) await s.stack.removeTag(DEPLOYED_TAG);
+  else if (DEPLOYED_TAG in s.tags) await s.stack.removeTag(DEPLOYED_TAG);
 }
 
 /** The commit the stage last deployed, from its stack (undefined: none recorded, or an up since that recorded none). */
 export function deployedCommit(o: EngineOptions): Promise<string | undefined> {
-  return withStage(o, async (s) => (await s.stack.listTags())[DEPLOYED_TAG]);
+  return withStage(o, async (s) => s.tags[DEPLOYED_TAG]);
 }
 
 export function up(o: EngineOptions, flags: RunFlags = {}): Promise<UpResult> {
@@ -96,7 +97,7 @@ export function destroy(o: EngineOptions): Promise<DestroyResult> {
 
 /** The stack's state (resources, their inputs and outputs), as `pulumi stack export` gives it. */
 export function exportState(o: EngineOptions): Promise<Deployment> {
-  return withStage(o, (s) => s.stack.exportStack());
+  return withStage(o, async (s) => s.state ?? s.stack.exportStack());
 }
 
 /** The PostgreSQL password the stack's state keeps (what every checkout on its backend uses). */
@@ -135,7 +136,7 @@ export async function removeLocalStacks(localServer: string, stages: string[] = 
       await s.stack.workspace.removeStack(stage, { force: true, preserveConfig: true });
       removed.push(stage);
     }).catch((e: unknown) => {
-      if (!(e instanceof StackNotFoundError)) throw e;
+      if (!(e instanceof automation().StackNotFoundError)) throw e;
     });
   }
   return { removed, kept };

@@ -1,6 +1,6 @@
 /** What an engine operation is told: the stage, where its state and files are, where it applies, and how to report. */
 import * as path from "path";
-import { EngineEvent } from "@pulumi/pulumi/automation";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { StackConfig } from "../../config/types";
 import { PROJECT_DIR, RawConfig, checkStageFile, readStageFile, stageFilePath } from "../../config/stages";
 import { LocalImages } from "../../lab/docker/images";

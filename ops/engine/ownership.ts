@@ -10,7 +10,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Deployment } from "@pulumi/pulumi/automation";
+import type { Deployment } from "@pulumi/pulumi/automation";
 import { RawConfig } from "../../config/stages";
 import { NAMESPACE } from "../../contract/project";
 import { ADOPTED_KEY } from "../../contract/secrets";

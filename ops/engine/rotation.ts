@@ -1,5 +1,5 @@
 /** `npm run rotate-password`. */
-import { UpResult } from "@pulumi/pulumi/automation";
+import type { UpResult } from "@pulumi/pulumi/automation";
 import { EngineOptions, readStage } from "./options";
 import { exportState, up } from "./operations";
 import { hasPasswordResource } from "./secrets";

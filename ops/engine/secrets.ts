@@ -4,7 +4,7 @@
  * new stack its starting password when one is given, and hands a stack from before
  * that resource existed the password its state keeps, so that it keeps it.
  */
-import { Deployment } from "@pulumi/pulumi/automation";
+import type { Deployment } from "@pulumi/pulumi/automation";
 import { PASSWORD_OUTPUT, PASSWORD_RESOURCE, PASSWORD_RESOURCE_TYPE } from "../../contract/secrets";
 
 /** The stack's state could not be read: nothing was run, nothing changed. */
@@ -20,10 +20,10 @@ type StateResource = { type: string; urn: string; outputs?: Record<string, unkno
 const resourcesOf = (state: Deployment): StateResource[] => state.deployment?.resources ?? [];
 
 /** The stack's state and the password its output shows, in one CLI call (`stack export --show-secrets`). */
-export function readState(run: (args: string[]) => string, stage: string): { state: Deployment; password?: string } {
+export async function readState(run: (args: string[]) => Promise<string>, stage: string): Promise<{ state: Deployment; password?: string }> {
   let text: string;
   try {
-    text = run(["stack", "export", "--show-secrets", "--stack", stage]);
+    text = await run(["stack", "export", "--show-secrets", "--stack", stage]);
   } catch (e) {
     throw new StateUnreadable(`the state of stage ${stage} could not be read, so nothing was run and nothing changed: ${(e as Error).message.trim()}`);
   }

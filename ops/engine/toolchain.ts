@@ -1,8 +1,8 @@
 /** The engine's binaries (CLI, language host, provider plugins) built by the scripts, and the CLI run with the driver's environment. */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR } from "../../config/stages";
 import { Backend } from "./stateBackend";
 import { buildScriptOutput } from "../../lib/buildScript";
@@ -43,11 +43,30 @@ export function engineEnv(backend: Backend, passphrase: Record<string, string>, 
   };
 }
 
+const cliFailed = (args: string[], stderr: string, stdout: string) => new Error(`pulumi ${args[0]} ${args[1] ?? ""} failed: ${stderr || stdout}`);
+
 /** The pulumi CLI with the driver's environment, for the steps the Automation API lacks. */
 export function cli(bin: string, env: Record<string, string>, cwd: string, args: string[], input?: string): string {
   const res = spawnSync(path.join(bin, "pulumi"), args, { cwd, env: { ...process.env, ...env }, input, encoding: "utf8" });
-  if (res.status !== 0) throw new Error(`pulumi ${args[0]} ${args[1] ?? ""} failed: ${res.stderr || res.stdout}`);
+  if (res.status !== 0) throw cliFailed(args, res.stderr, res.stdout);
   return res.stdout;
+}
+
+/** The same CLI as a child that runs while this process does other work (a read started early). */
+export function cliAsync(bin: string, env: Record<string, string>, cwd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(bin, "pulumi"), args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const stdout = Buffer.concat(out).toString("utf8");
+      if (code === 0) resolve(stdout);
+      else reject(cliFailed(args, Buffer.concat(err).toString("utf8"), stdout));
+    });
+  });
 }
 
 let providerDir: string | undefined | null = null;

@@ -3,7 +3,7 @@
  * through an update; so a size smaller than the one in the stack's state is refused
  * before the engine runs, with the key, the value and the size it has now.
  */
-import { Deployment } from "@pulumi/pulumi/automation";
+import type { Deployment } from "@pulumi/pulumi/automation";
 import { StackConfig } from "../../config/types";
 import { parseQuantity } from "../../config/units";
 import { NAMESPACE } from "../../contract/project";

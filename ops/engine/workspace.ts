@@ -1,7 +1,8 @@
 /** Opens a stage for one operation: the toolchain, the workspace and stack, the work config and the password. */
 import * as fs from "fs";
 import * as path from "path";
-import { Deployment, LocalWorkspace, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import type { Deployment, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { automation } from "./automation";
 import { parse } from "yaml";
 import { ConfigError } from "../../config/validate";
 import { NAMESPACE } from "../../contract/project";
@@ -11,7 +12,7 @@ import { describeTarget, recordTarget, refuseRunnerStateUnderCi } from "./target
 import { isCliSaltWrite, keepingStageFile } from "./stageFileGuard";
 import { shrinkProblems } from "./volumeGuard";
 import { EngineOptions, backendOf, readStage, resolveStateDir } from "./options";
-import { cli, engineEnv, ensurePlugins, providerPluginsBin, toolchainBin } from "./toolchain";
+import { cli, cliAsync, engineEnv, ensurePlugins, providerPluginsBin, toolchainBin } from "./toolchain";
 import { PASSWORD_SEED_CONFIG, writeWorkConfig } from "./workConfig";
 import { passwordSeed, readState } from "./secrets";
 import { ADOPTED_TAG, clusterAccess, refuseUnownedNamespace } from "./ownership";
@@ -21,6 +22,7 @@ export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policies");
 
 /** Selects the stage's stack, creating it (and reading the salt the CLI wrote) when new. */
 async function selectOrCreate(stage: string, ws: LocalWorkspace): Promise<{ stack: Stack; salt?: string }> {
+  const { Stack, StackNotFoundError } = automation();
   try {
     return { stack: await Stack.select(stage, ws) };
   } catch (e) {
@@ -42,6 +44,10 @@ export interface OpenStage {
   options: EngineOptions;
   /** The password the stack's state keeps (none for a stack created just now). */
   statePassword?: string;
+  /** The stack's state as this operation found it (`stack export`; none for a stack created just now). */
+  state?: Deployment;
+  /** The stack's tags as this operation found it. */
+  tags: Record<string, string>;
   /** The pulumi CLI with this stage's environment, for what the Automation API lacks. */
   cli: (args: string[], input?: string) => string;
 }
@@ -82,23 +88,43 @@ export async function openStage(o: EngineOptions, intent: Intent = { changes: fa
   };
   // Without the source mirror, the docker stage's plugins come the normal way (a download).
   if (platform === "docker" && !providerPluginsBin()) env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "false";
+  // Started before the Automation API loads (./automation.ts): the reads run on the other core meanwhile.
+  const reads = startReads(o.stage, (args) => cliAsync(bin, env, projectDir, args));
+  const { LocalWorkspace, PulumiCommand } = automation();
   const pulumiCommand = await PulumiCommand.get({ root: bin, skipVersionCheck: true });
   const ws = await LocalWorkspace.create({ workDir: projectDir, pulumiHome: env.PULUMI_HOME, pulumiCommand, envVars: env });
   await ensurePlugins(ws, bin, env, platform);
   const { stack, salt } = await selectOrCreate(o.stage, ws);
-  const run = (args: string[]) => cli(bin, env, projectDir, args);
-  // A stack created just now has no state to read.
-  const known = salt ? undefined : readState(run, o.stage);
+  // A stack created just now has no state or tags to read (the early reads found no stack).
+  const known = salt ? undefined : (await reads.state)();
+  const tags = salt ? {} : (await reads.tags)();
   if (config?.platform === "kubernetes" && known) {
     const problems = shrinkProblems(known.state, config);
     if (problems.length) throw new ConfigError(problems);
   }
-  const namespaceAdopted = await ownNamespace({ ...o, stageFile }, raw, config, stack, known?.state, intent);
+  const namespaceAdopted = await ownNamespace({ ...o, stageFile }, raw, config, stack, { state: known?.state, tags }, intent);
   const configFile = writeWorkConfig({ ...o, stageFile }, stateDir, salt, namespaceAdopted);
   const seed = passwordSeed(o.stage, o.password, known);
   // On stdin, never on a command line (where the process list would show it); only when a new stack needs one.
   if (seed !== undefined) cli(bin, env, projectDir, ["config", "set", "--secret", PASSWORD_SEED_CONFIG, "--stack", o.stage, "--config-file", configFile], seed);
-  return { stack, configFile, options: o, statePassword: known?.password, cli: (args, input) => cli(bin, env, projectDir, args, input) };
+  return { stack, configFile, options: o, statePassword: known?.password, state: known?.state, tags, cli: (args, input) => cli(bin, env, projectDir, args, input) };
+}
+
+/** A result read early whose failure waits until it is used: a read of a stack about to be created fails, and nobody asks. */
+const later = <T>(p: Promise<T>): Promise<() => T> =>
+  p.then(
+    (v) => () => v,
+    (e: unknown) => () => {
+      throw e;
+    },
+  );
+
+/** The stage's state (with the password) and its tags, each one CLI call started at once as a child process. */
+function startReads(stage: string, run: (args: string[]) => Promise<string>) {
+  return {
+    state: later(readState(run, stage)),
+    tags: later(run(["stack", "tag", "ls", "--json", "--stack", stage]).then((text) => JSON.parse(text) as Record<string, string>)),
+  };
 }
 
 /**
@@ -106,12 +132,22 @@ export async function openStage(o: EngineOptions, intent: Intent = { changes: fa
  * (./ownership.ts) unless this run takes it over (npm run adopt, which tags the stack
  * first). Returns whether the stack holds a namespace it took over: a destroy keeps it.
  */
-async function ownNamespace(o: EngineOptions, raw: RawConfig, config: StackConfig | undefined, stack: Stack, state: Deployment | undefined, intent: Intent): Promise<boolean> {
+async function ownNamespace(
+  o: EngineOptions,
+  raw: RawConfig,
+  config: StackConfig | undefined,
+  stack: Stack,
+  found: { state?: Deployment; tags: Record<string, string> },
+  intent: Intent,
+): Promise<boolean> {
   if (config?.platform !== "kubernetes" || o.renderDir) return false;
-  if (o.adopt) await stack.setTag(ADOPTED_TAG, config.kubernetes.namespace);
-  const tags = await stack.listTags();
-  if (intent.changes && !o.adopt) refuseUnownedNamespace(o.stage, config.kubernetes.namespace, state, clusterAccess(o.kubectl, o.kubeconfig, raw));
-  return tags[ADOPTED_TAG] === config.kubernetes.namespace;
+  const namespace = config.kubernetes.namespace;
+  if (o.adopt) {
+    await stack.setTag(ADOPTED_TAG, namespace);
+    found.tags[ADOPTED_TAG] = namespace;
+  }
+  if (intent.changes && !o.adopt) refuseUnownedNamespace(o.stage, namespace, found.state, clusterAccess(o.kubectl, o.kubeconfig, raw));
+  return found.tags[ADOPTED_TAG] === namespace;
 }
 
 export const streams = (s: OpenStage) => ({

@@ -7,7 +7,7 @@
  * against the same length of time before the change, each within the source stage's
  * tolerance, and no alert of the stack firing.
  */
-import { UpdateSummary } from "@pulumi/pulumi/automation";
+import type { UpdateSummary } from "@pulumi/pulumi/automation";
 import { isMap, isNode, isScalar, parseDocument } from "yaml";
 import { AlertsConfig, RolloutConfig } from "../../config/types";
 import { formatPromDuration } from "../../config/units";
