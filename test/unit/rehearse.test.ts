@@ -1,6 +1,5 @@
 /** The rehearsal's pure parts (ops/rehearse): its steps, its load's mix, its verdict, its report and plots. */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import test from "ava";
 import { parse, stringify } from "yaml";
@@ -13,13 +12,14 @@ import { plotSvg } from "../../ops/rehearse/plot";
 import { parseRehearseArgs } from "../../ops/rehearse/args";
 import { UsageError } from "../../lib/usage";
 import { stageConfig } from "../helpers";
+import { tempDir } from "../fixtures/files";
 
 const SETTINGS: RehearsalSettings = { ports: { postgresHostPort: 25432, appHostPort: 28000, prometheusHostPort: 29090 }, soakSeconds: 120 };
 const devText = () => fs.readFileSync(stageFilePath("dev"), "utf8");
 
 /** A step's text as the program will read it. */
 function configOf(step: Step) {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "hotel-rehearse-unit-")), "Pulumi.dev.yaml");
+  const file = path.join(tempDir("rehearse-unit"), "Pulumi.dev.yaml");
   fs.writeFileSync(file, step.text);
   return checkStageFile("dev", file).config;
 }
