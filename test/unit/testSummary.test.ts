@@ -8,6 +8,12 @@ const rows: [string, string, number | undefined, { passed: number; failed: numbe
   ["a skipped test is a failure", "ok 1 - a › x\nok 2 - a › y # SKIP\n", 2, { passed: 1, failed: 1 }],
   ["a todo test is a failure", "ok 1 - a › x\nnot ok 2 - a › later # TODO\n", 2, { passed: 1, failed: 1 }],
   ["a failed before hook reports each test it took down", "not ok 1 - a › before hook\n# 18 tests remaining in test/engine/cluster.test.ts\nok 2 - b › z\n", 19, { passed: 1, failed: 18 }],
+  [
+    "a subset run (no expected count): a failed before hook still reports each test it took down",
+    "not ok 1 - a › before hook\n# 3 tests remaining in test/engine/dev.test.ts\n",
+    undefined,
+    { passed: 0, failed: 3 },
+  ],
   ["a file that crashes at load: its tests never ran", "not ok 1 - Error: load boom\nnot ok 2 - test/c.test.ts exited with a non-zero exit code: 1\nok 3 - b › z\n", 4, { passed: 1, failed: 3 }],
   ["a failed after hook fails the run though every test passed", "ok 1 - a › x\nnot ok 2 - a › after.always hook\n", 1, { passed: 1, failed: 1 }],
   ["more tests than the committed count: the count is out of date", "ok 1 - a › x\nok 2 - a › y\n", 1, { passed: 2, failed: 1 }],
