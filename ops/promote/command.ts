@@ -57,9 +57,15 @@ function parseArgs(argv: string[]): Args {
 
 /** The merged target must be a valid stage file that passes the policy pack. */
 async function checkMerged(stage: string, text: string): Promise<void> {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "hotel-promote-")), `Pulumi.${stage}.yaml`);
-  fs.writeFileSync(file, text);
-  checkStageFile(stage, file);
+  // The stage-file check reads a file: a scratch folder of its own, removed at once (every promotion made one and left it).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hotel-promote-"));
+  try {
+    const file = path.join(dir, `Pulumi.${stage}.yaml`);
+    fs.writeFileSync(file, text);
+    checkStageFile(stage, file);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
   const run = await runStage(stage, { config: parse(text).config });
   const m = mandatory(runPack(run.resources));
   if (m.length) throw new PromotionRefused(`the policy pack refuses the result for ${stage}:\n${m.map((v) => `  - ${v.policy}: ${v.message}`).join("\n")}`);

@@ -8,7 +8,6 @@
  */
 import * as fs from "fs";
 import * as https from "https";
-import * as os from "os";
 import * as path from "path";
 import { gunzipSync } from "zlib";
 import test from "ava";
@@ -22,6 +21,7 @@ import { runStage } from "../../harness/mockRun";
 import { recordedEndpoints } from "../../ops/engine/target";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
 import { amtool, checkConfig, checkRules } from "../fixtures/promtool";
+import { tempDir } from "../fixtures/files";
 import { jsonpath, liveChanges, liveState, plannedState, releaseTestCluster, startTestCluster, workloadUids } from "../fixtures/liveCluster";
 
 let cluster: LocalCluster;
@@ -79,7 +79,7 @@ for (const stage of ["staging", "prod"]) {
  * dry-run as committed.
  */
 function withLiveJobChecksums(dir: string, stage: string): string {
-  const copy = fs.mkdtempSync(path.join(os.tmpdir(), "hotel-manifests-"));
+  const copy = tempDir("manifests");
   for (const file of fs.readdirSync(dir)) {
     const doc = parse(fs.readFileSync(path.join(dir, file), "utf8"));
     const annotations = doc?.kind === "Job" ? doc.spec?.template?.metadata?.annotations : undefined;

@@ -8,6 +8,7 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import test from "ava";
 import { stringify } from "yaml";
@@ -81,11 +82,14 @@ function promote(since: number): { status: number | null; out: string } {
 
 test.serial("a soak without regression is promoted (dry run: the stage file stays as it is)", (t) => {
   const before = fs.readFileSync(stageFilePath("staging"), "utf8");
+  const scratch = () => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith("hotel-promote-"));
+  const scratchBefore = scratch();
   const r = promote(SINCE.clean);
   t.is(r.status, 0, r.out);
   t.regex(r.out, /\+ {3}hotel:postgres:/);
   t.regex(r.out, /would promote \(dry run\)/);
   t.is(fs.readFileSync(stageFilePath("staging"), "utf8"), before);
+  t.deepEqual(scratch(), scratchBefore, "the merged file's scratch folder is removed");
 });
 
 test.serial("a latency regression during the soak is refused, naming P95, both values and the tolerance", (t) => {
