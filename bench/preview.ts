@@ -4,8 +4,9 @@
  * program previewed the same way (the same npm script, driver, engine and policy pack),
  * and the raw `pulumi preview --policy-pack` of both, without the driver. Medians of
  * interleaved runs, after one warm-up run of each. A Kubernetes stage is first applied
- * (`up`) to the project's local cluster, started if it is not running: the previews are
- * of an applied stack, as an operator's are.
+ * (`npm run up -- --local-images`) to the project's local cluster, started if it is not
+ * running: the previews are of an applied stack, as an operator's are. At the end the
+ * stage is destroyed, and the cluster stopped if the bench started it.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -13,7 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR, checkStageFile } from "../config/stages";
 import { LocalCluster } from "../lab/cluster";
-import { POLICY_PACK_DIR, toolchainBin, up } from "../ops/engine";
+import { POLICY_PACK_DIR, toolchainBin } from "../ops/engine";
 import { chooseBackend, passphraseEnv } from "../ops/engine/stateBackend";
 
 export interface PreviewTiming {
@@ -48,8 +49,17 @@ interface Subject {
   run: () => number;
 }
 
-function subjects(stage: string, empty: string, stateDir: string, kubeconfig: Record<string, string>): Subject[] {
-  const npmPreview = (extra: Record<string, string>, s: string) => () => seconds("npm", ["run", "--silent", "preview", "--", "--stack", s], { HOTEL_STATE_DIR: stateDir, ...kubeconfig, ...extra });
+/** How the stage is reached: the extra `npm run preview` arguments and the raw preview's environment. */
+interface Reach {
+  args: string[];
+  rawEnv: Record<string, string>;
+}
+
+function subjects(stage: string, empty: string, stateDir: string, reach: Reach): Subject[] {
+  const npmPreview =
+    (extra: Record<string, string>, s: string, args: string[] = []) =>
+    () =>
+      seconds("npm", ["run", "--silent", "preview", "--", "--stack", s, ...args], { HOTEL_STATE_DIR: stateDir, ...extra });
   const bin = toolchainBin();
   const raw = (cwd: string, s: string, configFile: string) => () =>
     seconds(
@@ -63,37 +73,55 @@ function subjects(stage: string, empty: string, stateDir: string, kubeconfig: Re
         ...passphraseEnv(chooseBackend(stateDir), process.env, () => undefined),
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        ...kubeconfig,
+        ...reach.rawEnv,
       },
       cwd,
     );
   return [
-    { label: `npm run preview (${stage})`, run: npmPreview({}, stage) },
+    { label: `npm run preview (${stage})`, run: npmPreview({}, stage, reach.args) },
     { label: "npm run preview (empty program)", run: npmPreview({ HOTEL_PROJECT_DIR: empty }, "dev") },
+    // The work config the driver wrote holds what the driver adds (the local images): the raw preview plans the same program.
     { label: `raw pulumi preview --policy-pack (${stage})`, run: raw(PROJECT_DIR, stage, path.join(stateDir, "config", `Pulumi.${stage}.yaml`)) },
     { label: "raw pulumi preview --policy-pack (empty program)", run: raw(empty, "dev", path.join(stateDir, "config", "Pulumi.dev.yaml")) },
   ];
 }
 
-/** Applies a Kubernetes stage to the local cluster (started on demand) in the bench's own state; returns the KUBECONFIG to preview with. */
-async function applied(stage: string, stateDir: string): Promise<Record<string, string>> {
-  if (checkStageFile(stage).config.platform !== "kubernetes") return {};
+/** An engine command the way an operator runs it on a laptop: npm, the driver, the local cluster; no kubeconfig of theirs. */
+const npmRun = (command: string, stage: string, stateDir: string, args: string[]) =>
+  seconds("npm", ["run", "--silent", command, "--", "--stack", stage, ...args], { HOTEL_STATE_DIR: stateDir, KUBECONFIG: "" });
+
+/**
+ * Applies a Kubernetes stage to the local cluster (started on demand; its node runs the
+ * local stand-in images, as `npm run up -- --local-images` has it) in the bench's own state.
+ * Returns how to reach it, and how to leave the cluster as it was found.
+ */
+function applied(stage: string, stateDir: string): { reach: Reach; undo: () => Promise<void> } {
+  if (checkStageFile(stage).config.platform !== "kubernetes") return { reach: { args: [], rawEnv: {} }, undo: async () => undefined };
   const cluster = new LocalCluster();
-  if (!cluster.running()) await cluster.start((s) => console.error(`cluster: ${s}`));
-  await up({ stage, stateDir, kubeconfig: cluster.kubeconfigPath });
-  return { KUBECONFIG: cluster.kubeconfigPath };
+  const started = !cluster.running();
+  const args = ["--local-images"];
+  npmRun("up", stage, stateDir, args);
+  const undo = async () => {
+    npmRun("destroy", stage, stateDir, ["--yes"]);
+    if (started) await cluster.stop();
+  };
+  return { reach: { args, rawEnv: { KUBECONFIG: cluster.kubeconfigPath } }, undo };
 }
 
 export async function previewBench(stage = "staging", rounds = 5): Promise<PreviewTiming[]> {
   const empty = emptyProgram();
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "hotel-preview-bench-"));
+  let undo = async (): Promise<void> => undefined;
   try {
-    const list = subjects(stage, empty, stateDir, await applied(stage, stateDir));
+    const target = applied(stage, stateDir);
+    undo = target.undo;
+    const list = subjects(stage, empty, stateDir, target.reach);
     for (const s of list) s.run(); // warm-up: stacks, work configs, compile caches
     const runs = list.map(() => [] as number[]);
     for (let i = 0; i < rounds; i++) list.forEach((s, j) => runs[j].push(s.run()));
     return list.map((s, j) => ({ label: s.label, medianSeconds: median(runs[j]), runs: runs[j] }));
   } finally {
+    await undo();
     fs.rmSync(empty, { recursive: true, force: true });
     fs.rmSync(stateDir, { recursive: true, force: true });
   }
