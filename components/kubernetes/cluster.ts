@@ -18,7 +18,11 @@ export function kubernetesTarget(parent: pulumi.Resource, c: StackConfig, { rend
   // cascades to every workload that references them: a redis.conf change would replace
   // the (protected) Redis StatefulSet, and fail in prod. Pods still roll on a change: their
   // templates carry a checksum of the config they read.
-  const provider = new k8s.Provider("k8s", { renderYamlToDirectory: renderDirectory, enableConfigMapMutable: true, enableSecretMutable: true }, { parent });
+  // kubeconfig "": the provider reads KUBECONFIG (or ~/.kube/config) itself. Left unset, the
+  // SDK passes KUBECONFIG's path, which the state then records (a provider diff whenever
+  // two operators' paths differ), and from which the provider writes a copy of the
+  // credentials into the temp folder on every run and never removes it (docs/ENGINE.md).
+  const provider = new k8s.Provider("k8s", { kubeconfig: "", renderYamlToDirectory: renderDirectory, enableConfigMapMutable: true, enableSecretMutable: true }, { parent });
   const ns = new k8s.core.v1.Namespace(
     "namespace",
     { metadata: { name: k.namespace, labels: { "app.kubernetes.io/part-of": PART_OF, stage: c.stage }, annotations: PATCH_FORCE } },

@@ -172,6 +172,20 @@ function build(d: DockerCli, ref: string, context: string, buildArgs: Record<str
   }
 }
 
+/** Each stand-in's recipe folder -> its content hash. */
+const recipeHashes = () => Object.fromEntries(Object.values(STAND_INS).map((s) => [s.folder, folderHash(path.join(IMAGES_DIR, s.folder))]));
+
+/**
+ * The stand-in names the last build resolved, read without asking the daemon: what a
+ * preview, refresh or destroy plans with (none of them runs an image, so none needs one
+ * built or imported). Undefined before the first build.
+ */
+export function plannedLocalImages(): LocalImages | undefined {
+  if (!fs.existsSync(manifestFile())) return undefined;
+  const { versions } = JSON.parse(fs.readFileSync(manifestFile(), "utf8"));
+  return localImageRefs(versions, recipeHashes(), standInAppHash());
+}
+
 /**
  * Makes sure every stand-in image exists at the current package versions (built when
  * missing), and returns their names.
@@ -186,8 +200,7 @@ export function ensureLocalImages(d: DockerCli, opts: { refresh?: boolean; log?:
     fs.mkdirSync(DOCKER_DIR, { recursive: true });
     fs.writeFileSync(manifestFile(), JSON.stringify({ versions, resolvedAt: new Date().toISOString() }, null, 2));
   }
-  const recipes = Object.fromEntries(Object.values(STAND_INS).map((s) => [s.folder, folderHash(path.join(IMAGES_DIR, s.folder))]));
-  const refs = localImageRefs(versions, recipes, standInAppHash());
+  const refs = localImageRefs(versions, recipeHashes(), standInAppHash());
   for (const [key, s] of Object.entries(STAND_INS) as [ImageKey, (typeof STAND_INS)[ImageKey]][]) {
     const ref = refs.images[key];
     // The tag names the package version and the recipe: a missing tag is built.

@@ -8,6 +8,7 @@
  */
 import * as fs from "fs";
 import * as https from "https";
+import * as os from "os";
 import * as path from "path";
 import { gunzipSync } from "zlib";
 import test from "ava";
@@ -70,6 +71,20 @@ for (const stage of ["staging", "prod"]) {
     t.notRegex(out, /unknown field|error/i);
   });
 }
+
+test.serial("staging: an operation leaves no copy of the cluster's credentials in the temp folder, and the state records no kubeconfig path", async (t) => {
+  // The Kubernetes provider's name for the copy it writes of a kubeconfig it is handed (os.CreateTemp("", "kubeconfig")).
+  const copies = () => fs.readdirSync(os.tmpdir()).filter((f) => /^kubeconfig\d+$/.test(f));
+  const before = copies();
+  await preview(stacks.staging, { expectNoChanges: true });
+  await refresh(stacks.staging);
+  t.deepEqual(
+    copies().filter((f) => !before.includes(f)),
+    [],
+  );
+  const provider = (await exportState(stacks.staging)).deployment.resources.find((r: { type: string }) => r.type === "pulumi:providers:kubernetes");
+  t.is(provider.inputs.kubeconfig, "");
+});
 
 /**
  * The committed manifests with each Job's redacted credentials checksum replaced by the

@@ -13,6 +13,7 @@ import test from "ava";
 import { Client } from "pg";
 import { PROJECT_DIR, checkStageFile } from "../../config/stages";
 import { LocalCluster } from "../../lab/cluster";
+import type { RealNode } from "../../lab/cluster/node";
 import { MONITORING_NAME, MONITORING_NAMESPACE, OPERATED_SERVICES, WEBHOOK_SINK_PORT, stageMonitoring } from "../../lab/cluster/monitoring";
 import { NODE_NETWORK, egressDrops } from "../../lab/cluster/network";
 import { DockerCli, LocalImages, ensureLocalImages } from "../../lab/docker/images";
@@ -453,6 +454,21 @@ test.serial("no packet leaves: up refuses, before the engine starts, a stage who
   t.regex(err!.message, /hotel:images\.redis = redis:7\.2\.5-bookworm: not in the node's containerd/);
   t.is(err!.message.match(/not in the node's containerd/g)?.length, 7);
   t.regex(err!.message, /Run with --local-images/);
+});
+
+test.serial("a preview with --local-images plans with the names up imports, without asking the node", async (t) => {
+  // A node that fails on any use: a preview, refresh or destroy runs no image, so it needs none imported.
+  const untouchable = new Proxy(
+    {},
+    {
+      get: (_, key) => {
+        throw new Error(`the node was asked for ${String(key)}`);
+      },
+    },
+  ) as RealNode;
+  const planned = await prepareNodeImages(untouchable, checkStageFile("staging").config, { localImages: true, checkImages: false, say: () => undefined });
+  t.deepEqual(planned, images);
+  t.regex(planned!.app, /^hotel-local\/stand-in-api-test-fixture:[0-9a-f]{12}$/);
 });
 
 test.serial("no packet leaves: a pod whose image the node lacks fails its pull against a closed port on loopback, not a registry", async (t) => {

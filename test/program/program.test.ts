@@ -4,6 +4,19 @@ import { parse } from "yaml";
 import { MOCK_DRAWN_PASSWORDS, MOCK_NEXT_PASSWORD, MOCK_PASSWORD, countByType, runStage } from "../../harness/mockRun";
 import { DOCKER, K8S, POSTGRESQL, find, stageConfig } from "../helpers";
 
+test.serial("Kubernetes: the provider is handed an empty kubeconfig (it reads KUBECONFIG itself), not KUBECONFIG's path", async (t) => {
+  // The SDK's default is KUBECONFIG's path: recorded in the state, and copied with its credentials into the temp folder on every run.
+  const saved = process.env.KUBECONFIG;
+  process.env.KUBECONFIG = "/home/operator/.kube/staging";
+  try {
+    const r = (await runStage("staging")).resources;
+    t.is(find(r, "pulumi:providers:kubernetes", "k8s").inputs.kubeconfig, "");
+  } finally {
+    if (saved === undefined) delete process.env.KUBECONFIG;
+    else process.env.KUBECONFIG = saved;
+  }
+});
+
 test.serial("staging registers the Kubernetes stack with quick wins 1-3", async (t) => {
   const run = await runStage("staging");
   t.is(run.error, undefined);
