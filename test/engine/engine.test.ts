@@ -19,6 +19,7 @@ import { describeTarget, recordTarget } from "../../ops/engine/target";
 import { privateRenderDir } from "../../ops/engine/renderFolder";
 import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
 import { changedFiles, snapshot, tempDir } from "../fixtures/files";
+import { killWithEnv } from "../fixtures/processes";
 
 const K8S_STAGES = ["staging", "prod"];
 
@@ -244,6 +245,9 @@ test.serial("a render killed with SIGKILL the moment the Secret is written leave
   }
   process.kill(-child.pid!, "SIGKILL");
   t.is(await exited, "SIGKILL");
+  // The CLI starts its plugins (language host, providers) in process groups of their own:
+  // the group's kill orphans them. The run's password in their environment finds exactly them.
+  t.deepEqual(await killWithEnv(`HOTEL_POSTGRES_PASSWORD=${password}`), [], "the killed render's plugins are stopped");
   try {
     t.true(sawSecret, "the provider wrote the Secret (in plain text) before the kill");
     t.deepEqual(filesHolding(PROJECT_DIR, password), [], "no file under the repository holds the password");
