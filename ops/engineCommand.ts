@@ -27,7 +27,7 @@ import {
   RunFlags,
   cancel,
   destroy,
-  preview,
+  previewCommand,
   readStage,
   recover,
   refresh,
@@ -174,7 +174,7 @@ async function runCommand({ command, options, flags, localImages, yes, force }: 
   const target = await chooseCluster(command, await chooseDocker(command, kubeconfigFromData(options), localImages), localImages);
   if (command === "destroy") await confirmByName(target, yes, "This destroys");
   const o = { ...target, onOutput: (t: string) => process.stdout.write(t), onError: (t: string) => process.stderr.write(t) };
-  if (command === "preview") await preview(o, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });
+  if (command === "preview") await previewCommand(o, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });
   else if (command === "up" || command === "render") await up(o, { expectNoChanges: flags.expectNoChanges, refresh: flags.refresh });
   else if (command === "refresh") await refresh(o, { expectNoChanges: flags.expectNoChanges, clearPendingCreates: flags.clearPendingCreates });
   else if (command === "destroy") await destroy(o);

@@ -13,5 +13,8 @@ export function automation(): Automation {
   return loaded;
 }
 
-/** A failed engine command (the engine has printed its own account); none ran while the Automation API was not loaded. */
-export const isCommandError = (e: unknown): boolean => loaded !== undefined && e instanceof loaded.CommandError;
+/** A CLI command the driver ran itself (./toolchain.ts cliStreamed) that failed; the engine has printed why. */
+export class EngineCommandFailed extends Error {}
+
+/** A failed engine command (the engine has printed its own account): the Automation API's, or the driver's own. */
+export const isCommandError = (e: unknown): boolean => e instanceof EngineCommandFailed || (loaded !== undefined && e instanceof loaded.CommandError);

@@ -23,6 +23,7 @@ export {
   destroy,
   exportState,
   preview,
+  previewCommand,
   refresh,
   removeLocalStacks,
   statePassword,

@@ -5,7 +5,9 @@ import { privateRenderDir, publishRedacted } from "./renderFolder";
 import { EngineOptions, RefreshFlags, RunFlags, liveBackendUrl, readStage, resolveStateDir } from "./options";
 import { recordedEndpoints } from "./target";
 import { breakableLocks } from "./locks";
-import { OpenStage, policyPacks, streams, withStage } from "./workspace";
+import { OpenStage, openExistingStage, policyPacks, streams, withStage } from "./workspace";
+import { keepingStageFile } from "./stageFileGuard";
+import { stageFilePath } from "../../config/stages";
 import { NAMESPACE } from "../../contract/project";
 import { clusterAccess, liveNamespace, stateHasNamespace } from "./ownership";
 
@@ -13,6 +15,37 @@ const CHANGES = { changes: true };
 
 export function preview(o: EngineOptions, flags: RunFlags = {}): Promise<PreviewResult> {
   return withStage(o, (s) => s.stack.preview({ ...streams(s), policyPacks, diff: true, ...flags }));
+}
+
+/** The CLI's arguments for a preview as `preview` above runs it: the diff, the policy pack, the work config, no colour. */
+function previewArgs(stage: string, configFile: string, flags: RunFlags): string[] {
+  return [
+    "preview",
+    "--diff",
+    ...policyPacks.flatMap((pack) => ["--policy-pack", pack]),
+    "--config-file",
+    configFile,
+    "--color",
+    "never",
+    ...(flags.expectNoChanges ? ["--expect-no-changes"] : []),
+    ...(flags.refresh ? ["--refresh"] : []),
+    "--stack",
+    stage,
+  ];
+}
+
+/**
+ * npm run preview: the plan, streamed. A stack that exists is previewed by the CLI itself
+ * (./workspace.ts openExistingStage: no Automation API to load, no `version` or `stack
+ * select` call); a new one goes through `preview`, which creates it.
+ */
+export async function previewCommand(o: EngineOptions, flags: RunFlags = {}): Promise<void> {
+  const ran = await keepingStageFile(stageFilePath(o.stage, o.projectDir), async () => {
+    const stage = await openExistingStage(o);
+    if (stage) await stage.stream(previewArgs(o.stage, stage.configFile, flags));
+    return stage !== undefined;
+  });
+  if (!ran) await preview(o, flags);
 }
 
 /**

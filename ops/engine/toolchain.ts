@@ -2,10 +2,10 @@
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR } from "../../config/stages";
 import { Backend } from "./stateBackend";
 import { buildScriptOutput } from "../../lib/buildScript";
+import { EngineCommandFailed } from "./automation";
 
 let binDir: string | undefined;
 
@@ -69,6 +69,21 @@ export function cliAsync(bin: string, env: Record<string, string>, cwd: string, 
   });
 }
 
+/**
+ * The CLI as the driver's own command (no Automation API): non-interactive, its output
+ * streamed as it comes. A non-zero exit rejects with EngineCommandFailed: the engine has
+ * printed its own account.
+ */
+export function cliStreamed(bin: string, env: Record<string, string>, cwd: string, args: string[], to: { onOutput?: (t: string) => void; onError?: (t: string) => void }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(bin, "pulumi"), [...args, "--non-interactive"], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.on("data", (b: Buffer) => to.onOutput?.(b.toString("utf8")));
+    child.stderr.on("data", (b: Buffer) => to.onError?.(b.toString("utf8")));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new EngineCommandFailed(`pulumi ${args[0]} exited with ${code}`))));
+  });
+}
+
 let providerDir: string | undefined | null = null;
 
 /**
@@ -98,13 +113,13 @@ function pluginsFor(platform: string | undefined, bin: string): { name: string; 
 }
 
 /** Installs the locally built provider plugins into PULUMI_HOME (no download). */
-export async function ensurePlugins(ws: LocalWorkspace, bin: string, env: Record<string, string>, platform: string | undefined): Promise<void> {
+export function ensurePlugins(cwd: string, bin: string, env: Record<string, string>, platform: string | undefined): void {
   if (installedToolchain()) return;
   for (const p of pluginsFor(platform, bin)) {
     // Pulumi's plugin folder layout (resource-<name>-v<version>): skips a CLI call on every run.
     if (fs.existsSync(path.join(env.PULUMI_HOME, "plugins", `resource-${p.name}-v${p.version}`, `pulumi-resource-${p.name}`))) continue;
-    const installed = await ws.listPlugins();
+    const installed = JSON.parse(cli(bin, env, cwd, ["plugin", "ls", "--json"]) || "[]") as { name: string; kind: string; version: string }[];
     if (installed.some((i) => i.name === p.name && i.kind === "resource" && i.version === p.version)) continue;
-    cli(bin, env, ws.workDir, ["plugin", "install", "resource", p.name, p.version, "--file", p.file]);
+    cli(bin, env, cwd, ["plugin", "install", "resource", p.name, p.version, "--file", p.file]);
   }
 }

@@ -12,7 +12,7 @@ import { describeTarget, recordTarget, refuseRunnerStateUnderCi } from "./target
 import { isCliSaltWrite, keepingStageFile } from "./stageFileGuard";
 import { shrinkProblems } from "./volumeGuard";
 import { EngineOptions, backendOf, readStage, resolveStateDir } from "./options";
-import { cli, cliAsync, engineEnv, ensurePlugins, providerPluginsBin, toolchainBin } from "./toolchain";
+import { cli, cliAsync, cliStreamed, engineEnv, ensurePlugins, providerPluginsBin, toolchainBin } from "./toolchain";
 import { PASSWORD_SEED_CONFIG, writeWorkConfig } from "./workConfig";
 import { passwordSeed, readState } from "./secrets";
 import { ADOPTED_TAG, clusterAccess, refuseUnownedNamespace } from "./ownership";
@@ -67,8 +67,19 @@ export interface Intent {
   changes: boolean;
 }
 
-/** Checks the stage file, prepares the toolchain, the stack and its work config. */
-export async function openStage(o: EngineOptions, intent: Intent = { changes: false }): Promise<OpenStage> {
+/** What every operation has before the engine: the stage checked, the toolchain, the engine's environment, and the reads of the stack started. */
+interface Prepared {
+  projectDir: string;
+  stageFile: string;
+  raw: RawConfig;
+  config?: StackConfig;
+  stateDir: string;
+  bin: string;
+  env: Record<string, string> & { PULUMI_HOME: string };
+  reads: ReturnType<typeof startReads>;
+}
+
+function prepare(o: EngineOptions, intent: Intent): Prepared {
   const projectDir = o.projectDir ?? PROJECT_DIR;
   const stageFile = o.stageFile ?? stageFilePath(o.stage, projectDir);
   const { raw, config } = readStage({ ...o, stageFile });
@@ -88,26 +99,67 @@ export async function openStage(o: EngineOptions, intent: Intent = { changes: fa
   };
   // Without the source mirror, the docker stage's plugins come the normal way (a download).
   if (platform === "docker" && !providerPluginsBin()) env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "false";
-  // Started before the Automation API loads (./automation.ts): the reads run on the other core meanwhile.
+  // Started before anything slow (the Automation API, ./automation.ts): the reads run on the other core meanwhile.
   const reads = startReads(o.stage, (args) => cliAsync(bin, env, projectDir, args));
-  const { LocalWorkspace, PulumiCommand } = automation();
-  const pulumiCommand = await PulumiCommand.get({ root: bin, skipVersionCheck: true });
-  const ws = await LocalWorkspace.create({ workDir: projectDir, pulumiHome: env.PULUMI_HOME, pulumiCommand, envVars: env });
-  await ensurePlugins(ws, bin, env, platform);
-  const { stack, salt } = await selectOrCreate(o.stage, ws);
+  ensurePlugins(projectDir, bin, env, platform);
+  return { projectDir, stageFile, raw, config, stateDir, bin, env, reads };
+}
+
+/**
+ * Once the stack is known: the checks that need its state, then the work config (and a new
+ * stack's password seed). `salt` is the one the CLI wrote for a stack created just now;
+ * `setTag` records a takeover on the stack.
+ */
+async function settle(o: EngineOptions, p: Prepared, intent: Intent, salt: string | undefined, setTag: (key: string, value: string) => Promise<void>) {
   // A stack created just now has no state or tags to read (the early reads found no stack).
-  const known = salt ? undefined : (await reads.state)();
-  const tags = salt ? {} : (await reads.tags)();
-  if (config?.platform === "kubernetes" && known) {
-    const problems = shrinkProblems(known.state, config);
+  const known = salt ? undefined : (await p.reads.state)();
+  const tags = salt ? {} : (await p.reads.tags)();
+  if (p.config?.platform === "kubernetes" && known) {
+    const problems = shrinkProblems(known.state, p.config);
     if (problems.length) throw new ConfigError(problems);
   }
-  const namespaceAdopted = await ownNamespace({ ...o, stageFile }, raw, config, stack, { state: known?.state, tags }, intent);
-  const configFile = writeWorkConfig({ ...o, stageFile }, stateDir, salt, namespaceAdopted);
+  const withFile = { ...o, stageFile: p.stageFile };
+  const namespaceAdopted = await ownNamespace(withFile, p.raw, p.config, setTag, { state: known?.state, tags }, intent);
+  const configFile = writeWorkConfig(withFile, p.stateDir, salt, namespaceAdopted);
   const seed = passwordSeed(o.stage, o.password, known);
   // On stdin, never on a command line (where the process list would show it); only when a new stack needs one.
-  if (seed !== undefined) cli(bin, env, projectDir, ["config", "set", "--secret", PASSWORD_SEED_CONFIG, "--stack", o.stage, "--config-file", configFile], seed);
-  return { stack, configFile, options: o, statePassword: known?.password, state: known?.state, tags, cli: (args, input) => cli(bin, env, projectDir, args, input) };
+  if (seed !== undefined) cli(p.bin, p.env, p.projectDir, ["config", "set", "--secret", PASSWORD_SEED_CONFIG, "--stack", o.stage, "--config-file", configFile], seed);
+  return { configFile, known, tags };
+}
+
+/** Checks the stage file, prepares the toolchain, the stack and its work config. */
+export async function openStage(o: EngineOptions, intent: Intent = { changes: false }): Promise<OpenStage> {
+  const p = prepare(o, intent);
+  const { LocalWorkspace, PulumiCommand } = automation();
+  const pulumiCommand = await PulumiCommand.get({ root: p.bin, skipVersionCheck: true });
+  const ws = await LocalWorkspace.create({ workDir: p.projectDir, pulumiHome: p.env.PULUMI_HOME, pulumiCommand, envVars: p.env });
+  const { stack, salt } = await selectOrCreate(o.stage, ws);
+  const { configFile, known, tags } = await settle(o, p, intent, salt, (key, value) => stack.setTag(key, value));
+  return { stack, configFile, options: o, statePassword: known?.password, state: known?.state, tags, cli: (args, input) => cli(p.bin, p.env, p.projectDir, args, input) };
+}
+
+/** A stage whose stack exists, ready for a CLI command of the driver's own (no Automation API). */
+export interface ExistingStage {
+  configFile: string;
+  /** The pulumi CLI with this stage's environment, its output streamed to the options' onOutput and onError. */
+  stream: (args: string[]) => Promise<void>;
+}
+
+/**
+ * The stage ready for one CLI command, without loading the Automation API (about 1 s of
+ * one core) or calling `version` and `stack select`: only for a stack whose state reads.
+ * Undefined otherwise (a new stack, a state that does not read): openStage then creates
+ * the stack, or says why its state cannot be read.
+ */
+export async function openExistingStage(o: EngineOptions, intent: Intent = { changes: false }): Promise<ExistingStage | undefined> {
+  const p = prepare(o, intent);
+  try {
+    (await p.reads.state)();
+  } catch {
+    return undefined;
+  }
+  const { configFile } = await settle(o, p, intent, undefined, async (key, value) => void (await cliAsync(p.bin, p.env, p.projectDir, ["stack", "tag", "set", key, value, "--stack", o.stage])));
+  return { configFile, stream: (args) => cliStreamed(p.bin, p.env, p.projectDir, args, o) };
 }
 
 /** A result read early whose failure waits until it is used: a read of a stack about to be created fails, and nobody asks. */
@@ -136,14 +188,14 @@ async function ownNamespace(
   o: EngineOptions,
   raw: RawConfig,
   config: StackConfig | undefined,
-  stack: Stack,
+  setTag: (key: string, value: string) => Promise<void>,
   found: { state?: Deployment; tags: Record<string, string> },
   intent: Intent,
 ): Promise<boolean> {
   if (config?.platform !== "kubernetes" || o.renderDir) return false;
   const namespace = config.kubernetes.namespace;
   if (o.adopt) {
-    await stack.setTag(ADOPTED_TAG, namespace);
+    await setTag(ADOPTED_TAG, namespace);
     found.tags[ADOPTED_TAG] = namespace;
   }
   if (intent.changes && !o.adopt) refuseUnownedNamespace(o.stage, namespace, found.state, clusterAccess(o.kubectl, o.kubeconfig, raw));

@@ -6,6 +6,7 @@
  * this proves the objects and the provider's awaiting; the reconcile SQL itself is
  * proven on real PostgreSQL (test/real/postgres.test.ts).
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
 import * as os from "os";
@@ -84,6 +85,25 @@ test.serial("staging: an operation leaves no copy of the cluster's credentials i
   );
   const provider = (await exportState(stacks.staging)).deployment.resources.find((r: { type: string }) => r.type === "pulumi:providers:kubernetes");
   t.is(provider.inputs.kubeconfig, "");
+});
+
+test.serial("npm run preview of an applied stage is the CLI's own preview (no Automation API): exit 0 with nothing to change; a change under --expect-no-changes exits 1 and is shown", (t) => {
+  const npmPreview = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ["--require", "tsx/cjs", "--require", "./test/fixtures/automationProbe.ts", "ops/engineCommand.ts", "preview", "--stack", "staging", "--expect-no-changes"], {
+      cwd: PROJECT_DIR,
+      encoding: "utf8",
+      env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath, HOTEL_STATE_DIR: stacks.staging.stateDir!, ...env },
+    });
+  const clean = npmPreview({});
+  t.is(clean.status, 0, clean.stderr);
+  t.regex(clean.stdout, /Policy Packs run:\n\s+Name\s+Version\n\s+hotel-quick-wins/);
+  t.regex(clean.stdout, /\n\s+42 unchanged\n/);
+  t.regex(clean.stderr, /automation api loaded: false/);
+  const changed = npmPreview({ HOTEL_STAGE_FILE: stageVariant("staging", (c) => (c["hotel:dbPool"].poolSize = 26)) });
+  t.is(changed.status, 1, changed.stderr);
+  t.regex(changed.stdout, /DB_POOL_SIZE\s*: "25" => "26"/);
+  t.regex(changed.stderr, /no changes were expected for preview but changes were proposed/);
+  t.notRegex(changed.stderr, /pulumi preview exited/, "the engine's account only, not the driver's as well");
 });
 
 /**
