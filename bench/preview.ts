@@ -6,7 +6,8 @@
  * interleaved runs, after one warm-up run of each. A Kubernetes stage is first applied
  * (`npm run up -- --local-images`) to the project's local cluster, started if it is not
  * running: the previews are of an applied stack, as an operator's are. At the end the
- * stage is destroyed, and the cluster stopped if the bench started it.
+ * stage is destroyed, and the cluster and the project's dockerd stopped if the bench
+ * started them.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -14,6 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR, checkStageFile } from "../config/stages";
 import { LocalCluster } from "../lab/cluster";
+import { LocalDocker } from "../lab/docker/daemon";
 import { POLICY_PACK_DIR, toolchainBin } from "../ops/engine";
 import { chooseBackend, passphraseEnv } from "../ops/engine/stateBackend";
 
@@ -99,11 +101,15 @@ function applied(stage: string, stateDir: string): { reach: Reach; undo: () => P
   if (checkStageFile(stage).config.platform !== "kubernetes") return { reach: { args: [], rawEnv: {} }, undo: async () => undefined };
   const cluster = new LocalCluster();
   const started = !cluster.running();
+  // The up starts the project's dockerd too (the stand-in images are built and imported from it).
+  const docker = new LocalDocker();
+  const dockerStarted = docker.ownPid() === undefined;
   const args = ["--local-images"];
   npmRun("up", stage, stateDir, args);
   const undo = async () => {
     npmRun("destroy", stage, stateDir, ["--yes"]);
     if (started) await cluster.stop();
+    if (dockerStarted) await docker.stop();
   };
   return { reach: { args, rawEnv: { KUBECONFIG: cluster.kubeconfigPath } }, undo };
 }
