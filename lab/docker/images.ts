@@ -59,10 +59,11 @@ export function localImageRefs(versions: Record<string, string>, recipes: Record
   return { images, app: `hotel-local/stand-in-api-test-fixture:${appHash}` };
 }
 
-/** A folder's content hash (names and bytes). */
+/** A folder's content hash (names and bytes), without the bytecode Python writes beside the sources when a test runs them. */
 function folderHash(dir: string): string {
   const h = crypto.createHash("sha256");
-  for (const f of filesUnder(dir).sort()) h.update(path.relative(dir, f)).update(fs.readFileSync(f));
+  const sources = filesUnder(dir).filter((f) => !f.split(path.sep).includes("__pycache__"));
+  for (const f of sources.sort()) h.update(path.relative(dir, f)).update(fs.readFileSync(f));
   return h.digest("hex").slice(0, 12);
 }
 
