@@ -188,6 +188,7 @@ async function runCommand({ command, options, flags, localImages, yes, force }: 
     console.log(
       `recovered ${o.stage}: ${r.unlocked ? "stale lock removed" : "no lock was held"}; ${r.retaken.length} half-created Kubernetes object(s) to be taken over by the next up${r.retaken.length ? ` (${names(r.retaken)})` : ""}`,
     );
+    if (r.removed.length) console.log(`removed what these half-finished creates had made on Docker: ${names(r.removed)}`);
     if (r.orphaned.length) console.log(`remove by hand what these half-finished creates made before the next up (docs/OPERATIONS.md): ${names(r.orphaned)}`);
     // The killed run made the namespace itself: the state no longer says so, and only a deliberate takeover gets it back.
     const madeNamespace = r.retaken.some((u) => u.includes("kubernetes:core/v1:Namespace::"));

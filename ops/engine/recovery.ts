@@ -4,6 +4,7 @@ import { repairCheckpoint } from "./checkpoint";
 import { EngineOptions, backendOf, resolveStateDir } from "./options";
 import { withStage } from "./workspace";
 import { breakableLocks } from "./locks";
+import { PendingCreate, isDockerCreate, removeDockerLeftovers } from "./dockerLeftovers";
 
 export interface Recovery {
   /** The backup a truncated checkpoint was restored from (file backend), if it was. */
@@ -12,7 +13,9 @@ export interface Recovery {
   unlocked: boolean;
   /** Pending creates of Kubernetes objects: forgotten, and taken over by the next up (forced apply). */
   retaken: string[];
-  /** Other pending creates: forgotten; what they made (a Docker container) must be removed by hand. */
+  /** Pending creates of Docker objects the killed run had made: removed by the name the engine recorded. */
+  removed: string[];
+  /** Other pending creates: forgotten; what they made must be removed by hand. */
   orphaned: string[];
 }
 
@@ -20,7 +23,8 @@ export interface Recovery {
  * Recovery after an update killed mid-way (SIGKILL, a lost CI runner): removes the stale
  * lock and forgets the pending creates with a refresh. A Kubernetes object a killed run
  * half-created is taken over by the next `up` (every object is applied with
- * pulumi.com/patchForce, components/kubernetes/objects.ts); anything else it made is
+ * pulumi.com/patchForce, components/kubernetes/objects.ts); a Docker object it made is
+ * removed (./dockerLeftovers.ts), before the refresh forgets its name; anything else is
  * reported, to be removed by hand before the next `up`.
  */
 export async function recover(o: EngineOptions, { force = false }: { force?: boolean } = {}): Promise<Recovery> {
@@ -37,14 +41,17 @@ export async function recover(o: EngineOptions, { force = false }: { force?: boo
             () => false,
           )
         : locks.length > 0 && (await s.stack.cancel(), true);
-    const pending = ((await s.stack.exportStack()).deployment.pending_operations ?? []) as { type: string; resource: { urn: string; type: string } }[];
+    const pending = ((await s.stack.exportStack()).deployment.pending_operations ?? []) as { type: string; resource: PendingCreate }[];
     const creates = pending.filter((p) => p.type === "creating").map((p) => p.resource);
+    // Killed between here and the refresh, the next recover finds the same names, and nothing under them.
+    const docker = removeDockerLeftovers(creates.filter(isDockerCreate), o.stage, o.dockerHost);
     await s.stack.refresh({ configFile: s.configFile, clearPendingCreates: true, color: "never", onOutput: o.onOutput, onError: o.onError });
     return {
       restoredFrom,
       unlocked,
       retaken: creates.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.urn),
-      orphaned: creates.filter((r) => !r.type.startsWith("kubernetes:")).map((r) => r.urn),
+      removed: docker.removed,
+      orphaned: [...docker.left, ...creates.filter((r) => !r.type.startsWith("kubernetes:") && !isDockerCreate(r)).map((r) => r.urn)],
     };
   });
 }

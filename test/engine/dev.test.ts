@@ -13,8 +13,8 @@ import { Client } from "pg";
 import { parse } from "yaml";
 import { PROJECT_DIR, checkStageFile } from "../../config/stages";
 import { DockerCli, LocalImages, ensureLocalImages } from "../../lab/docker/images";
-import { EngineOptions, destroy, exportState, preview, refresh, up } from "../../ops/engine";
-import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
+import { EngineOptions, destroy, exportState, preview, recover, refresh, up } from "../../ops/engine";
+import { changedSteps, editCheckpoint, freshState, observe, pendingCreate, stageVariant } from "../fixtures/engine";
 import { StackObjects, containerOf, eventually, exec, getJson, stackObjects, testDocker } from "../fixtures/liveDocker";
 import { checksum } from "../../render/checksum";
 import { renderReconcileSql } from "../../render/indexDdl";
@@ -300,6 +300,46 @@ test.serial("dev: quick win 4 off and on changes only PostgreSQL's resources, ke
     `no insert waited ${WRITER_LOCK_TIMEOUT_MS} ms for a lock during the ${to - from} ms index build`,
   );
 });
+
+test.serial(
+  "dev: recover after a kill mid-create removes the container the killed run made, by the name the engine recorded, leaves a same-named one without the stage label, and the next up converges with nothing stray",
+  async (t) => {
+    const pending: Record<string, string> = {};
+    editCheckpoint(stack, (d) => {
+      for (const name of ["redis-exporter", "cache-warmer"]) pending[name] = pendingCreate(d, new RegExp(`docker:index/container:Container::${name}$`)).inputs.name;
+    });
+    t.deepEqual(
+      (await exportState(stack)).deployment.pending_operations?.map((p: { type: string }) => p.type),
+      ["creating", "creating"],
+    );
+    // The warmer's name now belongs to a container that is not the stack's (no stage label).
+    d.must(["rm", "--force", pending["cache-warmer"]]);
+    d.must(["create", "--name", pending["cache-warmer"], images.images.redis, "true"]);
+    const named = (name: string) => listed(["ps", "-a", "--filter", `name=^${name}$`, "--format", `{{.Names}}={{.Label "${STAGE_LABEL}"}}`]);
+    t.deepEqual(named(pending["redis-exporter"]), [`${pending["redis-exporter"]}=dev`], "the half-made container is on the daemon");
+
+    const r = await recover({ ...stack, password: undefined });
+    const names = (urns: string[]) => urns.map((u) => u.split("::").pop());
+    t.deepEqual([names(r.removed), names(r.orphaned)], [["redis-exporter"], ["cache-warmer"]]);
+    t.deepEqual(named(pending["redis-exporter"]), []);
+    t.deepEqual(named(pending["cache-warmer"]), [`${pending["cache-warmer"]}=`], "the unlabelled one is left");
+    d.must(["rm", pending["cache-warmer"]]);
+
+    t.is((await up(stack)).summary.result, "succeeded");
+    t.deepEqual((await preview(stack, { expectNoChanges: true })).changeSummary.create, undefined);
+    // Every object with the stage label is one the state holds: nothing the killed run made is left.
+    const o = await objects();
+    const stateIds = [...o.containerIds, ...o.networkIds, ...o.volumeNames];
+    const ours = labelled().filter((id) => !foreign.includes(id));
+    t.deepEqual(
+      ours.filter((id) => !stateIds.some((s) => s === id || s.startsWith(id))),
+      [],
+    );
+    // 10 containers (Redis and its exporter, PostgreSQL, its exporter, role and reconcile jobs, Prometheus,
+    // Alertmanager, the app, the warmer), the network, 2 volumes.
+    t.is(ours.length, 13);
+  },
+);
 
 test.serial("dev: an update that fails half-way (a container that cannot start) is repaired by the next up", async (t) => {
   // Something else holds the app's host port: the new app container cannot start.

@@ -18,7 +18,7 @@ import { PROJECT } from "../../contract/project";
 import { LocalCluster } from "../../lab/cluster";
 import { AdoptionRefused, EngineOptions, adoptable, deployedCommit, destroy, exportState, openStage, preview, recover, statePassword, up } from "../../ops/engine";
 import { StateUnreadable } from "../../ops/engine/secrets";
-import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
+import { changedSteps, editCheckpoint, freshState, observe, pendingCreate, stageVariant } from "../fixtures/engine";
 import { releaseTestCluster, startTestCluster } from "../fixtures/liveCluster";
 import { LockHeld } from "../../ops/engine/locks";
 
@@ -84,15 +84,19 @@ test.serial("a stale lock and a create left pending for an object the cluster ha
   t.is((await up(stack)).summary.result, "succeeded");
   const uid = cluster.kubectl(["get", "deployment", "hotel-api", "-n", namespace, "-o", "jsonpath={.metadata.uid}"]);
   // As a kill right after the provider created the Deployment leaves it: live in the cluster, pending in the state.
-  await importState(stack, (d) => {
-    const deployment = d.resources.find((r: { type: string }) => r.type === DEPLOYMENT);
-    d.resources = d.resources.filter((r: unknown) => r !== deployment);
-    d.pending_operations = [{ resource: deployment, type: "creating" }];
-  });
+  editCheckpoint(stack, (d) => pendingCreate(d, /kubernetes:apps\/v1:Deployment::/));
+  t.deepEqual(
+    (await exportState(stack)).deployment.pending_operations?.map((p: { type: string }) => p.type),
+    ["creating"],
+  );
   staleLock(stack);
 
   t.regex(await refusal(stack), /the stack is currently locked by 1 lock\(s\)/);
-  await recover(stack);
+  const r = await recover(stack);
+  t.deepEqual(
+    r.retaken.map((u) => u.split("::").pop()),
+    ["hotel-api"],
+  );
   await convergesAfterRecovery(t, stack, namespace);
   const state = await exportState(stack);
   t.is(state.deployment.resources.filter((r: { type: string }) => r.type === DEPLOYMENT).length, 1, "the Deployment is in the state once");
