@@ -58,3 +58,6 @@ export function dropCount(chain: string): number {
 
 /** The rule `iptables -S` prints first in `chain`. */
 export const firstRule = (chain: string) => run("iptables", ["-w", "-S", chain, "1"]).stdout.trim();
+
+/** The words of an `iptables -S` rule, with its double-quoted comments kept whole. */
+export const ruleWords = (rule: string): string[] => [...rule.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);

@@ -14,7 +14,9 @@ async function main(command: string | undefined, flags: string[]): Promise<void>
     // The last line is the outcome, for scripts: "started <host>" or "reused <host>".
     console.log(`${started ? "started" : "reused"} ${host}`);
   } else if (command === "stop") {
-    console.log((await local.stop()) ? "stopped the project's dockerd" : "the project's dockerd was not running (another daemon is never stopped)");
+    const { stopped, removed } = await local.stop();
+    console.log(stopped ? "stopped the project's dockerd" : "the project's dockerd was not running (another daemon is never stopped)");
+    if (removed.length) console.log(`removed what Docker had added to the host since it started (${removed.length} iptables and ip commands, docs/DOCKER.md)`);
   } else if (command === "status") {
     const pid = local.ownPid();
     console.log(`project dockerd: ${pid ? `running (pid ${pid}) on ${local.ownHost}` : "stopped"}`);

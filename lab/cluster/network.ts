@@ -15,7 +15,7 @@
  * Only one real node runs per machine: kube-proxy owns the host's KUBE-* chains.
  */
 import * as fs from "fs";
-import { dropCount, ensureFirstJump, must, removeChain, run } from "../netfilter";
+import { dropCount, ensureFirstJump, must, removeChain, ruleWords, run } from "../netfilter";
 
 export const NODE_NETWORK = {
   nodeName: "hotel-node-0",
@@ -106,6 +106,3 @@ export function removeKubeChains(): number {
   }
   return removed;
 }
-
-/** The words of an `iptables -S` rule, with its double-quoted comments kept whole. */
-export const ruleWords = (rule: string): string[] => [...rule.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);

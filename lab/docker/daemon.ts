@@ -14,6 +14,7 @@ import * as path from "path";
 import { Daemon, logFile, runningPid, startDaemon, stopDaemon } from "../daemons";
 import { CACHE_ROOT } from "../../contract/project";
 import { keepContainersOnMachine, removeDockerEgress } from "./egress";
+import { recordBeforeDocker, removeDockerFootprint } from "./hostFootprint";
 
 export const DOCKER_DIR = process.env.HOTEL_DOCKER_DIR ?? path.join(CACHE_ROOT, "docker");
 const SYSTEM_SOCKET = "unix:///var/run/docker.sock";
@@ -82,6 +83,7 @@ export class LocalDocker {
     }
     fs.mkdirSync(path.join(this.dir, "exec"), { recursive: true, mode: 0o700 });
     this.clearStaleFiles();
+    recordBeforeDocker(this.hostRecord);
     const pid = startDaemon(this.dir, dockerd(this.dir));
     log(`started dockerd (pid ${pid}) on ${this.ownHost}`);
     for (let waited = 0; waited < 60_000; waited += 250) {
@@ -113,11 +115,20 @@ export class LocalDocker {
     }
   }
 
-  /** Stops our dockerd (never another one); its containers stop with it, then our egress chain goes. */
-  async stop(): Promise<boolean> {
+  /**
+   * Stops our dockerd (never another one); its containers stop with it, then our egress
+   * chain goes, then what Docker added to the host since before it started (./hostFootprint.ts).
+   */
+  async stop(): Promise<{ stopped: boolean; removed: string[] }> {
     const stopped = await stopDaemon(this.dir, dockerd(this.dir), 20_000);
-    if (!this.ownPid()) removeDockerEgress();
-    return stopped;
+    if (this.ownPid()) return { stopped, removed: [] };
+    removeDockerEgress();
+    return { stopped, removed: removeDockerFootprint(this.hostRecord) };
+  }
+
+  /** The host's network as it was before our dockerd started (removed once what Docker added is). */
+  private get hostRecord(): string {
+    return path.join(this.dir, "host-before.json");
   }
 
   /** The PID of our dockerd, if it runs. */

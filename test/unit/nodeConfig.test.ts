@@ -4,7 +4,8 @@
  * and the settings this host needs. The live behaviour is in test/node/.
  */
 import test from "ava";
-import { EGRESS_RULES, NODE_NETWORK, ruleWords } from "../../lab/cluster/network";
+import { EGRESS_RULES, NODE_NETWORK } from "../../lab/cluster/network";
+import { ruleWords } from "../../lab/netfilter";
 import { cniNetwork, containerdConfig, kubeletConfig, nodePaths, registryHosts } from "../../lab/cluster/nodeConfig";
 import { volumeFor } from "../../lab/cluster/volumeProvisioner";
 import { DOCKER_EGRESS_RULES } from "../../lab/docker/egress";
