@@ -17,6 +17,40 @@ export interface TapCount {
 }
 
 const HOOK = /› (before|after|beforeEach|afterEach)(\.always)? hook$/;
+const MAX_REASON = 300;
+
+/**
+ * One line on why a test failed, from ava's YAML block under its `not ok`: a thrown
+ * error's first line and the first engine `error:` line in it, or the assertion with its
+ * message and the first lines of its difference. CI shows the tail of the output: this
+ * line must say enough there.
+ */
+export function failureReason(block: string[]): string {
+  const text = block.join("\n");
+  const thrown = /message: `([^`]*)/.exec(text)?.[1];
+  if (thrown !== undefined) {
+    // The message's lines, as ava quotes them: "␊" then an escaped newline.
+    const lines = thrown.split("␊").map((l) => oneLine(l.replace(/^\\n/, "")));
+    const engineError = lines.find((l) => /\berror: /.test(l));
+    // A failed CLI call's first line is its whole command: the engine's error must still show.
+    return [lines[0].slice(0, MAX_REASON / 2), engineError].filter(Boolean).join(" … ").slice(0, MAX_REASON);
+  }
+  const field = (name: string) => new RegExp(`^\\s+${name}: (.*)$`, "m").exec(text)?.[1].replace(/^''$/, "") ?? "";
+  const diff = block
+    .filter((l) => /^\s+[-+] /.test(l))
+    .slice(0, 2)
+    .map(oneLine);
+  return [field("assertion"), field("message"), diff.join(" ")].filter(Boolean).join(": ").slice(0, MAX_REASON);
+}
+
+const oneLine = (s: string) => s.trim().replace(/\s+/g, " ");
+
+/** The YAML block ava prints under the line at `at` (until its closing "..."). */
+function blockAfter(lines: string[], at: number): string[] {
+  if (lines[at + 1]?.trim() !== "---") return [];
+  const end = lines.findIndex((l, i) => i > at && l.trim() === "...");
+  return lines.slice(at + 2, end === -1 ? undefined : end);
+}
 
 /** Counts a TAP text; `expected` is the number of tests the suite holds (undefined: not checked). */
 export function countTap(tap: string, expected?: number): TapCount {
@@ -24,7 +58,12 @@ export function countTap(tap: string, expected?: number): TapCount {
   let failed = 0;
   let broken = 0;
   const reasons: string[] = [];
-  for (const line of tap.split("\n")) {
+  const lines = tap.split("\n");
+  const why = (at: number) => {
+    const reason = failureReason(blockAfter(lines, at));
+    return reason ? `: ${reason}` : "";
+  };
+  for (const [at, line] of lines.entries()) {
     const ok = /^ok \d+ - (.*)$/.exec(line);
     const notOk = /^not ok \d+ - (.*)$/.exec(line);
     const remaining = /^# (\d+) tests? remaining in (.*)$/.exec(line);
@@ -37,9 +76,10 @@ export function countTap(tap: string, expected?: number): TapCount {
       reasons.push(`todo: ${notOk[1]}`);
     } else if (notOk && (HOOK.test(notOk[1]) || / exited with a non-zero exit code|^(Error|Uncaught|Unhandled)/.test(notOk[1]))) {
       broken++;
-      reasons.push(`broken: ${notOk[1]}`);
+      reasons.push(`broken: ${notOk[1]}${why(at)}`);
     } else if (notOk) {
       failed++;
+      reasons.push(`failed: ${notOk[1]}${why(at)}`);
     } else if (remaining) {
       failed += Number(remaining[1]);
       reasons.push(`${remaining[1]} test(s) taken down in ${remaining[2]} (a failed hook or a crash)`);
