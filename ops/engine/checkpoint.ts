@@ -16,9 +16,12 @@ const parses = (file: string) => {
   }
 };
 
+/** Where the file backend keeps a stack's checkpoint. */
+export const checkpointFile = (stateDir: string, project: string, stage: string) => path.join(stateDir, ".pulumi", "stacks", project, `${stage}.json`);
+
 /** Restores a truncated checkpoint from its newest valid backup; returns the backup used, or undefined when nothing was wrong. */
 export function repairCheckpoint(stateDir: string, project: string, stage: string): string | undefined {
-  const file = path.join(stateDir, ".pulumi", "stacks", project, `${stage}.json`);
+  const file = checkpointFile(stateDir, project, stage);
   if (!fs.existsSync(file) || parses(file)) return undefined;
   const backups = path.join(stateDir, ".pulumi", "backups", project, stage);
   // The newest valid copy, wherever it is: the .bak is not always newer than the dated backups.

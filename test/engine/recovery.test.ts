@@ -21,6 +21,7 @@ import { StateUnreadable } from "../../ops/engine/secrets";
 import { changedSteps, editCheckpoint, freshState, observe, pendingCreate, stageVariant } from "../fixtures/engine";
 import { releaseTestCluster, startTestCluster } from "../fixtures/liveCluster";
 import { LockHeld } from "../../ops/engine/locks";
+import { checkpointFile } from "../../ops/engine/checkpoint";
 
 /** The staging program's 41 resources (test/program/program.test.ts) and the stack itself. */
 const STAGING_STATE_RESOURCES = 42;
@@ -108,7 +109,7 @@ test.serial("a checkpoint truncated mid-write: up is refused naming the checkpoi
   const namespace = "hotel-recovery-checkpoint";
   const stack = ownStack(namespace);
   t.is((await up(stack)).summary.result, "succeeded");
-  const checkpoint = path.join(stack.stateDir!, ".pulumi", "stacks", PROJECT, "staging.json");
+  const checkpoint = checkpointFile(stack.stateDir!, PROJECT, "staging");
   const text = fs.readFileSync(checkpoint);
   fs.writeFileSync(checkpoint, text.subarray(0, Math.floor(text.length / 2)));
 
