@@ -20,6 +20,8 @@ import { PostgresDatabase } from "./postgresDatabase";
 import { RotationStep } from "../contract/secrets";
 import { RedisCache } from "./redisCache";
 import { DockerSecretEnv, KubeSecretEnv, SecretEnv } from "./secretEnv";
+import { PasswordProvider } from "./password";
+import { PASSWORD_PROVIDER_RESOURCE } from "../contract/secrets";
 
 export interface HotelStackArgs {
   config: StackConfig;
@@ -104,7 +106,8 @@ export class HotelStack extends pulumi.ComponentResource {
     this.placedIn = target.platform === "kubernetes" ? pulumi.output({ namespace: target.namespace }) : target.network.name.apply((dockerNetwork) => ({ dockerNetwork }));
     const placed = storePlacement(target, c);
 
-    const redis = new RedisCache(SERVICES.redis.name, { ...placed.redis, redis: c.redis, image: c.images.redis, exporterImage: c.images.redisExporter }, { parent: this });
+    const passwords = new PasswordProvider(PASSWORD_PROVIDER_RESOURCE, { parent: this });
+    const redis = new RedisCache(SERVICES.redis.name, { ...placed.redis, redis: c.redis, image: c.images.redis, exporterImage: c.images.redisExporter, passwords }, { parent: this });
     const db = new PostgresDatabase(
       SERVICES.postgres.name,
       {
@@ -114,6 +117,7 @@ export class HotelStack extends pulumi.ComponentResource {
         exporterImage: c.images.postgresExporter,
         passwordSeed: args.postgresPasswordSeed,
         passwordRotation: args.passwordRotation,
+        passwords,
       },
       { parent: this },
     );

@@ -65,11 +65,13 @@ export interface DatabasePasswordArgs {
 }
 
 /**
- * An explicit provider for the password resource: the engine hands its default
- * `pulumi-nodejs` provider the whole stack config, so every quick-win diff would show
- * that provider changing; this one takes no config.
+ * The one provider every password resource of a stack uses. Explicit: the engine hands
+ * its default `pulumi-nodejs` provider the whole stack config, so every quick-win diff
+ * would show that provider changing; this one takes no config. One for all: the engine
+ * starts a process (which loads the Node SDK) for each provider instance, one after
+ * another, and every Secret waits on its password (docs/ENGINE.md, "How fast").
  */
-class PasswordProvider extends pulumi.ProviderResource {
+export class PasswordProvider extends pulumi.ProviderResource {
   constructor(name: string, opts?: pulumi.ResourceOptions) {
     super("pulumi-nodejs", name, {}, opts);
   }
@@ -82,9 +84,8 @@ export class DatabasePassword extends pulumi.dynamic.Resource {
   /** During a rotation: the password the role is being moved to; "" when none is pending. */
   declare public readonly next: pulumi.Output<string>;
 
-  constructor(name: string, args: DatabasePasswordArgs, opts?: pulumi.CustomResourceOptions) {
-    const provider = new PasswordProvider(`${name}-provider`, { parent: opts?.parent });
-    super(passwordProvider, name, { seed: args.seed, rotation: args.rotation, current: undefined, next: undefined }, { ...opts, provider, additionalSecretOutputs: ["current", "next", "seed"] });
+  constructor(name: string, args: DatabasePasswordArgs, opts: pulumi.CustomResourceOptions & { provider: PasswordProvider }) {
+    super(passwordProvider, name, { seed: args.seed, rotation: args.rotation, current: undefined, next: undefined }, { ...opts, additionalSecretOutputs: ["current", "next", "seed"] });
   }
 }
 
@@ -104,4 +105,4 @@ export const targetPassword = (p: DatabasePassword, seed?: pulumi.Input<string>)
  * (`pulumi up --replace <urn>`), and what consumes it is placed so that it never gets a
  * password its server lacks (see where each is used).
  */
-export const generatedPassword = (name: string, parent: pulumi.Resource): pulumi.Output<string> => targetPassword(new DatabasePassword(name, {}, { parent }));
+export const generatedPassword = (name: string, parent: pulumi.Resource, provider: PasswordProvider): pulumi.Output<string> => targetPassword(new DatabasePassword(name, {}, { parent, provider }));

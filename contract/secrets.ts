@@ -30,5 +30,7 @@ export const ROTATION_STEPS = ["begin", "commit"] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
 /** The app role's password resource (drawn once; the app role Job gives it to `hotel_app`). */
 export const APP_PASSWORD_RESOURCE = "postgres-app-password";
+/** The one `pulumi-nodejs` provider of the three password resources (components/password.ts). */
+export const PASSWORD_PROVIDER_RESOURCE = "passwords";
 /** Redis's password resource (drawn once; `requirepass` through the auth Secret). */
 export const REDIS_PASSWORD_RESOURCE = "redis-password";

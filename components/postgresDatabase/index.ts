@@ -5,7 +5,7 @@ import { POSTGRES_PORT } from "../../render/postgresSettings";
 import { PlatformArgs, onKubernetes } from "../platform";
 import { postgresOnDocker } from "./docker";
 import { postgresOnKubernetes } from "./kubernetes";
-import { DatabasePassword, generatedPassword, targetPassword } from "../password";
+import { DatabasePassword, PasswordProvider, generatedPassword, targetPassword } from "../password";
 import { APP_PASSWORD_RESOURCE, PASSWORD_RESOURCE, RotationStep } from "../../contract/secrets";
 import { SecretEnv } from "../secretEnv";
 import { SECRET_ENV } from "../hotelApi/env";
@@ -20,6 +20,8 @@ export type PostgresDatabaseArgs = PlatformArgs<
     passwordSeed?: pulumi.Input<string>;
     /** Only while `npm run rotate-password` runs (Kubernetes). */
     passwordRotation?: RotationStep;
+    /** The stack's provider for its password resources. */
+    passwords: PasswordProvider;
   },
   { /** Size of the data volume. */ storage: string },
   { /** Host port (127.0.0.1) where @pulumi/postgresql reaches the server. */ hostPort: number }
@@ -43,8 +45,8 @@ export class PostgresDatabase extends pulumi.ComponentResource {
 
   constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hotel:index:PostgresDatabase", name, {}, opts);
-    const stored = new DatabasePassword(PASSWORD_RESOURCE, { seed: args.passwordSeed, rotation: args.passwordRotation }, { parent: this });
-    const appPassword = generatedPassword(APP_PASSWORD_RESOURCE, this);
+    const stored = new DatabasePassword(PASSWORD_RESOURCE, { seed: args.passwordSeed, rotation: args.passwordRotation }, { parent: this, provider: args.passwords });
+    const appPassword = generatedPassword(APP_PASSWORD_RESOURCE, this, args.passwords);
     const env = SECRET_ENV.dbPassword;
     if (onKubernetes(args)) {
       this.reconcileSql = renderReconcileSql(args.postgres, { manageExtension: true, monitoringRole: POSTGRES_MONITOR_ROLE });

@@ -4,12 +4,16 @@ import { REDIS_PORT, renderRedisConf } from "../../render/redisConf";
 import { PlatformArgs, onKubernetes } from "../platform";
 import { redisOnDocker } from "./docker";
 import { REDIS_PASSWORD_KEY, redisOnKubernetes } from "./kubernetes";
-import { generatedPassword } from "../password";
+import { PasswordProvider, generatedPassword } from "../password";
 import { REDIS_PASSWORD_RESOURCE } from "../../contract/secrets";
 import { SecretEnv } from "../secretEnv";
 import { SECRET_ENV } from "../hotelApi/env";
 
-export type RedisCacheArgs = PlatformArgs<{ redis: RedisConfig; image: string; exporterImage: string }, { /** Size of the data volume. */ storage: string }, {}>;
+export type RedisCacheArgs = PlatformArgs<
+  { redis: RedisConfig; image: string; exporterImage: string; /** The stack's provider for its password resources. */ passwords: PasswordProvider },
+  { /** Size of the data volume. */ storage: string },
+  {}
+>;
 
 /** Quick win 3's server: Redis started from the rendered redis.conf and a password of its own, plus redis_exporter. */
 export class RedisCache extends pulumi.ComponentResource {
@@ -22,7 +26,7 @@ export class RedisCache extends pulumi.ComponentResource {
   constructor(name: string, args: RedisCacheArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hotel:index:RedisCache", name, {}, opts);
     this.conf = renderRedisConf(args.redis);
-    const password = generatedPassword(REDIS_PASSWORD_RESOURCE, this);
+    const password = generatedPassword(REDIS_PASSWORD_RESOURCE, this, args.passwords);
     const env = SECRET_ENV.redisPassword;
     if (onKubernetes(args)) {
       const placed = redisOnKubernetes(this, name, args, this.conf, password);

@@ -39,8 +39,8 @@ test.after.always(async () => {
   await releaseTestCluster(cluster);
 });
 
-/** Each Kubernetes stage's 41 resources (test/program/program.test.ts) and the stack itself. */
-const STATE_RESOURCES = 42;
+/** Each Kubernetes stage's 39 resources (test/program/program.test.ts) and the stack itself. */
+const STATE_RESOURCES = 40;
 const ns = (stage: string) => NAMESPACE[stage];
 const get = (stage: string, object: string, p: string) => jsonpath(cluster, ns(stage), object, p);
 
@@ -97,7 +97,7 @@ test.serial("npm run preview of an applied stage is the CLI's own preview (no Au
   const clean = npmPreview({});
   t.is(clean.status, 0, clean.stderr);
   t.regex(clean.stdout, /Policy Packs run:\n\s+Name\s+Version\n\s+hotel-quick-wins/);
-  t.regex(clean.stdout, /\n\s+42 unchanged\n/);
+  t.regex(clean.stdout, /\n\s+40 unchanged\n/);
   t.regex(clean.stderr, /automation api loaded: false/);
   const changed = npmPreview({ HOTEL_STAGE_FILE: stageVariant("staging", (c) => (c["hotel:dbPool"].poolSize = 26)) });
   t.is(changed.status, 1, changed.stderr);

@@ -89,8 +89,8 @@ test.serial("dev: up creates every resource; Redis, PostgreSQL, Prometheus, Aler
   const result = await up(stack);
   // The password is the stack's now: a later run that gave one would be refused.
   stack = { ...stack, password: undefined };
-  // The program's 36 resources (test/program/program.test.ts) and the stack itself.
-  t.deepEqual(result.summary.resourceChanges, { create: 37 });
+  // The program's 34 resources (test/program/program.test.ts) and the stack itself.
+  t.deepEqual(result.summary.resourceChanges, { create: 35 });
   const o = await objects();
   const c = config();
 
@@ -151,9 +151,9 @@ test.serial("dev: up creates every resource; Redis, PostgreSQL, Prometheus, Aler
 });
 
 test.serial("dev: refresh, then preview --expect-no-changes is clean", async (t) => {
-  // The program's 36 resources and the stack itself.
-  t.deepEqual((await refresh(stack)).summary.resourceChanges, { same: 37 });
-  t.deepEqual((await preview(stack, { expectNoChanges: true })).changeSummary, { same: 37 });
+  // The program's 34 resources and the stack itself.
+  t.deepEqual((await refresh(stack)).summary.resourceChanges, { same: 35 });
+  t.deepEqual((await preview(stack, { expectNoChanges: true })).changeSummary, { same: 35 });
 });
 
 /** Changed resources by step, by their Pulumi names. */

@@ -23,8 +23,8 @@ import { killWithEnv } from "../fixtures/processes";
 
 const K8S_STAGES = ["staging", "prod"];
 
-/** What the engine must create: each Kubernetes stage's 41 resources (test/program/program.test.ts) and the stack itself. */
-const STATE_RESOURCES = 42;
+/** What the engine must create: each Kubernetes stage's 39 resources (test/program/program.test.ts) and the stack itself. */
+const STATE_RESOURCES = 40;
 
 for (const stage of K8S_STAGES) {
   test.serial(`preview of ${stage} with the policy pack: exactly the program's resources to create, no policy event`, async (t) => {

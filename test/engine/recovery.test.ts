@@ -23,8 +23,8 @@ import { releaseTestCluster, startTestCluster } from "../fixtures/liveCluster";
 import { LockHeld } from "../../ops/engine/locks";
 import { checkpointFile } from "../../ops/engine/checkpoint";
 
-/** The staging program's 41 resources (test/program/program.test.ts) and the stack itself. */
-const STAGING_STATE_RESOURCES = 42;
+/** The staging program's 39 resources (test/program/program.test.ts) and the stack itself. */
+const STAGING_STATE_RESOURCES = 40;
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 let cluster: LocalCluster;
 
@@ -148,8 +148,8 @@ test.serial("a stack from before the program owned its password keeps it: the fi
   const templateBefore = podTemplate();
   // The state as the driver before this change left it: no password resource, the password only in the stack output.
   await importState(stack, (d) => {
-    // Only the owner's password resource and its provider are new since then (the app's and Redis's came later still, and stay).
-    const isNew = (r: { urn: string }) => r.urn.endsWith("::postgres-password") || r.urn.endsWith("::postgres-password-provider");
+    // Only the owner's password resource is new since then (the app's and Redis's, and the provider they share, came later still, and stay).
+    const isNew = (r: { urn: string }) => r.urn.endsWith("::postgres-password");
     const gone = new Set(d.resources.filter(isNew).map((r: { urn: string }) => r.urn));
     d.resources = d.resources.filter((r: { urn: string }) => !isNew(r));
     for (const r of d.resources) {
@@ -161,10 +161,7 @@ test.serial("a stack from before the program owned its password keeps it: the fi
   const { observed, options } = observe();
   await preview({ ...later, ...options });
   t.deepEqual(changedSteps(observed.steps), {
-    create: [
-      "hotel:index:HotelStack$hotel:index:PostgresDatabase$pulumi-nodejs:dynamic:Resource::postgres-password",
-      "hotel:index:HotelStack$hotel:index:PostgresDatabase$pulumi:providers:pulumi-nodejs::postgres-password-provider",
-    ],
+    create: ["hotel:index:HotelStack$hotel:index:PostgresDatabase$pulumi-nodejs:dynamic:Resource::postgres-password"],
   });
   t.is((await up(later)).summary.result, "succeeded");
   t.is(await statePassword(later), legacy);
@@ -172,6 +169,47 @@ test.serial("a stack from before the program owned its password keeps it: the fi
   t.is(podTemplate(), templateBefore, "the app's pods did not roll");
   // A password given now, for a stack that has one, is refused before the engine runs.
   await t.throwsAsync(up({ ...later, password: "another-password" }), { instanceOf: StateUnreadable, message: /already has its password in its state/ });
+});
+
+/** The state as the program before the shared provider left it: each password resource with a `pulumi-nodejs` provider of its own, named after it. */
+function providerPerPassword(d: any): void {
+  const shared = d.resources.find((r: { urn: string }) => r.urn.endsWith("$pulumi:providers:pulumi-nodejs::passwords"));
+  // Each provider just before its password: a state lists a provider, and a parent, before what uses them.
+  d.resources = d.resources.flatMap((r: { urn: string; parent: string; provider?: string }) => {
+    if (r === shared) return [];
+    if (r.provider !== `${shared.urn}::${shared.id}`) return [r];
+    const provider = { ...shared, id: randomUUID(), parent: r.parent, urn: r.urn.replace(/\$pulumi-nodejs:dynamic:Resource::([a-z-]+)$/, "$pulumi:providers:pulumi-nodejs::$1-provider") };
+    r.provider = `${provider.urn}::${provider.id}`;
+    return [provider, r];
+  });
+}
+
+test.serial("a stack from before the shared password provider: the first up swaps the three providers for one, replaces nothing, and every password stays", async (t) => {
+  const namespace = "hotel-provider-swap";
+  const stack = ownStack(namespace);
+  t.is((await up(stack)).summary.result, "succeeded");
+  const secret = (name: string, key: string) => cluster.kubectl(["get", "secret", name, "-n", namespace, "-o", `jsonpath={.data.${key}}`]);
+  const secrets = () => [secret("postgres-credentials", "password"), secret("postgres-app-credentials", "password"), secret("redis-auth", "password")];
+  const before = secrets();
+  const passwordBefore = await statePassword(stack);
+  await importState(stack, providerPerPassword);
+  const old = (await exportState(stack)).deployment!.resources.filter((r: { type: string }) => r.type === "pulumi:providers:pulumi-nodejs").map((r: { urn: string }) => r.urn.split("::").pop());
+  t.deepEqual(old.sort(), ["postgres-app-password-provider", "postgres-password-provider", "redis-password-provider"], "the state holds one provider per password");
+  const { observed, options } = observe();
+  await preview({ ...stack, ...options });
+  t.deepEqual(changedSteps(observed.steps), {
+    create: ["hotel:index:HotelStack$pulumi:providers:pulumi-nodejs::passwords"],
+    delete: [
+      "hotel:index:HotelStack$hotel:index:PostgresDatabase$pulumi:providers:pulumi-nodejs::postgres-app-password-provider",
+      "hotel:index:HotelStack$hotel:index:PostgresDatabase$pulumi:providers:pulumi-nodejs::postgres-password-provider",
+      "hotel:index:HotelStack$hotel:index:RedisCache$pulumi:providers:pulumi-nodejs::redis-password-provider",
+    ],
+  });
+  t.deepEqual((await up(stack)).summary.resourceChanges, { create: 1, delete: 3, same: STAGING_STATE_RESOURCES - 1 });
+  t.is(await statePassword(stack), passwordBefore);
+  t.deepEqual(secrets(), before, "the owner's, the app's and Redis's Secrets hold the passwords they held");
+  t.deepEqual((await up(stack, { expectNoChanges: true })).summary.resourceChanges, { same: STAGING_STATE_RESOURCES });
+  await destroy(stack);
 });
 
 test.serial(

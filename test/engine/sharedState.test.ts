@@ -38,8 +38,8 @@ test.after.always(async () => {
 });
 
 const checkout = (): EngineOptions => ({ stage: "staging", stateDir: tempDir("checkout"), backendUrl, stageFile, kubeconfig: cluster.kubeconfigPath });
-/** The staging program's 41 resources (test/program/program.test.ts) and the stack itself. */
-const STAGING_STATE_RESOURCES = 42;
+/** The staging program's 39 resources (test/program/program.test.ts) and the stack itself. */
+const STAGING_STATE_RESOURCES = 40;
 
 test.serial("a shared backend without a passphrase: exit 2 naming the variables, and nothing is written to the backend", async (t) => {
   const env: NodeJS.ProcessEnv = { ...process.env, HOTEL_BACKEND_URL: backendUrl, HOTEL_STATE_DIR: tempDir("state"), HOTEL_STAGE_FILE: stageFile, KUBECONFIG: cluster.kubeconfigPath };

@@ -51,7 +51,7 @@ test("the README's stock commands: pulumi stack init, then pulumi preview -s sta
   t.is(init.status, 0, init.stderr);
   const preview = pulumi(["preview", "-s", "staging", "--policy-pack", "policies", "--non-interactive", "--color", "never"]);
   t.is(preview.status, 0, `${preview.stdout}\n${preview.stderr}`);
-  t.regex(preview.stdout, /\+ 42 to create/);
+  t.regex(preview.stdout, /\+ 40 to create/);
   t.regex(preview.stdout, /\+\s+pulumi-nodejs:dynamic:Resource\s+postgres-password\s+create/);
   t.regex(preview.stdout, /Policies:\n\s+\S+ hotel-quick-wins@v[\d.]+ \(local: policies\)/);
   t.notRegex(preview.stdout, /\[mandatory\]/);
