@@ -13,6 +13,14 @@ import { clusterAccess, liveNamespace, stateHasNamespace } from "./ownership";
 
 const CHANGES = { changes: true };
 
+/**
+ * After an up, refresh or destroy the Automation API reads the update's summary with
+ * `stack history`, by default with `--show-secrets`: the CLI then needs the stack's
+ * secrets manager from Pulumi.<stage>.yaml and, finding no salt there, writes one into
+ * the committed file. The summary needs no secret.
+ */
+const SUMMARY_WITHOUT_SECRETS = { showSecrets: false };
+
 export function preview(o: EngineOptions, flags: RunFlags = {}): Promise<PreviewResult> {
   return withStage(o, (s) => s.stack.preview({ ...streams(s), policyPacks, diff: true, ...flags }));
 }
@@ -70,7 +78,7 @@ export function up(o: EngineOptions, flags: RunFlags = {}): Promise<UpResult> {
     o,
     async (s) => {
       try {
-        const result = await s.stack.up({ ...streams(s), policyPacks, ...flags });
+        const result = await s.stack.up({ ...streams(s), policyPacks, ...SUMMARY_WITHOUT_SECRETS, ...flags });
         if (!o.renderDir) await recordDeployed(s, o.deployCommit);
         return result;
       } finally {
@@ -84,7 +92,7 @@ export function up(o: EngineOptions, flags: RunFlags = {}): Promise<UpResult> {
 }
 
 export function refresh(o: EngineOptions, flags: RefreshFlags = {}): Promise<RefreshResult> {
-  return withStage(o, (s) => s.stack.refresh({ ...streams(s), ...flags }));
+  return withStage(o, (s) => s.stack.refresh({ ...streams(s), ...SUMMARY_WITHOUT_SECRETS, ...flags }));
 }
 
 /** What `npm run adopt` would take over: the stage's live namespace and the objects in it, when the stack does not hold it. */
@@ -122,7 +130,7 @@ export function destroy(o: EngineOptions): Promise<DestroyResult> {
         );
       }
       await s.stack.preview({ ...streams(s), policyPacks });
-      return s.stack.destroy({ configFile: s.configFile, onOutput: o.onOutput, onError: o.onError, color: "never" });
+      return s.stack.destroy({ configFile: s.configFile, onOutput: o.onOutput, onError: o.onError, color: "never", ...SUMMARY_WITHOUT_SECRETS });
     },
     CHANGES,
   );

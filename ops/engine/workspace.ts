@@ -1,5 +1,6 @@
 /** Opens a stage for one operation: the toolchain, the workspace and stack, the work config and the password. */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import type { Deployment, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { automation } from "./automation";
@@ -9,7 +10,7 @@ import { NAMESPACE } from "../../contract/project";
 import { PROJECT_DIR, RawConfig, stageFilePath } from "../../config/stages";
 import { passphraseEnv } from "./stateBackend";
 import { describeTarget, recordTarget, refuseRunnerStateUnderCi } from "./target";
-import { isCliSaltWrite, keepingStageFile } from "./stageFileGuard";
+import { keepingStageFile } from "./stageFileGuard";
 import { shrinkProblems } from "./volumeGuard";
 import { EngineOptions, backendOf, readStage, resolveStateDir } from "./options";
 import { cli, cliAsync, cliStreamed, engineEnv, ensurePlugins, providerPluginsBin, toolchainBin } from "./toolchain";
@@ -20,22 +21,35 @@ import { StackConfig } from "../../config/types";
 
 export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policies");
 
-/** Selects the stage's stack, creating it (and reading the salt the CLI wrote) when new. */
-async function selectOrCreate(stage: string, ws: LocalWorkspace): Promise<{ stack: Stack; salt?: string }> {
+/**
+ * Creates the stage's stack without writing the committed stage file: `stack init` puts
+ * the passphrase salt into Pulumi.<stage>.yaml of the folder it runs in, so it runs in a
+ * scratch folder with copies of Pulumi.yaml and the stage file (whose committed salt, a
+ * team's, the CLI then checks the passphrase against and keeps). Returns the salt.
+ */
+function initStack(p: Prepared, stage: string): string | undefined {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "hotel-stack-init-"));
+  try {
+    const copy = path.join(scratch, path.basename(stageFilePath(stage)));
+    fs.copyFileSync(path.join(p.projectDir, "Pulumi.yaml"), path.join(scratch, "Pulumi.yaml"));
+    fs.copyFileSync(p.stageFile, copy);
+    cli(p.bin, p.env, scratch, ["stack", "init", stage, "--no-select"]);
+    return parse(fs.readFileSync(copy, "utf8"))?.encryptionsalt as string | undefined;
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Selects the stage's stack, creating it (and returning the salt the CLI drew) when new. */
+async function selectOrCreate(p: Prepared, stage: string, ws: LocalWorkspace): Promise<{ stack: Stack; salt?: string }> {
   const { Stack, StackNotFoundError } = automation();
   try {
     return { stack: await Stack.select(stage, ws) };
   } catch (e) {
     if (!(e instanceof StackNotFoundError)) throw e;
   }
-  const file = stageFilePath(stage, ws.workDir);
-  const committed = fs.readFileSync(file, "utf8");
-  const stack = await Stack.create(stage, ws);
-  const written = fs.readFileSync(file, "utf8");
-  const salt = parse(written)?.encryptionsalt as string | undefined;
-  // Put the committed text back at once (a process killed later cannot leave the salt there), unless the user saved it meanwhile.
-  if (isCliSaltWrite(committed, written)) fs.writeFileSync(file, committed);
-  return { stack, salt };
+  const salt = initStack(p, stage);
+  return { stack: await Stack.select(stage, ws), salt };
 }
 
 export interface OpenStage {
@@ -133,7 +147,7 @@ export async function openStage(o: EngineOptions, intent: Intent = { changes: fa
   const { LocalWorkspace, PulumiCommand } = automation();
   const pulumiCommand = await PulumiCommand.get({ root: p.bin, skipVersionCheck: true });
   const ws = await LocalWorkspace.create({ workDir: p.projectDir, pulumiHome: p.env.PULUMI_HOME, pulumiCommand, envVars: p.env });
-  const { stack, salt } = await selectOrCreate(o.stage, ws);
+  const { stack, salt } = await selectOrCreate(p, o.stage, ws);
   const { configFile, known, tags } = await settle(o, p, intent, salt, (key, value) => stack.setTag(key, value));
   return { stack, configFile, options: o, statePassword: known?.password, state: known?.state, tags, cli: (args, input) => cli(p.bin, p.env, p.projectDir, args, input) };
 }

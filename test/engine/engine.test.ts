@@ -258,6 +258,17 @@ test.serial("a render killed with SIGKILL the moment the Secret is written leave
 });
 
 const committedStageFiles = Object.fromEntries(K8S_STAGES.map((s) => [s, fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${s}.yaml`), "utf8")]));
+/**
+ * Every write to a committed stage file while this file's engine runs go on (created
+ * stacks, renders, ups, the reset). No run may write one, not even for the milliseconds
+ * before the driver would put it back: a test or a command that read it meanwhile would
+ * find the CLI's salt in it.
+ */
+const stageFileWrites: string[] = [];
+const stageFileWatch = fs.watch(PROJECT_DIR, (event, name) => {
+  if (K8S_STAGES.some((s) => name === `Pulumi.${s}.yaml`)) stageFileWrites.push(`${name}: ${event}`);
+});
+test.after.always(() => stageFileWatch.close());
 
 test.serial("removing the local stacks (npm run cluster -- reset) removes only the stacks whose last change went to the local cluster, and leaves the committed stage files", async (t) => {
   const stateDir = tempDir("state");
@@ -289,7 +300,8 @@ test.serial("removing the local stacks (npm run cluster -- reset) removes only t
   for (const stage of K8S_STAGES) t.is(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stage}.yaml`), "utf8"), committedStageFiles[stage], stage);
 });
 
-test.serial("after every engine run above, the committed stage files are byte for byte as they were (no salt, no reformatting)", (t) => {
+test.serial("after every engine run above, the committed stage files are byte for byte as they were (no salt, no reformatting), and no run wrote them even for a moment", (t) => {
+  t.deepEqual(stageFileWrites, [], "writes to a committed stage file during the runs above");
   for (const stage of K8S_STAGES) {
     t.is(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stage}.yaml`), "utf8"), committedStageFiles[stage], stage);
     t.notRegex(committedStageFiles[stage], /encryptionsalt/);
