@@ -178,7 +178,7 @@ function providerPerPassword(d: any): void {
   d.resources = d.resources.flatMap((r: { urn: string; parent: string; provider?: string }) => {
     if (r === shared) return [];
     if (r.provider !== `${shared.urn}::${shared.id}`) return [r];
-    const provider = { ...shared, id: randomUUID(), parent: r.parent, urn: r.urn.replace(/\$pulumi-nodejs:dynamic:Resource::([a-z-]+)$/, "$pulumi:providers:pulumi-nodejs::$1-provider") };
+    const provider = { ...shared, id: randomUUID(), parent: r.parent, urn: r.urn.replace(/\$pulumi-nodejs:dynamic:Resource::([^:$]+)$/, "$pulumi:providers:pulumi-nodejs::$1-provider") };
     r.provider = `${provider.urn}::${provider.id}`;
     return [provider, r];
   });
