@@ -15,10 +15,12 @@ import { CACHE_ROOT } from "../../contract/project";
 
 const RENDER_ROOT = path.join(CACHE_ROOT, "render");
 
+/** Every private folder of one live backend (its renders, its render state): keyed by the backend, so two checkouts on one backend render into the same folder. */
+export const renderFoldersOf = (backendUrl: string) => path.join(RENDER_ROOT, createHash("sha256").update(backendUrl).digest("hex").slice(0, 16));
+
 /** A private folder (mode 700 up to the render root) under the live backend's key. */
 function privateFolder(backendUrl: string, name: string): string {
-  // Keyed by the live state backend, so two checkouts on one backend render into the same folder.
-  const dir = path.join(RENDER_ROOT, createHash("sha256").update(backendUrl).digest("hex").slice(0, 16), name);
+  const dir = path.join(renderFoldersOf(backendUrl), name);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   for (let d = dir; d.startsWith(RENDER_ROOT) && d !== RENDER_ROOT; d = path.dirname(d)) fs.chmodSync(d, 0o700);
   return dir;

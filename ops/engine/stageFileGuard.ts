@@ -21,7 +21,7 @@ const parsed = (text: string): Record<string, unknown> | undefined => {
 };
 
 /** The CLI's write: the same config as the user's text, with a salt the user's text does not have. */
-export function isCliSaltWrite(userText: string, now: string): boolean {
+function isCliSaltWrite(userText: string, now: string): boolean {
   const before = parsed(userText);
   const after = parsed(now);
   return Boolean(before && after && after.encryptionsalt && !before.encryptionsalt && isDeepStrictEqual(after.config, before.config));

@@ -17,7 +17,7 @@ import { ConfigError } from "../../config/validate";
 import { preview, removeLocalStacks, statePassword, up } from "../../ops/engine";
 import { describeTarget, recordTarget } from "../../ops/engine/target";
 import { privateRenderDir } from "../../ops/engine/renderFolder";
-import { changedSteps, freshState, observe, stageVariant } from "../fixtures/engine";
+import { changedSteps, freshState, observe, stageVariant, tempStateDir } from "../fixtures/engine";
 import { changedFiles, snapshot, tempDir } from "../fixtures/files";
 import { killWithEnv } from "../fixtures/processes";
 
@@ -227,7 +227,7 @@ function filesHolding(dir: string, secret: string): string[] {
 test.serial("a render killed with SIGKILL the moment the Secret is written leaves no secret anywhere in the repository", async (t) => {
   // Made at run time, so that no file (this one included) holds it beforehand.
   const password = `sigkill-${randomBytes(12).toString("hex")}`;
-  const stateDir = tempDir("state");
+  const stateDir = tempStateDir();
   const target = path.join(PROJECT_DIR, "rendered", "sigkill-test");
   const privateDir = privateRenderDir(`file://${stateDir}`, "staging");
   t.false(privateDir.startsWith(PROJECT_DIR), privateDir);
