@@ -91,7 +91,7 @@ if [ ! -x "$OUT/bin/kwok" ]; then
   log "building kwok $KWOK_VERSION"
   GOBIN="$OUT/bin" go install sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION
 fi
-if [ ! -s "$OUT/stages/.done" ]; then
+if [ ! -e "$OUT/stages/.done" ]; then
   src=$(module_dir sigs.k8s.io/kwok@$KWOK_VERSION)
   cp -r "$src/kustomize/stage/." "$OUT/stages/"
   chmod -R u+w "$OUT/stages"
@@ -105,7 +105,7 @@ if [ ! -x "$OUT/bin/prometheus-operator" ]; then
     github.com/prometheus-operator/prometheus-operator/cmd/operator \
     'package main\n\nimport _ "github.com/prometheus-operator/prometheus-operator/cmd/operator"\n'
 fi
-if [ ! -s "$OUT/crds/.done" ]; then
+if [ ! -e "$OUT/crds/.done" ]; then
   src=$(module_dir github.com/prometheus-operator/prometheus-operator@$OPERATOR_VERSION)
   cp "$src"/example/prometheus-operator-crd/*.yaml "$OUT/crds/"
   chmod -R u+w "$OUT/crds"
