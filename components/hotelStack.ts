@@ -17,11 +17,10 @@ import { Connection, connectionEnv } from "./hotelApi/env";
 import { kubernetesTarget } from "./kubernetes/cluster";
 import { Target } from "./platform";
 import { PostgresDatabase } from "./postgresDatabase";
-import { RotationStep } from "../contract/secrets";
+import { PASSWORD_PROVIDER_RESOURCE, RotationStep } from "../contract/secrets";
 import { RedisCache } from "./redisCache";
 import { DockerSecretEnv, KubeSecretEnv, SecretEnv } from "./secretEnv";
 import { PasswordProvider } from "./password";
-import { PASSWORD_PROVIDER_RESOURCE } from "../contract/secrets";
 
 export interface HotelStackArgs {
   config: StackConfig;

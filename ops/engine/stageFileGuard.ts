@@ -4,8 +4,9 @@
  * secrets without --config-file (at `stack init`, and in `stack history --show-secrets`),
  * re-serializing the whole file. The driver avoids both (./workspace.ts initStack,
  * ./operations.ts SUMMARY_WITHOUT_SECRETS); `npm run promote`'s history read remains.
- * The salt lives in the work config instead, so the file is put back afterwards: as it was, or as the user saved it during the run (an edit, a branch checkout, a
- * `promote` written meanwhile), never the CLI's copy.
+ * The salt lives in the work config instead, so the file is put back afterwards: as it
+ * was, or as the user saved it during the run (an edit, a branch checkout, a `promote`
+ * written meanwhile), never the CLI's copy.
  */
 import * as fs from "fs";
 import * as path from "path";
