@@ -55,14 +55,22 @@ fi
 # drop, which the node tier checks is first (docs/CLUSTER.md).
 FIRST_LANE=(test/engine/dev.test.ts test/engine/rehearse.test.ts test/node/staging.test.ts)
 mapfile -t -O "${#FIRST_LANE[@]}" FIRST_LANE < <(find test/real -name '*.test.ts' | sort)
+# With HOTEL_TEST_TIMES=<folder>, each lane's TAP lines also go to <folder>/lane-N.tap,
+# each prefixed with the second it arrived: where a run's time goes, per file
+# (docs/BUDGET.md). Without it the lines pass through untouched.
+stamped() {
+  if [ -z "${HOTEL_TEST_TIMES:-}" ]; then cat; return; fi
+  mkdir -p "$HOTEL_TEST_TIMES"
+  tee >(while IFS= read -r line; do printf '%(%s)T %s\n' -1 "$line"; done >"$HOTEL_TEST_TIMES/lane-$1.tap")
+}
 out=$(mktemp)
 if [ $# -eq 0 ]; then
   lane=$(mktemp)
   # Every other test file; a file missing from both lanes shows in the count below.
   mapfile -t other_lane < <(find test -name '*.test.ts' | sort | grep -vxF -f <(printf '%s\n' "${FIRST_LANE[@]}"))
-  npx ava --tap "${FIRST_LANE[@]}" >"$lane" &
+  npx ava --tap "${FIRST_LANE[@]}" | stamped 1 >"$lane" &
   lane_pid=$!
-  npx ava --tap "${other_lane[@]}" | tee "$out"
+  npx ava --tap "${other_lane[@]}" | stamped 2 | tee "$out"
   wait "$lane_pid"
   tee -a "$out" <"$lane"
   rm -f "$lane"
