@@ -35,7 +35,7 @@ import {
   up,
 } from "./engine";
 import { UsageError } from "../lib/usage";
-import { isCommandError } from "./engine/automation";
+import { EngineCommandFailed } from "./engine/engineRun";
 
 const COMMANDS = ["preview", "up", "render", "refresh", "destroy", "cancel", "recover", "rotate-password", "adopt"] as const;
 type Command = (typeof COMMANDS)[number];
@@ -275,7 +275,7 @@ if (require.main === module) {
     .catch((e: unknown) => {
       const code = exitCodeOf(e);
       // The engine has already printed its own account of a failed run (onOutput).
-      if (code !== 1 || !isCommandError(e)) console.error(e instanceof Error ? e.message : String(e));
+      if (code !== 1 || !(e instanceof EngineCommandFailed)) console.error(e instanceof Error ? e.message : String(e));
       process.exit(code);
     });
 }

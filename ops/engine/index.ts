@@ -1,6 +1,6 @@
 /**
  * The engine driver: runs the real Pulumi engine (built by scripts/toolchain.sh) on one
- * stage through the Automation API, offline, with the policy pack.
+ * stage through its CLI (no Automation API: ./engineRun.ts), offline, with the policy pack.
  *
  *   npm run preview|up|render|refresh|destroy|cancel|recover|rotate-password|adopt -- --stack <stage>
  *
@@ -14,7 +14,9 @@
 export { EngineOptions, RefreshFlags, RunFlags, readStage } from "./options";
 export { toolchainBin } from "./toolchain";
 export { OpenStage, POLICY_PACK_DIR, openStage } from "./workspace";
+export { EngineCommandFailed } from "./engineRun";
 export {
+  ChangeOutcome,
   DEPLOYED_TAG,
   DestroyRefused,
   adoptable,
@@ -22,10 +24,12 @@ export {
   deployedCommit,
   destroy,
   exportState,
+  PreviewOutcome,
   preview,
   previewCommand,
   refresh,
   removeLocalStacks,
+  stackOutputs,
   statePassword,
   unprotectAll,
   up,

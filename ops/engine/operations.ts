@@ -1,59 +1,50 @@
 /** The engine operations on one stage: preview, up (and render), refresh, destroy, and reading the state back. */
-import type { Deployment, DestroyResult, PreviewResult, RefreshResult, UpResult, UpdateSummary } from "@pulumi/pulumi/automation";
-import { automation } from "./automation";
+import type { Deployment, OpMap, UpdateSummary } from "@pulumi/pulumi/automation";
 import { privateRenderDir, publishRedacted } from "./renderFolder";
 import { EngineOptions, RefreshFlags, RunFlags, liveBackendUrl, readStage, resolveStateDir } from "./options";
 import { recordedEndpoints } from "./target";
 import { breakableLocks } from "./locks";
-import { OpenStage, openExistingStage, policyPacks, streams, withStage } from "./workspace";
-import { keepingStageFile } from "./stageFileGuard";
-import { stageFilePath } from "../../config/stages";
+import { OpenStage, policyPacks, removeStack, withStage } from "./workspace";
+import { EngineRun } from "./engineRun";
 import { NAMESPACE } from "../../contract/project";
 import { clusterAccess, liveNamespace, stateHasNamespace } from "./ownership";
+import { StackOutput, outputOf } from "./secrets";
 
 const CHANGES = { changes: true };
 
-/**
- * After an up, refresh or destroy the Automation API reads the update's summary with
- * `stack history`, by default with `--show-secrets`: the CLI then needs the stack's
- * secrets manager from Pulumi.<stage>.yaml and, finding no salt there, writes one into
- * the committed file. The summary needs no secret.
- */
-const SUMMARY_WITHOUT_SECRETS = { showSecrets: false };
-
-export function preview(o: EngineOptions, flags: RunFlags = {}): Promise<PreviewResult> {
-  return withStage(o, (s) => s.stack.preview({ ...streams(s), policyPacks, diff: true, ...flags }));
+/** What a preview plans: the steps by kind. */
+export interface PreviewOutcome {
+  stdout: string;
+  stderr: string;
+  changeSummary: OpMap;
 }
 
-/** The CLI's arguments for a preview as `preview` above runs it: the diff, the policy pack, the work config, no colour. */
-function previewArgs(stage: string, configFile: string, flags: RunFlags): string[] {
-  return [
-    "preview",
-    "--diff",
-    ...policyPacks.flatMap((pack) => ["--policy-pack", pack]),
-    "--config-file",
-    configFile,
-    "--color",
-    "never",
-    ...(flags.expectNoChanges ? ["--expect-no-changes"] : []),
-    ...(flags.refresh ? ["--refresh"] : []),
-    "--stack",
-    stage,
-  ];
+/** What a change did (up, refresh, destroy): the steps by kind. A failed change rejects instead. */
+export interface ChangeOutcome {
+  stdout: string;
+  stderr: string;
+  summary: { result: "succeeded"; resourceChanges: OpMap };
 }
 
-/**
- * npm run preview: the plan, streamed. A stack that exists is previewed by the CLI itself
- * (./workspace.ts openExistingStage: no Automation API to load, no `version` or `stack
- * select` call); a new one goes through `preview`, which creates it.
- */
-export async function previewCommand(o: EngineOptions, flags: RunFlags = {}): Promise<void> {
-  const ran = await keepingStageFile(stageFilePath(o.stage, o.projectDir), async () => {
-    const stage = await openExistingStage(o);
-    if (stage) await stage.stream(previewArgs(o.stage, stage.configFile, flags));
-    return stage !== undefined;
+const changed = (run: EngineRun): ChangeOutcome => ({ stdout: run.stdout, stderr: run.stderr, summary: { result: "succeeded", resourceChanges: run.changes } });
+
+/** The CLI's flags for the driver's: the policy pack with every preview and up. */
+const packArgs = () => policyPacks.flatMap((pack) => ["--policy-pack", pack]);
+const runArgs = (flags: RunFlags) => [...(flags.expectNoChanges ? ["--expect-no-changes"] : []), ...(flags.refresh ? ["--refresh"] : [])];
+/** A change runs at once: the driver's own preview comes first where one is needed (destroy). */
+const AT_ONCE = ["--yes", "--skip-preview"];
+
+/** The plan, with its diff, streamed to the options' onOutput; a new stack is created first. */
+export function preview(o: EngineOptions, flags: RunFlags = {}): Promise<PreviewOutcome> {
+  return withStage(o, async (s) => {
+    const run = await s.engine(["preview", "--diff", ...packArgs(), ...runArgs(flags)]);
+    return { stdout: run.stdout, stderr: run.stderr, changeSummary: run.changes };
   });
-  if (!ran) await preview(o, flags);
+}
+
+/** npm run preview: the plan, streamed (the same run as `preview`; the command prints nothing more). */
+export async function previewCommand(o: EngineOptions, flags: RunFlags = {}): Promise<void> {
+  await preview(o, flags);
 }
 
 /**
@@ -63,9 +54,9 @@ export async function previewCommand(o: EngineOptions, flags: RunFlags = {}): Pr
  */
 export const DEPLOYED_TAG = `${NAMESPACE}:deployedCommit`;
 
-async function recordDeployed(s: OpenStage, commit: string | undefined): Promise<void> {
-  if (commit) await s.stack.setTag(DEPLOYED_TAG, commit);
-  else if (DEPLOYED_TAG in s.tags) await s.stack.removeTag(DEPLOYED_TAG);
+function recordDeployed(s: OpenStage, commit: string | undefined): void {
+  if (commit) s.cli(["stack", "tag", "set", DEPLOYED_TAG, commit, "--stack", s.options.stage]);
+  else if (DEPLOYED_TAG in s.tags) s.cli(["stack", "tag", "rm", DEPLOYED_TAG, "--stack", s.options.stage]);
 }
 
 /** The commit the stage last deployed, from its stack (undefined: none recorded, or an up since that recorded none). */
@@ -73,14 +64,14 @@ export function deployedCommit(o: EngineOptions): Promise<string | undefined> {
   return withStage(o, async (s) => s.tags[DEPLOYED_TAG]);
 }
 
-export function up(o: EngineOptions, flags: RunFlags = {}): Promise<UpResult> {
+export function up(o: EngineOptions, flags: RunFlags = {}): Promise<ChangeOutcome> {
   return withStage(
     o,
     async (s) => {
       try {
-        const result = await s.stack.up({ ...streams(s), policyPacks, ...SUMMARY_WITHOUT_SECRETS, ...flags });
-        if (!o.renderDir) await recordDeployed(s, o.deployCommit);
-        return result;
+        const run = await s.engine(["up", ...AT_ONCE, ...packArgs(), ...runArgs(flags)]);
+        if (!o.renderDir) recordDeployed(s, o.deployCommit);
+        return changed(run);
       } finally {
         // Render mode writes Secrets in plain text: redact whatever was written (even on
         // failure) in the private folder, and publish only the redacted tree.
@@ -91,8 +82,16 @@ export function up(o: EngineOptions, flags: RunFlags = {}): Promise<UpResult> {
   );
 }
 
-export function refresh(o: EngineOptions, flags: RefreshFlags = {}): Promise<RefreshResult> {
-  return withStage(o, (s) => s.stack.refresh({ ...streams(s), ...SUMMARY_WITHOUT_SECRETS, ...flags }));
+/** The CLI's flags for a refresh. */
+export const refreshArgs = (flags: RefreshFlags) => [
+  "refresh",
+  ...AT_ONCE,
+  ...(flags.expectNoChanges ? ["--expect-no-changes"] : []),
+  ...(flags.clearPendingCreates ? ["--clear-pending-creates"] : []),
+];
+
+export function refresh(o: EngineOptions, flags: RefreshFlags = {}): Promise<ChangeOutcome> {
+  return withStage(o, async (s) => changed(await s.engine(refreshArgs(flags))));
 }
 
 /** What `npm run adopt` would take over: the stage's live namespace and the objects in it, when the stack does not hold it. */
@@ -101,7 +100,7 @@ export function adoptable(o: EngineOptions): Promise<{ namespace: string; object
     const { raw, config } = readStage(o);
     if (config?.platform !== "kubernetes") return undefined;
     const namespace = config.kubernetes.namespace;
-    if (stateHasNamespace(await s.stack.exportStack(), namespace)) return undefined;
+    if (stateHasNamespace(await stateOf(s), namespace)) return undefined;
     const objects = liveNamespace(clusterAccess(o.kubectl, o.kubeconfig, raw), namespace);
     return objects && { namespace, objects };
   });
@@ -117,11 +116,11 @@ export class DestroyRefused extends Error {}
  * stage as it stands (the CLI's destroy runs no analyzer, so a preview with the pack
  * comes first: a stage whose protection was switched off in its config is caught here).
  */
-export function destroy(o: EngineOptions): Promise<DestroyResult> {
+export function destroy(o: EngineOptions): Promise<ChangeOutcome> {
   return withStage(
     o,
     async (s) => {
-      const resources: { urn: string; protect?: boolean }[] = (await s.stack.exportStack()).deployment?.resources ?? [];
+      const resources: { urn: string; protect?: boolean }[] = (await stateOf(s)).deployment?.resources ?? [];
       const guarded = resources.filter((r) => r.protect).map((r) => r.urn.split("::").pop());
       if (guarded.length) {
         throw new DestroyRefused(
@@ -129,16 +128,28 @@ export function destroy(o: EngineOptions): Promise<DestroyResult> {
             `Lift the protection deliberately first (pulumi state unprotect), or keep the stage.`,
         );
       }
-      await s.stack.preview({ ...streams(s), policyPacks });
-      return s.stack.destroy({ configFile: s.configFile, onOutput: o.onOutput, onError: o.onError, color: "never", ...SUMMARY_WITHOUT_SECRETS });
+      await s.engine(["preview", ...packArgs()]);
+      return changed(await s.engine(["destroy", ...AT_ONCE]));
     },
     CHANGES,
   );
 }
 
+/** The state the stage was opened with, or (a stack created just now) read now. */
+const stateOf = async (s: OpenStage): Promise<Deployment> => s.state ?? (JSON.parse(s.cli(["stack", "export", "--stack", s.options.stage])) as Deployment);
+
 /** The stack's state (resources, their inputs and outputs), as `pulumi stack export` gives it. */
 export function exportState(o: EngineOptions): Promise<Deployment> {
-  return withStage(o, async (s) => s.state ?? s.stack.exportStack());
+  return withStage(o, stateOf);
+}
+
+/** The stack's outputs, from its state (secrets in plain text, marked as such). */
+export function stackOutputs(o: EngineOptions): Promise<Record<string, StackOutput>> {
+  return withStage(o, async (s) => {
+    const root = ((await stateOf(s)).deployment?.resources ?? []).find((r: { type: string }) => r.type === "pulumi:pulumi:Stack");
+    const entries = Object.entries((root?.outputs ?? {}) as Record<string, unknown>);
+    return Object.fromEntries(entries.map(([k, v]) => [k, outputOf(v)]));
+  });
 }
 
 /** The PostgreSQL password the stack's state keeps (what every checkout on its backend uses). */
@@ -148,13 +159,14 @@ export function statePassword(o: EngineOptions): Promise<string | undefined> {
 
 /** The stack's update history (newest first), with the config each update ran. */
 export function updateHistory(o: EngineOptions): Promise<UpdateSummary[]> {
-  return withStage(o, (s) => s.stack.history());
+  // Without --show-secrets: the CLI then needs no secrets manager, and writes no salt into the stage file.
+  return withStage(o, async (s) => JSON.parse(s.cli(["stack", "history", "--json", "--stack", o.stage]), (key, value) => (key === "startTime" || key === "endTime" ? new Date(value) : value)));
 }
 
 /** Ends an update that was killed (a stale lock; never a running one, see ./locks.ts); see docs/ENGINE.md. */
 export async function cancel(o: EngineOptions, { force = false }: { force?: boolean } = {}): Promise<void> {
   breakableLocks(o, force);
-  return withStage(o, (s) => s.stack.cancel());
+  return withStage(o, async (s) => void s.cli(["cancel", "--yes", "--stack", o.stage]));
 }
 
 /**
@@ -172,13 +184,7 @@ export async function removeLocalStacks(localServer: string, stages: string[] = 
       kept.push(stage);
       continue;
     }
-    await withStage({ stage, preflight: false, ...where }, async (s) => {
-      // `stack rm` deletes Pulumi.<stage>.yaml too unless told not to: the committed stage file is not the stack's to remove.
-      await s.stack.workspace.removeStack(stage, { force: true, preserveConfig: true });
-      removed.push(stage);
-    }).catch((e: unknown) => {
-      if (!(e instanceof automation().StackNotFoundError)) throw e;
-    });
+    if (await removeStack({ stage, ...where })) removed.push(stage);
   }
   return { removed, kept };
 }

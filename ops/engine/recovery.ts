@@ -3,6 +3,7 @@ import { PROJECT } from "../../contract/project";
 import { repairCheckpoint } from "./checkpoint";
 import { EngineOptions, backendOf, resolveStateDir } from "./options";
 import { withStage } from "./workspace";
+import { refreshArgs } from "./operations";
 import { breakableLocks } from "./locks";
 import { PendingCreate, isDockerCreate, removeDockerLeftovers } from "./dockerLeftovers";
 
@@ -34,18 +35,14 @@ export async function recover(o: EngineOptions, { force = false }: { force?: boo
   // A kill in the middle of writing the checkpoint leaves it truncated: put the last good one back first.
   const restoredFrom = backend.shared ? undefined : repairCheckpoint(resolveStateDir(o), PROJECT, o.stage);
   return withStage(o, async (s) => {
-    const unlocked =
-      locks === "shared"
-        ? await s.stack.cancel().then(
-            () => true,
-            () => false,
-          )
-        : locks.length > 0 && (await s.stack.cancel(), true);
-    const pending = ((await s.stack.exportStack()).deployment.pending_operations ?? []) as { type: string; resource: PendingCreate }[];
+    const cancel = () => s.cli(["cancel", "--yes", "--stack", o.stage]);
+    const unlocked = locks === "shared" ? succeeds(cancel) : locks.length > 0 && (cancel(), true);
+    // The state as the stage was opened, before the cancel: a cancel removes the lock and leaves the checkpoint as it is.
+    const pending = (s.state?.deployment.pending_operations ?? []) as { type: string; resource: PendingCreate }[];
     const creates = pending.filter((p) => p.type === "creating").map((p) => p.resource);
     // Killed between here and the refresh, the next recover finds the same names, and nothing under them.
     const docker = removeDockerLeftovers(creates.filter(isDockerCreate), o.stage, o.dockerHost);
-    await s.stack.refresh({ configFile: s.configFile, clearPendingCreates: true, color: "never", onOutput: o.onOutput, onError: o.onError });
+    await s.engine(refreshArgs({ clearPendingCreates: true }));
     return {
       restoredFrom,
       unlocked,
@@ -55,3 +52,12 @@ export async function recover(o: EngineOptions, { force = false }: { force?: boo
     };
   });
 }
+
+const succeeds = (f: () => unknown): boolean => {
+  try {
+    f();
+    return true;
+  } catch {
+    return false;
+  }
+};

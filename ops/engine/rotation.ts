@@ -1,7 +1,6 @@
 /** `npm run rotate-password`. */
-import type { UpResult } from "@pulumi/pulumi/automation";
 import { EngineOptions, readStage } from "./options";
-import { exportState, up } from "./operations";
+import { ChangeOutcome, exportState, up } from "./operations";
 import { hasPasswordResource } from "./secrets";
 
 export class RotationRefused extends Error {}
@@ -14,7 +13,7 @@ export class RotationRefused extends Error {}
  * current password and removes the Job. Killed anywhere, the same command (or a plain
  * `up`) finishes it: see components/password.ts.
  */
-export async function rotatePassword(o: EngineOptions): Promise<{ rotated: UpResult; settled: UpResult }> {
+export async function rotatePassword(o: EngineOptions): Promise<{ rotated: ChangeOutcome; settled: ChangeOutcome }> {
   const { config } = readStage(o);
   if (config && config.platform !== "kubernetes") {
     throw new RotationRefused(`stage ${o.stage} runs on Docker: the dev database is disposable; npm run destroy and up give it a new password`);

@@ -10,10 +10,16 @@ import { PASSWORD_OUTPUT, PASSWORD_RESOURCE, PASSWORD_RESOURCE_TYPE } from "../.
 /** The stack's state could not be read: nothing was run, nothing changed. */
 export class StateUnreadable extends Error {}
 
-/** A stack output as `stack export --show-secrets` writes it: a plain value, or a secret envelope with its plaintext. */
-function outputValue(v: unknown): unknown {
-  if (v && typeof v === "object" && "plaintext" in v) return JSON.parse(String((v as { plaintext: string }).plaintext));
-  return v;
+/** A stack output as the engine keeps it: its value, and whether it is a secret. */
+export interface StackOutput {
+  value: unknown;
+  secret: boolean;
+}
+
+/** A stack output as `stack export --show-secrets` writes it: a plain value, or a secret envelope with its plaintext (JSON). */
+export function outputOf(v: unknown): StackOutput {
+  if (v && typeof v === "object" && "plaintext" in v) return { value: JSON.parse(String((v as { plaintext: string }).plaintext)), secret: true };
+  return { value: v, secret: false };
 }
 
 type StateResource = { type: string; urn: string; outputs?: Record<string, unknown> };
@@ -29,7 +35,7 @@ export async function readState(run: (args: string[]) => Promise<string>, stage:
   }
   const state = JSON.parse(text) as Deployment;
   const root = resourcesOf(state).find((r) => r.type === "pulumi:pulumi:Stack");
-  const password = outputValue(root?.outputs?.[PASSWORD_OUTPUT]);
+  const password = outputOf(root?.outputs?.[PASSWORD_OUTPUT]).value;
   return { state, password: typeof password === "string" && password ? password : undefined };
 }
 

@@ -2,8 +2,8 @@
  * The committed stage file, kept as the user has it while the engine runs. The CLI
  * writes a passphrase salt into Pulumi.<stage>.yaml whenever it needs the stack's
  * secrets without --config-file (at `stack init`, and in `stack history --show-secrets`),
- * re-serializing the whole file. The driver avoids both (./workspace.ts initStack,
- * ./operations.ts SUMMARY_WITHOUT_SECRETS); `npm run promote`'s history read remains.
+ * re-serializing the whole file. The driver avoids both (./workspace.ts initStack; no
+ * history read with secrets, ./operations.ts updateHistory).
  * The salt lives in the work config instead, so the file is put back afterwards: as it
  * was, or as the user saved it during the run (an edit, a branch checkout, a `promote`
  * written meanwhile), never the CLI's copy.

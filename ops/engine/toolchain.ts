@@ -5,7 +5,6 @@ import * as path from "path";
 import { PROJECT_DIR } from "../../config/stages";
 import { Backend } from "./stateBackend";
 import { buildScriptOutput } from "../../lib/buildScript";
-import { EngineCommandFailed } from "./automation";
 
 let binDir: string | undefined;
 
@@ -45,7 +44,7 @@ export function engineEnv(backend: Backend, passphrase: Record<string, string>, 
 
 const cliFailed = (args: string[], stderr: string, stdout: string) => new Error(`pulumi ${args[0]} ${args[1] ?? ""} failed: ${stderr || stdout}`);
 
-/** The pulumi CLI with the driver's environment, for the steps the Automation API lacks. */
+/** The pulumi CLI with the driver's environment, for a read or a small step (engine commands: ./engineRun.ts). */
 export function cli(bin: string, env: Record<string, string>, cwd: string, args: string[], input?: string): string {
   const res = spawnSync(path.join(bin, "pulumi"), args, { cwd, env: { ...process.env, ...env }, input, encoding: "utf8" });
   if (res.status !== 0) throw cliFailed(args, res.stderr, res.stdout);
@@ -66,21 +65,6 @@ export function cliAsync(bin: string, env: Record<string, string>, cwd: string, 
       if (code === 0) resolve(stdout);
       else reject(cliFailed(args, Buffer.concat(err).toString("utf8"), stdout));
     });
-  });
-}
-
-/**
- * The CLI as the driver's own command (no Automation API): non-interactive, its output
- * streamed as it comes. A non-zero exit rejects with EngineCommandFailed: the engine has
- * printed its own account.
- */
-export function cliStreamed(bin: string, env: Record<string, string>, cwd: string, args: string[], to: { onOutput?: (t: string) => void; onError?: (t: string) => void }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(bin, "pulumi"), [...args, "--non-interactive"], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout.on("data", (b: Buffer) => to.onOutput?.(b.toString("utf8")));
-    child.stderr.on("data", (b: Buffer) => to.onError?.(b.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new EngineCommandFailed(`pulumi ${args[0]} exited with ${code}`))));
   });
 }
 

@@ -2,8 +2,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { Deployment, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { automation } from "./automation";
+import type { Deployment } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
 import { ConfigError } from "../../config/validate";
 import { NAMESPACE } from "../../contract/project";
@@ -13,9 +12,10 @@ import { describeTarget, recordTarget, refuseRunnerStateUnderCi } from "./target
 import { keepingStageFile } from "./stageFileGuard";
 import { shrinkProblems } from "./volumeGuard";
 import { EngineOptions, backendOf, readStage, resolveStateDir } from "./options";
-import { cli, cliAsync, cliStreamed, engineEnv, ensurePlugins, providerPluginsBin, toolchainBin } from "./toolchain";
+import { cli, cliAsync, engineEnv, ensurePlugins, providerPluginsBin, toolchainBin } from "./toolchain";
 import { PASSWORD_SEED_CONFIG, writeWorkConfig } from "./workConfig";
-import { passwordSeed, readState } from "./secrets";
+import { StateUnreadable, passwordSeed, readState } from "./secrets";
+import { EngineRun, runEngine } from "./engineRun";
 import { ADOPTED_TAG, clusterAccess, refuseUnownedNamespace } from "./ownership";
 import { StackConfig } from "../../config/types";
 
@@ -40,20 +40,21 @@ function initStack(p: Prepared, stage: string): string | undefined {
   }
 }
 
-/** Selects the stage's stack, creating it (and returning the salt the CLI drew) when new. */
-async function selectOrCreate(p: Prepared, stage: string, ws: LocalWorkspace): Promise<{ stack: Stack; salt?: string }> {
-  const { Stack, StackNotFoundError } = automation();
+/** The CLI's answer for a stack the backend does not have (the Automation API looks for the same words). */
+const NO_SUCH_STACK = /no stack named '[^']*' found/;
+
+/** Whether the stage's stack exists: its state read (started early), or, when that failed, the reason was that there is no stack. */
+async function stackExists(p: Prepared): Promise<boolean> {
   try {
-    return { stack: await Stack.select(stage, ws) };
+    (await p.reads.state)();
+    return true;
   } catch (e) {
-    if (!(e instanceof StackNotFoundError)) throw e;
+    if (e instanceof StateUnreadable && NO_SUCH_STACK.test(e.message)) return false;
+    throw e;
   }
-  const salt = initStack(p, stage);
-  return { stack: await Stack.select(stage, ws), salt };
 }
 
 export interface OpenStage {
-  stack: Stack;
   configFile: string;
   options: EngineOptions;
   /** The password the stack's state keeps (none for a stack created just now). */
@@ -62,8 +63,14 @@ export interface OpenStage {
   state?: Deployment;
   /** The stack's tags as this operation found it. */
   tags: Record<string, string>;
-  /** The pulumi CLI with this stage's environment, for what the Automation API lacks. */
+  /** The pulumi CLI with this stage's environment. */
   cli: (args: string[], input?: string) => string;
+  /**
+   * One engine command on the stage (`preview`, `up`, `refresh`, `destroy` and their
+   * flags): the work config, the stack and no colour added; its text and events go to
+   * the options' onOutput, onError and onEvent.
+   */
+  engine: (args: string[]) => Promise<EngineRun>;
 }
 
 /**
@@ -113,7 +120,7 @@ function prepare(o: EngineOptions, intent: Intent): Prepared {
   };
   // Without the source mirror, the docker stage's plugins come the normal way (a download).
   if (platform === "docker" && !providerPluginsBin()) env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "false";
-  // Started before anything slow (the Automation API, ./automation.ts): the reads run on the other core meanwhile.
+  // Started before the plugin check and the stage's checks that need no state: the two reads run side by side meanwhile.
   const reads = startReads(o.stage, (args) => cliAsync(bin, env, projectDir, args));
   ensurePlugins(projectDir, bin, env, platform);
   return { projectDir, stageFile, raw, config, stateDir, bin, env, reads };
@@ -121,59 +128,57 @@ function prepare(o: EngineOptions, intent: Intent): Prepared {
 
 /**
  * Once the stack is known: the checks that need its state, then the work config (and a new
- * stack's password seed). `salt` is the one the CLI wrote for a stack created just now;
- * `setTag` records a takeover on the stack.
+ * stack's password seed). `created` is set for a stack created just now, with the salt the
+ * CLI drew for it (none when the stage file commits one); `setTag` records a takeover on
+ * the stack.
  */
-async function settle(o: EngineOptions, p: Prepared, intent: Intent, salt: string | undefined, setTag: (key: string, value: string) => Promise<void>) {
+async function settle(o: EngineOptions, p: Prepared, intent: Intent, created: { salt?: string } | undefined, setTag: (key: string, value: string) => Promise<void>) {
   // A stack created just now has no state or tags to read (the early reads found no stack).
-  const known = salt ? undefined : (await p.reads.state)();
-  const tags = salt ? {} : (await p.reads.tags)();
+  const known = created ? undefined : (await p.reads.state)();
+  const tags = created ? {} : (await p.reads.tags)();
   if (p.config?.platform === "kubernetes" && known) {
     const problems = shrinkProblems(known.state, p.config);
     if (problems.length) throw new ConfigError(problems);
   }
   const withFile = { ...o, stageFile: p.stageFile };
   const namespaceAdopted = await ownNamespace(withFile, p.raw, p.config, setTag, { state: known?.state, tags }, intent);
-  const configFile = writeWorkConfig(withFile, p.stateDir, salt, namespaceAdopted);
+  const configFile = writeWorkConfig(withFile, p.stateDir, created?.salt, namespaceAdopted);
   const seed = passwordSeed(o.stage, o.password, known);
   // On stdin, never on a command line (where the process list would show it); only when a new stack needs one.
   if (seed !== undefined) cli(p.bin, p.env, p.projectDir, ["config", "set", "--secret", PASSWORD_SEED_CONFIG, "--stack", o.stage, "--config-file", configFile], seed);
   return { configFile, known, tags };
 }
 
-/** Checks the stage file, prepares the toolchain, the stack and its work config. */
+/**
+ * Checks the stage file, prepares the toolchain, the stack (created when new) and its
+ * work config. The CLI calls: the state and the tags read at once, `stack init` for a new
+ * stack, and a config write only when a new stack is given its starting password.
+ */
 export async function openStage(o: EngineOptions, intent: Intent = { changes: false }): Promise<OpenStage> {
   const p = prepare(o, intent);
-  const { LocalWorkspace, PulumiCommand } = automation();
-  const pulumiCommand = await PulumiCommand.get({ root: p.bin, skipVersionCheck: true });
-  const ws = await LocalWorkspace.create({ workDir: p.projectDir, pulumiHome: p.env.PULUMI_HOME, pulumiCommand, envVars: p.env });
-  const { stack, salt } = await selectOrCreate(p, o.stage, ws);
-  const { configFile, known, tags } = await settle(o, p, intent, salt, (key, value) => stack.setTag(key, value));
-  return { stack, configFile, options: o, statePassword: known?.password, state: known?.state, tags, cli: (args, input) => cli(p.bin, p.env, p.projectDir, args, input) };
-}
-
-/** A stage whose stack exists, ready for a CLI command of the driver's own (no Automation API). */
-export interface ExistingStage {
-  configFile: string;
-  /** The pulumi CLI with this stage's environment, its output streamed to the options' onOutput and onError. */
-  stream: (args: string[]) => Promise<void>;
+  const created = (await stackExists(p)) ? undefined : { salt: initStack(p, o.stage) };
+  const run = (args: string[], input?: string) => cli(p.bin, p.env, p.projectDir, args, input);
+  const { configFile, known, tags } = await settle(o, p, intent, created, async (key, value) => void run(["stack", "tag", "set", key, value, "--stack", o.stage]));
+  return {
+    configFile,
+    options: o,
+    statePassword: known?.password,
+    state: known?.state,
+    tags,
+    cli: run,
+    engine: (args) => runEngine(p.bin, p.env, p.projectDir, [...args, "--config-file", configFile, "--color", "never", "--stack", o.stage], o),
+  };
 }
 
 /**
- * The stage ready for one CLI command, without loading the Automation API (about 1 s of
- * one core) or calling `version` and `stack select`: only for a stack whose state reads.
- * Undefined otherwise (a new stack, a state that does not read): openStage then creates
- * the stack, or says why its state cannot be read.
+ * Removes the stage's stack from its backend, when it has one (the committed stage file
+ * stays: `stack rm` would delete it too unless told not to). Returns whether it had one.
  */
-export async function openExistingStage(o: EngineOptions, intent: Intent = { changes: false }): Promise<ExistingStage | undefined> {
-  const p = prepare(o, intent);
-  try {
-    (await p.reads.state)();
-  } catch {
-    return undefined;
-  }
-  const { configFile } = await settle(o, p, intent, undefined, async (key, value) => void (await cliAsync(p.bin, p.env, p.projectDir, ["stack", "tag", "set", key, value, "--stack", o.stage])));
-  return { configFile, stream: (args) => cliStreamed(p.bin, p.env, p.projectDir, args, o) };
+export async function removeStack(o: EngineOptions): Promise<boolean> {
+  const p = prepare({ ...o, preflight: false }, { changes: false });
+  if (!(await stackExists(p))) return false;
+  cli(p.bin, p.env, p.projectDir, ["stack", "rm", o.stage, "--force", "--preserve-config", "--yes"]);
+  return true;
 }
 
 /** A result read early whose failure waits until it is used: a read of a stack about to be created fails, and nobody asks. */
@@ -216,13 +221,6 @@ async function ownNamespace(
   return found.tags[ADOPTED_TAG] === namespace;
 }
 
-export const streams = (s: OpenStage) => ({
-  configFile: s.configFile,
-  onOutput: s.options.onOutput,
-  onError: s.options.onError,
-  onEvent: s.options.onEvent,
-  color: "never" as const,
-});
 export const policyPacks = [POLICY_PACK_DIR];
 
 /** Runs one engine operation on a prepared stage, leaving the committed stage file as it was. */

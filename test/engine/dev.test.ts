@@ -13,7 +13,7 @@ import { Client } from "pg";
 import { parse } from "yaml";
 import { PROJECT_DIR, checkStageFile } from "../../config/stages";
 import { DockerCli, LocalImages, ensureLocalImages } from "../../lab/docker/images";
-import { EngineOptions, destroy, exportState, preview, recover, refresh, up } from "../../ops/engine";
+import { EngineOptions, destroy, exportState, preview, recover, refresh, stackOutputs, up } from "../../ops/engine";
 import { changedSteps, editCheckpoint, freshState, observe, pendingCreate, stageVariant } from "../fixtures/engine";
 import { StackObjects, containerOf, eventually, exec, getJson, stackObjects, testDocker } from "../fixtures/liveDocker";
 import { checksum } from "../../render/checksum";
@@ -91,6 +91,7 @@ test.serial("dev: up creates every resource; Redis, PostgreSQL, Prometheus, Aler
   stack = { ...stack, password: undefined };
   // The program's 34 resources (test/program/program.test.ts) and the stack itself.
   t.deepEqual(result.summary.resourceChanges, { create: 35 });
+  const outputs = await stackOutputs(stack);
   const o = await objects();
   const c = config();
 
@@ -104,7 +105,7 @@ test.serial("dev: up creates every resource; Redis, PostgreSQL, Prometheus, Aler
   t.is(await db(async (c2) => (await c2.query("SHOW shared_preload_libraries")).rows[0].shared_preload_libraries), "pg_stat_statements");
 
   const prom = `http://127.0.0.1:${ports.prometheus}`;
-  const rendered = parse(String(result.outputs.alertRules.value)).groups.flatMap((g: any) => g.rules.map((r: any) => r.alert ?? r.record));
+  const rendered = parse(String(outputs.alertRules.value)).groups.flatMap((g: any) => g.rules.map((r: any) => r.alert ?? r.record));
   const loaded = (await getJson(`${prom}/api/v1/rules`)).data.groups.flatMap((g: any) => g.rules.map((r: any) => r.name));
   t.deepEqual(loaded.sort(), rendered.sort());
   const jobs = await eventually("every scrape target up", async () => {
@@ -115,7 +116,7 @@ test.serial("dev: up creates every resource; Redis, PostgreSQL, Prometheus, Aler
   t.deepEqual(jobs, { [c.alerts.metrics.appJob]: "up", [c.alerts.metrics.redisJob]: "up", [c.alerts.metrics.postgresJob]: "up" });
 
   const am = parse(exec(d, containerOf(o, "alert-rules-alertmanager"), ["amtool", "config", "show", "--alertmanager.url=http://127.0.0.1:9093"]));
-  const want = parse(String(result.outputs.alertmanagerConfig.value));
+  const want = parse(String(outputs.alertmanagerConfig.value));
   t.deepEqual(
     am.route.routes.map((r: any) => [r.receiver, r.matchers]),
     want.route.routes.map((r: any) => [r.receiver, r.matchers]),
@@ -137,7 +138,7 @@ test.serial("dev: up creates every resource; Redis, PostgreSQL, Prometheus, Aler
   );
 
   const env = JSON.parse(d.must(["inspect", containerOf(o, "hotel-api"), "--format", "{{json .Config.Env}}"])) as string[];
-  const settings = result.outputs.appSettings.value as Record<string, string>;
+  const settings = outputs.appSettings.value as Record<string, string>;
   t.deepEqual(Object.fromEntries(env.map((e) => e.split(/=(.*)/s, 2)).filter(([k]) => k in settings)), settings);
   t.like(await getJson(`http://127.0.0.1:${ports.app}/health`), { status: "ok", pool_size: c.dbPool.poolSize });
 

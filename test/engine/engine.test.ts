@@ -10,11 +10,10 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import test from "ava";
-import { CommandError } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
 import { PROJECT_DIR, readStageConfig } from "../../config/stages";
 import { ConfigError } from "../../config/validate";
-import { preview, removeLocalStacks, statePassword, up } from "../../ops/engine";
+import { EngineCommandFailed, preview, removeLocalStacks, statePassword, up } from "../../ops/engine";
 import { describeTarget, recordTarget } from "../../ops/engine/target";
 import { privateRenderDir } from "../../ops/engine/renderFolder";
 import { changedSteps, freshState, observe, stageVariant, tempStateDir } from "../fixtures/engine";
@@ -42,7 +41,7 @@ for (const stage of K8S_STAGES) {
 test.serial("a mandatory violation stops the real preview: one policy event per unprotected StatefulSet and the Namespace", async (t) => {
   const { observed, options } = observe();
   const stageFile = stageVariant("prod", (c) => (c["hotel:kubernetes"].protectStateful = false));
-  await t.throwsAsync(preview({ ...freshState("prod", { stageFile }), ...options }), { instanceOf: CommandError });
+  await t.throwsAsync(preview({ ...freshState("prod", { stageFile }), ...options }), { instanceOf: EngineCommandFailed });
   const mandatory = observed.policies.filter((p) => p.level === "mandatory");
   t.deepEqual(
     mandatory.map((p) => p.policy),
@@ -63,7 +62,7 @@ test.serial("a bad config stops the driver before the engine starts, naming key,
 test.serial("the program's own check under the real engine: the clean message, no stack trace, no resource", async (t) => {
   const stageFile = stageVariant("staging", (c) => (c["hotel:redis"].maxmemoryPolicy = "lfu"));
   const { observed, options } = observe();
-  await t.throwsAsync(preview({ ...freshState("staging", { stageFile }), ...options, preflight: false }), { instanceOf: CommandError });
+  await t.throwsAsync(preview({ ...freshState("staging", { stageFile }), ...options, preflight: false }), { instanceOf: EngineCommandFailed });
   const text = observed.errors.join("");
   t.regex(text, /Invalid stack configuration \(1 problem\); no resource was registered:\n\s+- hotel:redis\.maxmemoryPolicy: "lfu" is not allowed/);
   t.notRegex(text, /\n\s+at \S+ \(/, "no stack trace");
@@ -132,7 +131,7 @@ test.serial("no secret value reaches a rendered file, even when the update fails
   const files = Object.keys(snapshot(opts.renderDir!));
   t.deepEqual(leaks(opts.renderDir!, password), []);
   // A rotation's begin with --expect-no-changes fails after the provider has written files (the new password included).
-  await t.throwsAsync(up({ ...opts, rotation: "begin" }, { expectNoChanges: true }), { instanceOf: CommandError });
+  await t.throwsAsync(up({ ...opts, rotation: "begin" }, { expectNoChanges: true }), { instanceOf: EngineCommandFailed });
   const next = await statePassword(opts);
   t.truthy(next);
   t.not(next, password, "the rotation's password reached the Secret");
