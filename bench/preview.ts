@@ -25,7 +25,7 @@ export interface PreviewTiming {
   runs: number[];
 }
 
-/** An empty program with the project's own runtime options (tsx, no ts-node), using its node_modules. */
+/** An empty program with the project's own runtime options (lib/transpileHook.js, no ts-node), using its node_modules and lib. */
 function emptyProgram(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hotel-empty-program-"));
   const project = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8");
@@ -33,7 +33,7 @@ function emptyProgram(): string {
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: empty\n${runtime}main: index.ts\n`);
   fs.writeFileSync(path.join(dir, "index.ts"), "export {};\n");
   fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config: {}\n");
-  fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
+  for (const shared of ["node_modules", "lib"]) fs.symlinkSync(path.join(PROJECT_DIR, shared), path.join(dir, shared));
   return dir;
 }
 
