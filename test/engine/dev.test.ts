@@ -357,7 +357,9 @@ test.serial("dev: an update that fails half-way (a container that cannot start) 
 
   const repaired = await up({ ...stack, stageFile: moved });
   t.is(repaired.summary.result, "succeeded");
-  t.like(await getJson(`http://127.0.0.1:${busy}/health`), { status: "ok" });
+  // The container is up when the engine returns; the app inside answers a moment later (no health wait on dev).
+  const health = await eventually("the repaired app answers on its new port", () => getJson(`http://127.0.0.1:${busy}/health`));
+  t.like(health, { status: "ok" });
   const apps = d
     .must(["ps", "-a", "--filter", `name=${containerOf(await objects(), "hotel-api")}`, "--format", "{{.Names}} {{.State}}"])
     .trim()
