@@ -8,7 +8,7 @@
  * is not Node.js or a shell (a language host runs the program and the policy pack, a
  * `pulumi-resource-*` script the dynamic provider, the test runner everything else).
  *
- * Usage: node --require tsx/cjs bench/testCpu.ts <dump-acct output>
+ * Usage: node --require ./lib/transpileHook.js bench/testCpu.ts <dump-acct output>
  */
 import * as fs from "fs";
 

@@ -4,7 +4,7 @@
  * test, a test a failed hook took down ("N tests remaining"), and a test that never ran
  * at all (fewer executed than the committed count). Used by scripts/test.sh:
  *
- *   npx ava --tap | node --require tsx/cjs ops/testSummary.ts --expect <count>
+ *   npx ava --tap | node --require ./lib/transpileHook.js ops/testSummary.ts --expect <count>
  */
 import * as fs from "fs";
 import { flagValue } from "../lib/flags";

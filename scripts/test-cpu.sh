@@ -21,5 +21,5 @@ status=$?
 accton off >/dev/null
 trap - EXIT
 dump-acct "$log" >"$log.txt"
-node --require tsx/cjs bench/testCpu.ts "$log.txt"
+node --require ./lib/transpileHook.js bench/testCpu.ts "$log.txt"
 exit "$status"

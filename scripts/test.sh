@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 # The number of tests the suite holds: a full run that executes fewer (a file that
 # crashed at load, a test deleted by mistake) or more fails.
-EXPECTED_TESTS=450
+EXPECTED_TESTS=451
 bash scripts/setup.sh --servers || { echo "0 passed, 1 failed"; exit 1; }
 # The engine tests need the Pulumi CLI, language host and Kubernetes provider: built
 # once per version into ~/.cache (cold: ~13 min), then reused.
@@ -25,18 +25,18 @@ bash scripts/provider-plugins.sh >/dev/null || { echo "0 passed, 1 failed"; exit
 bash scripts/actionlint.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 # vegeta, the rehearsal's load generator (cold: about a minute, then cached).
 bash scripts/vegeta.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
-docker_outcome=$(node --require tsx/cjs ops/dockerCommand.ts start | tail -1) || { echo "0 passed, 1 failed"; exit 1; }
+docker_outcome=$(node --require ./lib/transpileHook.js ops/dockerCommand.ts start | tail -1) || { echo "0 passed, 1 failed"; exit 1; }
 # Silent: nothing may follow the summary line, whichever way the script ends.
 HOTEL_TEST_CLUSTER=
 stop_services() {
-  case "$docker_outcome" in started*) node --require tsx/cjs ops/dockerCommand.ts stop >/dev/null 2>&1 ;; esac; docker_outcome=
-  [ -n "$HOTEL_TEST_CLUSTER" ] && node --require tsx/cjs test/fixtures/sharedCluster.ts stop "$HOTEL_TEST_CLUSTER" >/dev/null 2>&1; HOTEL_TEST_CLUSTER=
+  case "$docker_outcome" in started*) node --require ./lib/transpileHook.js ops/dockerCommand.ts stop >/dev/null 2>&1 ;; esac; docker_outcome=
+  [ -n "$HOTEL_TEST_CLUSTER" ] && node --require ./lib/transpileHook.js test/fixtures/sharedCluster.ts stop "$HOTEL_TEST_CLUSTER" >/dev/null 2>&1; HOTEL_TEST_CLUSTER=
 }
 trap stop_services EXIT
 # One control plane for the run's engine tests (each file in namespaces of its own).
-HOTEL_TEST_CLUSTER=$(node --require tsx/cjs test/fixtures/sharedCluster.ts start) || { echo "0 passed, 1 failed"; exit 1; }
+HOTEL_TEST_CLUSTER=$(node --require ./lib/transpileHook.js test/fixtures/sharedCluster.ts start) || { echo "0 passed, 1 failed"; exit 1; }
 export HOTEL_TEST_CLUSTER
-node --require tsx/cjs ops/dockerCommand.ts images >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+node --require ./lib/transpileHook.js ops/dockerCommand.ts images >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 export HOTEL_DOCKER_HOST=${docker_outcome#* }
 
 failed_extra=0
@@ -80,7 +80,7 @@ fi
 # The count: a skipped, todo or taken-down test is a failure, and a full run must execute
 # exactly EXPECTED_TESTS tests (update it in the commit that adds or removes tests).
 expect=(); [ $# -eq 0 ] && expect=(--expect "$EXPECTED_TESTS")
-summary=$(node --require tsx/cjs ops/testSummary.ts "${expect[@]}" < "$out")
+summary=$(node --require ./lib/transpileHook.js ops/testSummary.ts "${expect[@]}" < "$out")
 rm -f "$out"
 passed=$(echo "$summary" | sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p')
 failed=$(echo "$summary" | sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p')

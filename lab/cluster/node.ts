@@ -14,6 +14,7 @@ import { NODE_NETWORK as N, keepPodsOnMachine, kubeProxySynced, removeKubeChains
 import { run } from "../netfilter";
 import { NodePaths, PAUSE_IMAGE, cniNetwork, registryHosts, containerdConfig, corefile, kubeProxyConfig, kubeletConfig, nodePaths } from "./nodeConfig";
 import { Pki, kubeconfig } from "./pki";
+import { TS_ENTRY_ARGS } from "../../lib/tsEntry";
 
 export interface NodePorts {
   kubelet: number;
@@ -85,7 +86,7 @@ export class RealNode {
       {
         name: "volume-provisioner",
         bin: process.execPath,
-        args: ["--import", "tsx", path.join(PROJECT_DIR, "lab", "cluster", "volumeProvisioner.ts"), this.server, this.pki.caCert, this.pki.adminCert, this.pki.adminKey, p.volumesDir],
+        args: [...TS_ENTRY_ARGS, path.join(PROJECT_DIR, "lab", "cluster", "volumeProvisioner.ts"), this.server, this.pki.caCert, this.pki.adminCert, this.pki.adminKey, p.volumesDir],
       },
     ];
   }

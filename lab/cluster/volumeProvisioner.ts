@@ -1,7 +1,7 @@
 /**
  * The real node's volume provisioner, a daemon of the local cluster:
  *
- *   node --import tsx lab/cluster/volumeProvisioner.ts <server> <ca> <cert> <key> <volumes dir>
+ *   node --require ./lib/transpileHook.js lab/cluster/volumeProvisioner.ts <server> <ca> <cert> <key> <volumes dir>
  *
  * For each claim of the `hotel-local` class with no volume, it makes a folder under the
  * cluster's volumes folder and a hostPath PersistentVolume bound to that claim; for each

@@ -25,6 +25,7 @@ import { changedSteps, freshState, observe, stageVariant } from "../fixtures/eng
 import { amtool, checkConfig, checkRules } from "../fixtures/promtool";
 import { tempDir } from "../fixtures/files";
 import { jsonpath, liveChanges, liveState, plannedState, releaseTestCluster, startTestCluster, workloadUids } from "../fixtures/liveCluster";
+import { TS_ENTRY_ARGS } from "../../lib/tsEntry";
 
 let cluster: LocalCluster;
 const stacks: Record<string, EngineOptions> = {};
@@ -89,7 +90,7 @@ test.serial("staging: an operation leaves no copy of the cluster's credentials i
 
 test.serial("npm run preview of an applied stage is the CLI's own preview (no Automation API): exit 0 with nothing to change; a change under --expect-no-changes exits 1 and is shown", (t) => {
   const npmPreview = (env: Record<string, string>) =>
-    spawnSync(process.execPath, ["--require", "tsx/cjs", "--require", "./test/fixtures/automationProbe.ts", "ops/engineCommand.ts", "preview", "--stack", "staging", "--expect-no-changes"], {
+    spawnSync(process.execPath, [...TS_ENTRY_ARGS, "--require", "./test/fixtures/automationProbe.ts", "ops/engineCommand.ts", "preview", "--stack", "staging", "--expect-no-changes"], {
       cwd: PROJECT_DIR,
       encoding: "utf8",
       env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath, HOTEL_STATE_DIR: stacks.staging.stateDir!, ...env },

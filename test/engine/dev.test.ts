@@ -22,6 +22,7 @@ import { seedRowsSql } from "../../lab/pgWorkload";
 import { tempDir } from "../fixtures/files";
 import { freePort } from "../../lab/servers";
 import { STAGE_LABEL } from "../../contract/labels";
+import { TS_ENTRY_ARGS } from "../../lib/tsEntry";
 
 const PASSWORD = "dev-live-test-password";
 const RECONCILE = /^postgres-reconcile-/;
@@ -74,7 +75,7 @@ const hasExtension = () => db(async (c) => (await c.query("SELECT 1 FROM pg_exte
 
 test.serial("dev: up with images that cannot be pulled and no --local-images: exit 3 naming the switch and each image's key, nothing created", (t) => {
   const state = tempDir("state");
-  const res = spawnSync(process.execPath, ["--import", "tsx", "ops/engineCommand.ts", "up", "--stack", "dev"], {
+  const res = spawnSync(process.execPath, [...TS_ENTRY_ARGS, "ops/engineCommand.ts", "up", "--stack", "dev"], {
     cwd: PROJECT_DIR,
     encoding: "utf8",
     env: { ...process.env, DOCKER_HOST: d.host, HOTEL_STATE_DIR: state, HOTEL_STAGE_FILE: stageFile, HOTEL_LOCAL_IMAGES: "" },

@@ -19,6 +19,7 @@ import { privateRenderDir } from "../../ops/engine/renderFolder";
 import { changedSteps, freshState, observe, stageVariant, tempStateDir } from "../fixtures/engine";
 import { changedFiles, snapshot, tempDir } from "../fixtures/files";
 import { killWithEnv } from "../fixtures/processes";
+import { TS_ENTRY_ARGS } from "../../lib/tsEntry";
 
 const K8S_STAGES = ["staging", "prod"];
 
@@ -76,7 +77,7 @@ test.serial("the program's own check under the real engine: the clean message, n
 
 test.serial("npm run preview with a bad stage file: exit 2 and the same clean message", (t) => {
   const stageFile = stageVariant("staging", (c) => (c["hotle:redis"] = c["hotel:redis"]));
-  const res = spawnSync("npx", ["tsx", "ops/engineCommand.ts", "preview", "--stack", "staging"], {
+  const res = spawnSync(process.execPath, [...TS_ENTRY_ARGS, "ops/engineCommand.ts", "preview", "--stack", "staging"], {
     cwd: PROJECT_DIR,
     encoding: "utf8",
     env: { ...process.env, HOTEL_STAGE_FILE: stageFile, HOTEL_STATE_DIR: tempDir("state") },
@@ -88,7 +89,7 @@ test.serial("npm run preview with a bad stage file: exit 2 and the same clean me
 
 test.serial("npm run up with no kubeconfig and CI set: exit 2, and the local cluster is never started", (t) => {
   const home = tempDir("home");
-  const res = spawnSync(process.execPath, ["--import", "tsx", "ops/engineCommand.ts", "up", "--stack", "staging"], {
+  const res = spawnSync(process.execPath, [...TS_ENTRY_ARGS, "ops/engineCommand.ts", "up", "--stack", "staging"], {
     cwd: PROJECT_DIR,
     encoding: "utf8",
     env: { ...process.env, HOME: home, CI: "true", KUBECONFIG: "", HOTEL_STATE_DIR: tempDir("state") },
@@ -231,7 +232,7 @@ test.serial("a render killed with SIGKILL the moment the Secret is written leave
   const privateDir = privateRenderDir(`file://${stateDir}`, "staging");
   t.false(privateDir.startsWith(PROJECT_DIR), privateDir);
   t.is(fs.statSync(privateDir).mode & 0o777, 0o700);
-  const child = spawn(process.execPath, ["--import", "tsx", "ops/engineCommand.ts", "render", "--stack", "staging"], {
+  const child = spawn(process.execPath, [...TS_ENTRY_ARGS, "ops/engineCommand.ts", "render", "--stack", "staging"], {
     cwd: PROJECT_DIR,
     env: { ...process.env, HOTEL_STATE_DIR: stateDir, HOTEL_RENDER_DIR: target, HOTEL_POSTGRES_PASSWORD: password },
     detached: true,

@@ -16,13 +16,14 @@ import test from "ava";
 import { PROJECT_DIR, stageFilePath } from "../../config/stages";
 import { Rehearsal, StepResult } from "../../ops/rehearse/report";
 import { tempDir } from "../fixtures/files";
+import { TS_ENTRY_ARGS } from "../../lib/tsEntry";
 
 let run: { status: number | null; stderr: string; stdout: string };
 let report: Rehearsal;
 let userFileBefore: string;
 let beside: { status: number | null; stderr: string };
 
-const ARGS = ["--import", "tsx", "ops/rehearse/command.ts", "--stack", "dev", "--quick"];
+const ARGS = [...TS_ENTRY_ARGS, "ops/rehearse/command.ts", "--stack", "dev", "--quick"];
 const ENV = { ...process.env, ...(process.env.HOTEL_DOCKER_HOST ? { DOCKER_HOST: process.env.HOTEL_DOCKER_HOST } : {}) };
 const rehearse = (args: string[]) => spawnSync(process.execPath, [...ARGS, ...args], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 600_000, env: ENV });
 

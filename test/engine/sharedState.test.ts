@@ -17,6 +17,7 @@ import { stageVariant } from "../fixtures/engine";
 import { releaseTestCluster, startTestCluster } from "../fixtures/liveCluster";
 import { LocalCluster } from "../../lab/cluster";
 import { PostgresServer, startPostgres } from "../../lab/servers";
+import { TS_ENTRY_ARGS } from "../../lib/tsEntry";
 
 let pg: PostgresServer;
 let backendUrl: string;
@@ -45,7 +46,7 @@ test.serial("a shared backend without a passphrase: exit 2 naming the variables,
   const env: NodeJS.ProcessEnv = { ...process.env, HOTEL_BACKEND_URL: backendUrl, HOTEL_STATE_DIR: tempDir("state"), HOTEL_STAGE_FILE: stageFile, KUBECONFIG: cluster.kubeconfigPath };
   delete env.PULUMI_CONFIG_PASSPHRASE;
   delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
-  const res = spawnSync(process.execPath, ["--import", "tsx", "ops/engineCommand.ts", "up", "--stack", "staging"], { cwd: PROJECT_DIR, encoding: "utf8", env });
+  const res = spawnSync(process.execPath, [...TS_ENTRY_ARGS, "ops/engineCommand.ts", "up", "--stack", "staging"], { cwd: PROJECT_DIR, encoding: "utf8", env });
   t.is(res.status, 2, res.stderr);
   t.regex(res.stderr, /state backend postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?sslmode=disable is shared: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE/);
   const c = await pg.connect();

@@ -25,6 +25,7 @@ import { seedRowsSql, writerDuring } from "../../lab/pgWorkload";
 import { freshState, stageVariant } from "../fixtures/engine";
 import { eventually, getJson, testDocker } from "../fixtures/liveDocker";
 import { Pod, podsIn, startNodeCluster, throughForward } from "../fixtures/liveNode";
+import { TS_ENTRY_ARGS } from "../../lib/tsEntry";
 
 const PASSWORD = "staging-node-test-password";
 const NS = "hotel-staging";
@@ -421,7 +422,7 @@ test.serial(
 
 test.serial("staging on the real node: npm run daily-check reads the stage's numbers from the operator's Prometheus through a port-forward", async (t) => {
   const res = await prometheus(async (url) =>
-    spawnSync(process.execPath, ["--import", "tsx", "ops/dailyCheck/command.ts", "--prometheus", url, "--stack", "staging"], {
+    spawnSync(process.execPath, [...TS_ENTRY_ARGS, "ops/dailyCheck/command.ts", "--prometheus", url, "--stack", "staging"], {
       cwd: PROJECT_DIR,
       encoding: "utf8",
       env: { ...process.env, HOTEL_STAGE_FILE: stageFile },

@@ -26,6 +26,7 @@ import { AppMetricsFixture, TrafficProfile, WebhookReceiver } from "../fixtures/
 import { startAlertmanager, startPostgresExporter, startRedisExporter, startStagePrometheus } from "../fixtures/monitoring";
 import { Daemon, PostgresServer, RedisServer, startPostgres, startRedis } from "../../lab/servers";
 import { stageVariant } from "../fixtures/engine";
+import { TS_ENTRY_ARGS } from "../../lib/tsEntry";
 
 const webhook = new WebhookReceiver();
 let config: StackConfig;
@@ -58,7 +59,7 @@ function fastAlerts(): StackConfig {
 
 /** `npm run daily-check` against the test's Prometheus, on the test's stage file. */
 function runCheck(): { status: number | null; out: string } {
-  const res = spawnSync(process.execPath, ["--import", "tsx", "ops/dailyCheck/command.ts", "--prometheus", promUrl(""), "--stack", "dev"], {
+  const res = spawnSync(process.execPath, [...TS_ENTRY_ARGS, "ops/dailyCheck/command.ts", "--prometheus", promUrl(""), "--stack", "dev"], {
     cwd: PROJECT_DIR,
     encoding: "utf8",
     env: { ...process.env, HOTEL_STAGE_FILE: stageFile },

@@ -5,8 +5,9 @@ import * as path from "path";
 import test from "ava";
 import { PROJECT_DIR } from "../../config/stages";
 import { tempDir } from "../fixtures/files";
+import { TS_ENTRY_ARGS } from "../../lib/tsEntry";
 
-const sizeCli = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "bench/run.ts", "cache-size", ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+const sizeCli = (args: string[]) => spawnSync(process.execPath, [...TS_ENTRY_ARGS, "bench/run.ts", "cache-size", ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
 
 test("npm run bench -- cache-size on a user's log: a b a b can hit at most half (two first reads), so 60 % is unreachable and 40 % needs little memory", (t) => {
   const log = path.join(tempDir("trace"), "keys.log");

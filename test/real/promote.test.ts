@@ -18,6 +18,7 @@ import { tempDir } from "../fixtures/files";
 import { startPrometheusOn } from "../fixtures/monitoring";
 import { Daemon } from "../../lab/servers";
 import { soakHistory } from "../fixtures/soakHistory";
+import { TS_ENTRY_ARGS } from "../../lib/tsEntry";
 
 const HOUR = 3_600_000;
 const dev = checkStageFile("dev").config;
@@ -72,7 +73,7 @@ test.after.always(async () => {
 
 /** `npm run promote -- --quick-win 4 --from dev --to staging --dry-run` with the change at `since`. */
 function promote(since: number): { status: number | null; out: string } {
-  const args = ["--import", "tsx", "ops/promote/command.ts", "--quick-win", "4", "--from", "dev", "--to", "staging", "--dry-run"];
+  const args = [...TS_ENTRY_ARGS, "ops/promote/command.ts", "--quick-win", "4", "--from", "dev", "--to", "staging", "--dry-run"];
   const res = spawnSync(process.execPath, [...args, "--since", new Date(since).toISOString(), "--at", new Date(now).toISOString(), "--prometheus", `http://127.0.0.1:${prometheus.port}`], {
     cwd: PROJECT_DIR,
     encoding: "utf8",

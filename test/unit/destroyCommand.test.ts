@@ -9,6 +9,7 @@ import * as path from "path";
 import test from "ava";
 import { PROJECT_DIR } from "../../config/stages";
 import { tempDir } from "../fixtures/files";
+import { TS_ENTRY_ARGS } from "../../lib/tsEntry";
 
 const remoteKubeconfig = () => {
   const file = path.join(tempDir("kubeconfig"), "config");
@@ -18,7 +19,7 @@ const remoteKubeconfig = () => {
 
 /** The command line with stdin from a pipe (not a terminal), as in CI or a script. */
 function cli(args: string[], env: NodeJS.ProcessEnv) {
-  return spawnSync(process.execPath, [require.resolve("tsx/cli"), path.join(PROJECT_DIR, "ops", "engineCommand.ts"), ...args], {
+  return spawnSync(process.execPath, [...TS_ENTRY_ARGS, path.join(PROJECT_DIR, "ops", "engineCommand.ts"), ...args], {
     cwd: PROJECT_DIR,
     encoding: "utf8",
     input: "staging\n",

@@ -10,11 +10,12 @@ import test from "ava";
 import { PROJECT_DIR } from "../../config/stages";
 import { cliAsync } from "../../ops/engine/toolchain";
 import { tempDir } from "../fixtures/files";
+import { TS_ENTRY_ARGS } from "../../lib/tsEntry";
 
 /** How many of the SDK's modules a fresh node process holds after running `code` (under the commands' own loader). */
 function sdkModulesAfter(code: string): number {
   const probe = `${code}; console.log(Object.keys(require.cache).filter((k) => k.includes("/node_modules/@pulumi/pulumi/")).length)`;
-  const res = spawnSync(process.execPath, ["--require", "tsx/cjs", "-e", probe], { cwd: PROJECT_DIR, encoding: "utf8" });
+  const res = spawnSync(process.execPath, [...TS_ENTRY_ARGS, "-e", probe], { cwd: PROJECT_DIR, encoding: "utf8" });
   if (res.status !== 0) throw new Error(res.stderr);
   return Number(res.stdout.trim().split("\n").pop());
 }
@@ -43,7 +44,7 @@ test("a read started early keeps all the CLI prints (more than a pipe holds) and
 test("a mistyped cluster command says which commands exist and builds nothing", (t) => {
   const cache = tempDir("cluster-cache");
   // Without Go on PATH, a build that did start would fail at once instead of running for minutes.
-  const res = spawnSync(process.execPath, ["--require", "tsx/cjs", "ops/clusterCommand.ts", "strat"], {
+  const res = spawnSync(process.execPath, [...TS_ENTRY_ARGS, "ops/clusterCommand.ts", "strat"], {
     cwd: PROJECT_DIR,
     encoding: "utf8",
     env: { ...process.env, PATH: "/usr/bin:/bin", HOTEL_CLUSTER_CACHE: cache },

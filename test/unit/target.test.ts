@@ -12,6 +12,7 @@ import { PROJECT_DIR } from "../../config/stages";
 import { kubeconfigServers, refuseRunnerStateUnderCi } from "../../ops/engine/target";
 import { SecretsSetupError, backendFromEnv } from "../../ops/engine/stateBackend";
 import { tempDir } from "../fixtures/files";
+import { TS_ENTRY_ARGS } from "../../lib/tsEntry";
 
 const kubeconfig = (...servers: string[]) => {
   const file = path.join(tempDir("kubeconfig"), "config");
@@ -82,7 +83,7 @@ test("a set-but-empty backend variable is an error naming it; unset falls back t
 });
 
 const cli = (args: string[], env: NodeJS.ProcessEnv) =>
-  spawnSync(process.execPath, [require.resolve("tsx/cli"), path.join(PROJECT_DIR, "ops", "engineCommand.ts"), ...args], { cwd: PROJECT_DIR, encoding: "utf8", env: { ...process.env, ...env } });
+  spawnSync(process.execPath, [...TS_ENTRY_ARGS, path.join(PROJECT_DIR, "ops", "engineCommand.ts"), ...args], { cwd: PROJECT_DIR, encoding: "utf8", env: { ...process.env, ...env } });
 
 test("the command line: an empty HOTEL_BACKEND_URL, and CI with a runner's file backend and a remote cluster, stop with exit 2 before any state exists", (t) => {
   const stateDir = path.join(tempDir("ci-guard"), "state");

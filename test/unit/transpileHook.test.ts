@@ -2,7 +2,8 @@
  * The program's TypeScript hook (lib/transpileHook.js, Pulumi.yaml's nodeargs): a module
  * is transpiled once and then loaded from the cache without TypeScript, an edit is
  * transpiled again, a stack trace shows the TypeScript lines, and node_modules are left
- * as Node loads them (no source maps turned on for them, as tsx does).
+ * as Node loads them (no source maps turned on for them, as tsx does). The commands in
+ * package.json run under it too.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -71,4 +72,12 @@ test("a stack trace through a transpiled module shows its TypeScript lines; Node
     t.regex(run.stack, new RegExp(`at (?:Object\\.)?fail \\(${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:8:9\\)`));
     t.false(run.sourceMapsEnabled);
   }
+});
+
+test("every command in package.json that runs TypeScript runs it through the hook", (t) => {
+  const scripts: Record<string, string> = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).scripts;
+  const runningTypeScript = Object.entries(scripts).filter(([, line]) => /\bnode .*\.ts\b/.test(line));
+  t.is(runningTypeScript.length, 19);
+  const otherwise = runningTypeScript.filter(([, line]) => !line.includes("node --require ./lib/transpileHook.js ")).map(([name]) => name);
+  t.deepEqual(otherwise, []);
 });

@@ -13,6 +13,7 @@ import { parse } from "yaml";
 import { PROJECT_DIR } from "../../config/stages";
 import { changedSinceDeployed, stageChanged } from "../../ops/changed";
 import { tempDir } from "../fixtures/files";
+import { TS_ENTRY_ARGS } from "../../lib/tsEntry";
 
 const WORKFLOWS = path.join(PROJECT_DIR, ".github", "workflows");
 const files = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
@@ -151,7 +152,7 @@ test("since the last deployed commit: a merge whose deploy was cancelled is stil
 
 test("a fork's pull request: the preview says why it cannot run and ends cleanly; the same empty secrets elsewhere are an error", (t) => {
   const run = (env: NodeJS.ProcessEnv) =>
-    spawnSync(process.execPath, [require.resolve("tsx/cli"), path.join(PROJECT_DIR, "ops", "engineCommand.ts"), "preview", "--stack", "staging"], {
+    spawnSync(process.execPath, [...TS_ENTRY_ARGS, path.join(PROJECT_DIR, "ops", "engineCommand.ts"), "preview", "--stack", "staging"], {
       cwd: PROJECT_DIR,
       encoding: "utf8",
       env: { ...process.env, CI: "true", HOTEL_BACKEND_URL: "", PULUMI_CONFIG_PASSPHRASE: "", HOTEL_STATE_DIR: path.join(tempDir("fork"), "state"), ...env },
