@@ -1,11 +1,12 @@
 /** What an engine operation is told: the stage, where its state and files are, where it applies, and how to report. */
+import * as fs from "fs";
 import * as path from "path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { StackConfig } from "../../config/types";
 import { PROJECT_DIR, RawConfig, checkStageFile, readStageFile, stageFilePath } from "../../config/stages";
 import { LocalImages } from "../../lab/docker/images";
 import { chooseBackend } from "./stateBackend";
-import { renderStateDir } from "./renderFolder";
+import { renderStateDir, renderStatePath } from "./renderFolder";
 import { RotationStep } from "../../contract/secrets";
 
 export interface EngineOptions {
@@ -78,7 +79,15 @@ export const liveBackendUrl = (o: EngineOptions) => chooseBackend(liveStateDir(o
  * beside its private folder: a render never runs on the live stack's state (the render
  * provider would plan to replace every live object).
  */
-export const resolveStateDir = (o: EngineOptions) => (o.renderDir ? renderStateDir(liveBackendUrl(o)) : liveStateDir(o));
+export const resolveStateDir = (o: EngineOptions) => (o.renderDir ? renderStatePath(liveBackendUrl(o)) : liveStateDir(o));
+
+/** The state folder of resolveStateDir, created for an operation about to run (render's private, mode 700). */
+export function createStateDir(o: EngineOptions): string {
+  if (o.renderDir) return renderStateDir(liveBackendUrl(o));
+  const dir = liveStateDir(o);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
 export const backendOf = (o: EngineOptions) => chooseBackend(resolveStateDir(o), o.renderDir ? undefined : o.backendUrl);
 
 /**

@@ -28,7 +28,9 @@ function privateFolder(backendUrl: string, name: string): string {
 
 export const privateRenderDir = (backendUrl: string, stage: string) => privateFolder(backendUrl, stage);
 
-/** Render mode's own file backend (and work configs), never the live stacks' state. */
+/** Where render mode keeps its own file backend (and work configs), never the live stacks' state: the path only, so a check or a refusal creates nothing. */
+export const renderStatePath = (backendUrl: string) => path.join(renderFoldersOf(backendUrl), ".state");
+/** The same folder, created private for an operation about to run. */
 export const renderStateDir = (backendUrl: string) => privateFolder(backendUrl, ".state");
 
 const files = (dir: string) =>

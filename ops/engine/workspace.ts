@@ -11,7 +11,7 @@ import { passphraseEnv } from "./stateBackend";
 import { describeTarget, recordTarget, refuseRunnerStateUnderCi } from "./target";
 import { keepingStageFile } from "./stageFileGuard";
 import { shrinkProblems } from "./volumeGuard";
-import { EngineOptions, backendOf, readStage, resolveStateDir } from "./options";
+import { EngineOptions, backendOf, createStateDir, readStage } from "./options";
 import { cli, cliAsync, engineEnv, ensurePlugins, providerPluginsBin, toolchainBin } from "./toolchain";
 import { PASSWORD_SEED_CONFIG, writeWorkConfig } from "./workConfig";
 import { StateUnreadable, passwordSeed, readState } from "./secrets";
@@ -105,8 +105,7 @@ function prepare(o: EngineOptions, intent: Intent): Prepared {
   const stageFile = o.stageFile ?? stageFilePath(o.stage, projectDir);
   const { raw, config } = readStage({ ...o, stageFile });
   if (intent.changes) refuseRunnerStateUnderCi(o, raw);
-  const stateDir = resolveStateDir(o);
-  fs.mkdirSync(stateDir, { recursive: true });
+  const stateDir = createStateDir(o);
   // Before the engine: a run killed half-way has already put objects there.
   if (intent.changes && !o.renderDir) recordTarget(stateDir, o.stage, describeTarget(o, raw, process.env));
   const bin = toolchainBin();

@@ -11,6 +11,7 @@ import test from "ava";
 import { PROJECT_DIR } from "../../config/stages";
 import { kubeconfigServers, refuseRunnerStateUnderCi } from "../../ops/engine/target";
 import { SecretsSetupError, backendFromEnv } from "../../ops/engine/stateBackend";
+import { renderFoldersOf } from "../../ops/engine/renderFolder";
 import { tempDir } from "../fixtures/files";
 import { TS_ENTRY_ARGS } from "../../lib/tsEntry";
 
@@ -67,6 +68,13 @@ for (const c of CASES) {
     t.regex(err!.message, /Set HOTEL_BACKEND_URL to the team's state backend/);
   });
 }
+
+test("the CI guard of a render creates nothing: neither the state folder nor render's private folders under ~/.cache", (t) => {
+  const stateDir = path.join(tempDir("render-guard"), "state");
+  refuseRunnerStateUnderCi({ stage: "staging", stateDir, renderDir: tempDir("render-out") }, K8S as never, { CI: "true" });
+  t.false(fs.existsSync(renderFoldersOf(`file://${stateDir}`)), "no private render folder");
+  t.false(fs.existsSync(stateDir), "no state folder");
+});
 
 test("kubeconfigServers lists every cluster's server", (t) => {
   t.deepEqual(kubeconfigServers(fs.readFileSync(kubeconfig("https://a:1", "https://b:2"), "utf8")), ["https://a:1", "https://b:2"]);
