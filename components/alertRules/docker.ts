@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RULES_PATH } from "../../render/prometheusConfig";
 import { SERVICES } from "../../contract/services";
 import { PROMETHEUS_DATA_DIR } from "../../contract/files";
-import { DockerTarget, image, labels, onNetwork } from "../docker/containers";
+import { DockerTarget, STOP_GRACE_SECONDS, image, labels, onNetwork } from "../docker/containers";
 
 interface Args {
   target: DockerTarget;
@@ -46,6 +46,7 @@ export function alertingOnDocker(parent: pulumi.Resource, name: string, args: Ar
       networksAdvanced: onNetwork(args.target, SERVICES.prometheus.name),
       labels: labels(args.target),
       restart: "unless-stopped",
+      destroyGraceSeconds: STOP_GRACE_SECONDS,
       memory: 512,
       // No swap (as on Kubernetes); Docker would otherwise add twice the memory.
       memorySwap: 512,

@@ -10,6 +10,15 @@ export interface DockerTarget {
   stage: string;
 }
 
+/**
+ * How long a container whose data outlives it (PostgreSQL, Prometheus) may take to stop
+ * when a change replaces it or `destroy` removes it. Left unset, the docker provider stops
+ * with a timeout of 0 (ContainerStop, then a forced remove): every flag change killed
+ * PostgreSQL, which came back through crash recovery, and Prometheus lost the samples
+ * not yet in its WAL. 30 s is the default grace Kubernetes gives staging's and prod's pods.
+ */
+export const STOP_GRACE_SECONDS = 30;
+
 export function image(name: string, ref: string, parent: pulumi.Resource): docker.RemoteImage {
   return new docker.RemoteImage(name, { name: ref, keepLocally: true }, { parent });
 }

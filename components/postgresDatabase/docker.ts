@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PostgresConfig } from "../../config/types";
 import { checksum } from "../../render/checksum";
 import { POSTGRES_PORT, postgresArgs } from "../../render/postgresSettings";
-import { DockerTarget, envList, envWithSecret, image, labels, onNetwork } from "../docker/containers";
+import { DockerTarget, STOP_GRACE_SECONDS, envList, envWithSecret, image, labels, onNetwork } from "../docker/containers";
 import { MIGRATIONS_DIR, RECONCILE_APP_NAME, psqlCommand } from "./reconcile";
 import { APP_ROLE_APP_NAME, APP_ROLE_DIR, APP_ROLE_SQL_FILE, APP_VERIFIER_ENV, renderAppRoleSql, scramVerifier } from "../../render/credentials";
 import { SCHEMA } from "../../render/indexDdl";
@@ -46,6 +46,8 @@ function server(name: string, args: Args, img: docker.RemoteImage, parent: pulum
       networksAdvanced: onNetwork(args.target, name),
       labels: labels(args.target),
       restart: "unless-stopped",
+      // The image stops on SIGINT, PostgreSQL's fast shutdown: a checkpoint, no recovery at the next start.
+      destroyGraceSeconds: STOP_GRACE_SECONDS,
     },
     { parent },
   );

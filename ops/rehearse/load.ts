@@ -62,6 +62,8 @@ export interface ClientReport {
   p95Ms: number;
   p99Ms: number;
   statusCodes: Record<string, number>;
+  /** Each distinct answer that was not a 2xx (its status and body, or vegeta's error when none came), with its count. */
+  failures: Record<string, number>;
 }
 
 export interface Load {
@@ -92,11 +94,30 @@ export async function runLoad(l: Load, name: string): Promise<ClientReport> {
   const attack = ["attack", `-rate=${l.rate}/s`, `-duration=${l.seconds}s`, `-targets=${targets}`, `-output=${results}`, "-timeout=10s", "-max-workers=256"];
   const run = (args: string[]) => exec(l.vegeta, args, { encoding: "utf8", timeout: (l.seconds + 60) * 1000, maxBuffer: 64 << 20, signal: l.signal });
   await run(attack);
-  return clientReport(JSON.parse((await run(["report", "-type=json", results])).stdout));
+  const report = JSON.parse((await run(["report", "-type=json", results])).stdout);
+  // The report counts status codes only: the bodies say which error the app raised.
+  return clientReport(report, failedAnswers((await run(["encode", "-to=json", results])).stdout));
 }
 
-/** vegeta's JSON report (latencies in ns) as the rehearsal's numbers. */
-export function clientReport(v: any): ClientReport {
+/** The answers that were not a 2xx in vegeta's results (`vegeta encode -to=json`: one JSON object per line, bodies in base64). */
+export function failedAnswers(encoded: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of encoded.split("\n")) {
+    if (!line.trim()) continue;
+    const r = JSON.parse(line) as { code: number; error?: string; body?: string };
+    if (r.code >= 200 && r.code < 300) continue;
+    const body = Buffer.from(r.body ?? "", "base64")
+      .toString("utf8")
+      .trim()
+      .slice(0, 200);
+    const key = r.code === 0 ? `no answer: ${r.error ?? ""}` : `${r.code} ${body || (r.error ?? "")}`.trim();
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** vegeta's JSON report (latencies in ns) and the failed answers as the rehearsal's numbers. */
+export function clientReport(v: any, failures: Record<string, number>): ClientReport {
   const ms = (ns: number) => ns / 1e6;
   return {
     requests: v.requests,
@@ -107,5 +128,6 @@ export function clientReport(v: any): ClientReport {
     p95Ms: ms(v.latencies["95th"]),
     p99Ms: ms(v.latencies["99th"]),
     statusCodes: v.status_codes ?? {},
+    failures,
   };
 }

@@ -71,6 +71,17 @@ async function db<T>(f: (c: Client) => Promise<T>): Promise<T> {
 
 const validIndexes = () =>
   db(async (c) => (await c.query("SELECT indexrelid::regclass::text AS name FROM pg_index WHERE indisvalid AND indexrelid::regclass::text LIKE 'idx_%' ORDER BY 1")).rows.map((r) => r.name));
+/**
+ * What the running PostgreSQL found in its data folder at start, from its log: a server
+ * that was killed leaves it "not properly shut down" and the next one runs crash recovery.
+ */
+async function startedAfter(): Promise<string> {
+  const res = d.run(["logs", containerOf(await objects(), "postgres")]);
+  const log = res.stdout + res.stderr; // PostgreSQL logs to stderr
+  if (/database system was shut down at/.test(log)) return "a clean shutdown";
+  if (/not properly shut down|database system was interrupted/.test(log)) return "a crash (recovery ran)";
+  return `neither (log: ${log.slice(-400)})`;
+}
 const hasExtension = () => db(async (c) => (await c.query("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'")).rowCount === 1);
 
 test.serial("dev: up with images that cannot be pulled and no --local-images: exit 3 naming the switch and each image's key, nothing created", (t) => {
@@ -264,6 +275,7 @@ test.serial("dev: quick win 4 off and on changes only PostgreSQL's resources, ke
     delete: ["postgres-pg-stat-statements", reconcileOf(true)],
   });
   t.deepEqual(await fingerprint(maxId), before, "the data survives a restart with other flags");
+  t.deepEqual(await startedAfter(), "a clean shutdown", "the replaced PostgreSQL was let stop (fast shutdown), not killed");
   t.deepEqual(await validIndexes(), [], "the stack's indexes are dropped on rollback");
   t.true(await hasExtension(), "pg_stat_statements is never dropped on rollback (it is adopted when turned on again)");
 
@@ -277,6 +289,7 @@ test.serial("dev: quick win 4 off and on changes only PostgreSQL's resources, ke
     delete: [reconcileOf(false)],
   });
   t.deepEqual(await fingerprint(maxId), before);
+  t.deepEqual(await startedAfter(), "a clean shutdown", "the replaced PostgreSQL was let stop (fast shutdown), not killed");
   t.deepEqual(
     await validIndexes(),
     config()

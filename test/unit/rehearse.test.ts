@@ -5,7 +5,7 @@ import test from "ava";
 import { parse, stringify } from "yaml";
 import { checkStageFile, stageFilePath } from "../../config/stages";
 import { RehearsalSettings, Step, rehearsalSteps } from "../../ops/rehearse/plan";
-import { clientReport, requestPaths } from "../../ops/rehearse/load";
+import { clientReport, failedAnswers, requestPaths } from "../../ops/rehearse/load";
 import { judgeStep } from "../../ops/rehearse/verdict";
 import { BEGIN, END, StepResult, resultsTable, verdictLine, withMeasured } from "../../ops/rehearse/report";
 import { plotSvg } from "../../ops/rehearse/plot";
@@ -118,7 +118,39 @@ test("the load's mix: every path is a stand-in route, at the trace's shares (cac
 
 test("vegeta's JSON report is read in ms", (t) => {
   const v = { requests: 34920, rate: 291.0, throughput: 290.7, success: 1, latencies: { "50th": 2_100_000, "95th": 4_850_000, "99th": 15_050_000 }, status_codes: { "200": 34920 } };
-  t.deepEqual(clientReport(v), { requests: 34920, rate: 291, throughput: 290.7, success: 1, p50Ms: 2.1, p95Ms: 4.85, p99Ms: 15.05, statusCodes: { "200": 34920 } });
+  t.deepEqual(clientReport(v, {}), { requests: 34920, rate: 291, throughput: 290.7, success: 1, p50Ms: 2.1, p95Ms: 4.85, p99Ms: 15.05, statusCodes: { "200": 34920 }, failures: {} });
+});
+
+test("the answers that were not a 2xx are counted by status and body (vegeta's encoded results), or by vegeta's error when none came", (t) => {
+  const line = (code: number, body: string, error = "") =>
+    JSON.stringify({
+      attack: "",
+      seq: 0,
+      code,
+      timestamp: "2026-12-05T11:00:00Z",
+      latency: 1,
+      bytes_out: 0,
+      bytes_in: body.length,
+      error,
+      body: Buffer.from(body).toString("base64"),
+      method: "GET",
+      url: "http://127.0.0.1:1/health",
+      headers: {},
+    });
+  const encoded = [
+    line(200, "{}"),
+    line(500, '{"detail": "OperationalError"}', "500 Internal Server Error"),
+    line(204, ""),
+    line(500, '{"detail": "OperationalError"}', "500 Internal Server Error"),
+    line(503, '{"detail": "no database connection free within DB_POOL_TIMEOUT_SECONDS"}', "503 Service Unavailable"),
+    line(0, "", 'Get "http://127.0.0.1:1/health": dial tcp 127.0.0.1:1: connect: connection refused'),
+    "",
+  ].join("\n");
+  t.deepEqual(failedAnswers(encoded), {
+    '500 {"detail": "OperationalError"}': 2,
+    '503 {"detail": "no database connection free within DB_POOL_TIMEOUT_SECONDS"}': 1,
+    'no answer: Get "http://127.0.0.1:1/health": dial tcp 127.0.0.1:1: connect: connection refused': 1,
+  });
 });
 
 const readings = (p95: number, firing: string[] = []) => ({ p95, p99: p95 * 3, errorRatio: 0, cacheHitRatio: 0.9, requestRate: 291, pending: [], firing });
@@ -144,7 +176,7 @@ const result = (n: number, p95: number, problems: string[] = []): StepResult => 
   changes: {},
   advisories: [],
   window: { startMs: 0, endMs: 120_000 },
-  client: { requests: 34920, rate: 291, throughput: 290.5, success: 1, p50Ms: 2, p95Ms: 5.2, p99Ms: 16.1, statusCodes: { "200": 34920 } },
+  client: { requests: 34920, rate: 291, throughput: 290.5, success: 1, p50Ms: 2, p95Ms: 5.2, p99Ms: 16.1, statusCodes: { "200": 34920 }, failures: {} },
   server: readings(p95),
   counts: { seqScans: 12, idxScans: 0, cacheHits: 885, cacheMisses: 115, poolCheckouts: 400, poolWaits: 3, poolTimeouts: 0 },
   verdict: { judged: true, against: n === 0 ? undefined : n - 1, problems },

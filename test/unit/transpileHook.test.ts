@@ -11,8 +11,7 @@ import * as path from "path";
 import test from "ava";
 import { PROJECT_DIR } from "../../config/stages";
 import { tempDir } from "../fixtures/files";
-
-const HOOK = path.join(PROJECT_DIR, "lib", "transpileHook.js");
+import { TS_ENTRY_ARGS } from "../../lib/tsEntry";
 
 /** A module whose line 8 throws when asked to, after an interface and an import that the transpiler drops or rewrites. */
 const MODULE = (word: string) => `interface Dropped {
@@ -40,7 +39,7 @@ function load(file: string, tmp: string): Loaded {
 let stack = ""; try { m.fail(); } catch (e) { stack = e.stack; }
 console.log(JSON.stringify({ word: m.word, stack, sourceMapsEnabled: Boolean(process.sourceMapsEnabled),
   typescriptLoaded: Object.keys(require.cache).some((k) => k.includes("/node_modules/typescript/")) }));`;
-  const res = spawnSync(process.execPath, ["--require", HOOK, "-e", probe], { cwd: PROJECT_DIR, encoding: "utf8", env: { ...process.env, TMPDIR: tmp } });
+  const res = spawnSync(process.execPath, [...TS_ENTRY_ARGS, "-e", probe], { cwd: PROJECT_DIR, encoding: "utf8", env: { ...process.env, TMPDIR: tmp } });
   if (res.status !== 0) throw new Error(res.stderr);
   return JSON.parse(res.stdout) as Loaded;
 }
