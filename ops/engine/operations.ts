@@ -54,14 +54,14 @@ export async function previewCommand(o: EngineOptions, flags: RunFlags = {}): Pr
  */
 export const DEPLOYED_TAG = `${NAMESPACE}:deployedCommit`;
 
-function recordDeployed(s: OpenStage, commit: string | undefined): void {
+async function recordDeployed(s: OpenStage, commit: string | undefined): Promise<void> {
   if (commit) s.cli(["stack", "tag", "set", DEPLOYED_TAG, commit, "--stack", s.options.stage]);
-  else if (DEPLOYED_TAG in s.tags) s.cli(["stack", "tag", "rm", DEPLOYED_TAG, "--stack", s.options.stage]);
+  else if (DEPLOYED_TAG in (await s.tags())) s.cli(["stack", "tag", "rm", DEPLOYED_TAG, "--stack", s.options.stage]);
 }
 
 /** The commit the stage last deployed, from its stack (undefined: none recorded, or an up since that recorded none). */
 export function deployedCommit(o: EngineOptions): Promise<string | undefined> {
-  return withStage(o, async (s) => s.tags[DEPLOYED_TAG]);
+  return withStage(o, async (s) => (await s.tags())[DEPLOYED_TAG]);
 }
 
 export function up(o: EngineOptions, flags: RunFlags = {}): Promise<ChangeOutcome> {
@@ -70,7 +70,7 @@ export function up(o: EngineOptions, flags: RunFlags = {}): Promise<ChangeOutcom
     async (s) => {
       try {
         const run = await s.engine(["up", ...AT_ONCE, ...packArgs(), ...runArgs(flags)]);
-        if (!o.renderDir) recordDeployed(s, o.deployCommit);
+        if (!o.renderDir) await recordDeployed(s, o.deployCommit);
         return changed(run);
       } finally {
         // Render mode writes Secrets in plain text: redact whatever was written (even on

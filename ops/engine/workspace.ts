@@ -61,8 +61,8 @@ export interface OpenStage {
   statePassword?: string;
   /** The stack's state as this operation found it (`stack export`; none for a stack created just now). */
   state?: Deployment;
-  /** The stack's tags as this operation found it. */
-  tags: Record<string, string>;
+  /** The stack's tags (read once: at the start for an operation that will need them, else on first use). */
+  tags: () => Promise<Record<string, string>>;
   /** The pulumi CLI with this stage's environment. */
   cli: (args: string[], input?: string) => string;
   /**
@@ -119,8 +119,8 @@ function prepare(o: EngineOptions, intent: Intent): Prepared {
   };
   // Without the source mirror, the docker stage's plugins come the normal way (a download).
   if (platform === "docker" && !providerPluginsBin()) env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "false";
-  // Started before the plugin check and the stage's checks that need no state: the two reads run side by side meanwhile.
-  const reads = startReads(o.stage, (args) => cliAsync(bin, env, projectDir, args));
+  // Started before the plugin check and the stage's checks that need no state: the reads run side by side meanwhile.
+  const reads = startReads(o.stage, (args) => cliAsync(bin, env, projectDir, args), tagsNeeded(o, platform, intent));
   ensurePlugins(projectDir, bin, env, platform);
   return { projectDir, stageFile, raw, config, stateDir, bin, env, reads };
 }
@@ -134,7 +134,8 @@ function prepare(o: EngineOptions, intent: Intent): Prepared {
 async function settle(o: EngineOptions, p: Prepared, intent: Intent, created: { salt?: string } | undefined, setTag: (key: string, value: string) => Promise<void>) {
   // A stack created just now has no state or tags to read (the early reads found no stack).
   const known = created ? undefined : (await p.reads.state)();
-  const tags = created ? {} : (await p.reads.tags)();
+  const none: Record<string, string> = {};
+  const tags = created ? async () => none : p.reads.tags;
   if (p.config?.platform === "kubernetes" && known) {
     const problems = shrinkProblems(known.state, p.config);
     if (problems.length) throw new ConfigError(problems);
@@ -150,8 +151,9 @@ async function settle(o: EngineOptions, p: Prepared, intent: Intent, created: { 
 
 /**
  * Checks the stage file, prepares the toolchain, the stack (created when new) and its
- * work config. The CLI calls: the state and the tags read at once, `stack init` for a new
- * stack, and a config write only when a new stack is given its starting password.
+ * work config. The CLI calls: the state read at once, the tags beside it only where the
+ * operation needs them (tagsNeeded), `stack init` for a new stack, and a config write
+ * only when a new stack is given its starting password.
  */
 export async function openStage(o: EngineOptions, intent: Intent = { changes: false }): Promise<OpenStage> {
   const p = prepare(o, intent);
@@ -189,11 +191,26 @@ const later = <T>(p: Promise<T>): Promise<() => T> =>
     },
   );
 
-/** The stage's state (with the password) and its tags, each one CLI call started at once as a child process. */
-function startReads(stage: string, run: (args: string[]) => Promise<string>) {
+/**
+ * Who reads the stack's tags: a Kubernetes stage's every operation (a namespace taken over
+ * is one, ./ownership.ts) and a change to a live stage (`up` records or removes the
+ * deployed commit). Render mode has neither. Anything else reads them only if it asks.
+ */
+function tagsNeeded(o: EngineOptions, platform: string | undefined, intent: Intent): boolean {
+  return !o.renderDir && (platform === "kubernetes" || intent.changes);
+}
+
+/**
+ * The stage's state (with the password), one CLI call started at once as a child process,
+ * and its tags, one more, started at once when `tagsNow`, else on first use: a CLI call
+ * costs ~0.35 s of CPU before it reads anything (docs/ENGINE.md).
+ */
+function startReads(stage: string, run: (args: string[]) => Promise<string>, tagsNow: boolean) {
+  const readTags = () => later(run(["stack", "tag", "ls", "--json", "--stack", stage]).then((text) => JSON.parse(text) as Record<string, string>));
+  let tags = tagsNow ? readTags() : undefined;
   return {
     state: later(readState(run, stage)),
-    tags: later(run(["stack", "tag", "ls", "--json", "--stack", stage]).then((text) => JSON.parse(text) as Record<string, string>)),
+    tags: async () => (await (tags ??= readTags()))(),
   };
 }
 
@@ -207,17 +224,19 @@ async function ownNamespace(
   raw: RawConfig,
   config: StackConfig | undefined,
   setTag: (key: string, value: string) => Promise<void>,
-  found: { state?: Deployment; tags: Record<string, string> },
+  found: { state?: Deployment; tags: () => Promise<Record<string, string>> },
   intent: Intent,
 ): Promise<boolean> {
   if (config?.platform !== "kubernetes" || o.renderDir) return false;
   const namespace = config.kubernetes.namespace;
+  // The record read once: what this run tags is seen by the rest of the operation.
+  const tags = await found.tags();
   if (o.adopt) {
     await setTag(ADOPTED_TAG, namespace);
-    found.tags[ADOPTED_TAG] = namespace;
+    tags[ADOPTED_TAG] = namespace;
   }
   if (intent.changes && !o.adopt) refuseUnownedNamespace(o.stage, namespace, found.state, clusterAccess(o.kubectl, o.kubeconfig, raw));
-  return found.tags[ADOPTED_TAG] === namespace;
+  return tags[ADOPTED_TAG] === namespace;
 }
 
 export const policyPacks = [POLICY_PACK_DIR];

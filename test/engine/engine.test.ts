@@ -20,6 +20,7 @@ import { changedSteps, freshState, observe, stageVariant, tempStateDir } from ".
 import { changedFiles, snapshot, tempDir } from "../fixtures/files";
 import { killWithEnv } from "../fixtures/processes";
 import { TS_ENTRY_ARGS } from "../../lib/tsEntry";
+import { toolchainBin } from "../../ops/engine/toolchain";
 
 const K8S_STAGES = ["staging", "prod"];
 
@@ -255,6 +256,42 @@ test.serial("a render killed with SIGKILL the moment the Secret is written leave
   } finally {
     fs.rmSync(target, { recursive: true, force: true });
   }
+});
+
+/**
+ * The pulumi calls a command makes, each as its words before the first flag: the built
+ * toolchain's folder with a logging `pulumi` in front of the real one, handed over as an
+ * installed toolchain (HOTEL_TOOLCHAIN=installed takes the `pulumi` on PATH; the
+ * Kubernetes plugin is already in the project's PULUMI_HOME from the runs above).
+ */
+function cliCallsOf(args: string[], env: Record<string, string>): string[] {
+  const shim = tempDir("cli-shim");
+  const log = path.join(shim, "calls.log");
+  const real = toolchainBin();
+  for (const f of fs.readdirSync(real)) if (f !== "pulumi") fs.symlinkSync(path.join(real, f), path.join(shim, f));
+  fs.writeFileSync(path.join(shim, "pulumi"), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${real}/pulumi' "$@"\n`, { mode: 0o755 });
+  const res = spawnSync(process.execPath, [...TS_ENTRY_ARGS, "ops/engineCommand.ts", ...args], {
+    cwd: PROJECT_DIR,
+    encoding: "utf8",
+    env: { ...process.env, ...env, HOTEL_TOOLCHAIN: "installed", PATH: `${shim}:${process.env.PATH}` },
+  });
+  if (res.status !== 0) throw new Error(`${args.join(" ")}: exit ${res.status}\n${res.stderr.slice(-2000)}`);
+  return fs
+    .readFileSync(log, "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const words = line.split(" ");
+      const flag = words.findIndex((w) => w.startsWith("-"));
+      return words.slice(0, flag < 0 ? words.length : flag).join(" ");
+    });
+}
+
+test.serial("a render-mode preview asks the CLI only what it needs: the state, the stack's creation when new, the preview; never the tags", (t) => {
+  const env = { HOTEL_STATE_DIR: tempStateDir(), HOTEL_RENDER_DIR: tempDir("render") };
+  // The first finds no stack (its read fails) and creates it; the second reads the one it made.
+  t.deepEqual(cliCallsOf(["preview", "--stack", "staging"], env), ["stack export", "stack init staging", "preview"]);
+  t.deepEqual(cliCallsOf(["preview", "--stack", "staging"], env), ["stack export", "preview"]);
 });
 
 const committedStageFiles = Object.fromEntries(K8S_STAGES.map((s) => [s, fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${s}.yaml`), "utf8")]));
