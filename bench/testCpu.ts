@@ -7,6 +7,9 @@
  * time, not its arguments: Node.js processes are told apart by the nearest ancestor that
  * is not Node.js or a shell (a language host runs the program and the policy pack, a
  * `pulumi-resource-*` script the dynamic provider, the test runner everything else).
+ * A record holds the parent of the moment the process ended: the CLI closes a language
+ * host by killing its process group, so the program or pack it ran dies with it, is
+ * handed to PID 1 and has no parent in the record; it is told by its end, with its host's.
  *
  * Usage: node --require ./lib/transpileHook.js bench/testCpu.ts <dump-acct output>
  */
@@ -40,13 +43,21 @@ function parentFinder(procs: Proc[]): (p: Proc) => Proc | undefined {
 }
 
 const PASSTHROUGH = new Set(["node", "sh", "bash", "npm exec", "npx"]);
+const LANGUAGE_HOST = "pulumi-language";
+const PROGRAM_OR_PACK = "node: program or policy pack";
+
+/** A Node.js process handed to PID 1 that ended when a language host it could belong to ended (the records' times are to the second). */
+function killedWithHost(p: Proc, hosts: Proc[]): boolean {
+  return p.ppid === 1 && hosts.some((h) => h.start <= p.start + 1 && Math.abs(h.end - p.end) <= 1.5);
+}
 
 /** What a process is, for the table: its name, or for Node.js the role its ancestors give it. */
-function classify(p: Proc, parentOf: (p: Proc) => Proc | undefined): string {
+function classify(p: Proc, parentOf: (p: Proc) => Proc | undefined, hosts: Proc[]): string {
   if (p.name !== "node") return p.name;
+  if (killedWithHost(p, hosts)) return PROGRAM_OR_PACK;
   for (let q = parentOf(p), hops = 0; q && hops < 20; q = parentOf(q), hops++) {
     if (PASSTHROUGH.has(q.name)) continue;
-    if (q.name.startsWith("pulumi-language")) return "node: program or policy pack";
+    if (q.name.startsWith(LANGUAGE_HOST)) return PROGRAM_OR_PACK;
     if (q.name.startsWith("pulumi-resource")) return "node: dynamic provider";
     if (q.name.startsWith("pulumi-analyzer")) return "node: policy pack";
     return `node under ${q.name}`;
@@ -61,9 +72,10 @@ function main(file: string): void {
     .map(parseLine)
     .filter((p): p is Proc => p !== undefined);
   const parentOf = parentFinder(procs);
+  const hosts = procs.filter((p) => p.name.startsWith(LANGUAGE_HOST));
   const rows = new Map<string, { cpu: number; count: number }>();
   for (const p of procs) {
-    const key = classify(p, parentOf);
+    const key = classify(p, parentOf, hosts);
     const row = rows.get(key) ?? { cpu: 0, count: 0 };
     row.cpu += p.cpu;
     row.count += 1;

@@ -8,7 +8,7 @@ import { OpenStage, policyPacks, removeStack, withStage } from "./workspace";
 import { EngineRun } from "./engineRun";
 import { NAMESPACE } from "../../contract/project";
 import { clusterAccess, liveNamespace, stateHasNamespace } from "./ownership";
-import { StackOutput, outputOf } from "./secrets";
+import { StackOutput, outputOf, passwordOutput } from "./secrets";
 
 const CHANGES = { changes: true };
 
@@ -146,7 +146,7 @@ export function exportState(o: EngineOptions): Promise<Deployment> {
 /** The stack's outputs, from its state (secrets in plain text, marked as such). */
 export function stackOutputs(o: EngineOptions): Promise<Record<string, StackOutput>> {
   return withStage(o, async (s) => {
-    const root = ((await stateOf(s)).deployment?.resources ?? []).find((r: { type: string }) => r.type === "pulumi:pulumi:Stack");
+    const root = ((await s.stateWithSecrets()).deployment?.resources ?? []).find((r: { type: string }) => r.type === "pulumi:pulumi:Stack");
     const entries = Object.entries((root?.outputs ?? {}) as Record<string, unknown>);
     return Object.fromEntries(entries.map(([k, v]) => [k, outputOf(v)]));
   });
@@ -154,7 +154,7 @@ export function stackOutputs(o: EngineOptions): Promise<Record<string, StackOutp
 
 /** The PostgreSQL password the stack's state keeps (what every checkout on its backend uses). */
 export function statePassword(o: EngineOptions): Promise<string | undefined> {
-  return withStage(o, async (s) => s.statePassword);
+  return withStage(o, async (s) => passwordOutput(await s.stateWithSecrets()));
 }
 
 /** The stack's update history (newest first), with the config each update ran. */

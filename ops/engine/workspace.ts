@@ -14,7 +14,7 @@ import { shrinkProblems } from "./volumeGuard";
 import { EngineOptions, backendOf, createStateDir, readStage } from "./options";
 import { cli, cliAsync, engineEnv, ensurePlugins, providerPluginsBin, toolchainBin } from "./toolchain";
 import { PASSWORD_SEED_CONFIG, writeWorkConfig } from "./workConfig";
-import { StateUnreadable, passwordSeed, readState } from "./secrets";
+import { StateUnreadable, passwordOutput, passwordSeed, readState, readStateWithSecrets, seedFromState } from "./secrets";
 import { EngineRun, runEngine } from "./engineRun";
 import { ADOPTED_TAG, clusterAccess, refuseUnownedNamespace } from "./ownership";
 import { StackConfig } from "../../config/types";
@@ -57,10 +57,10 @@ async function stackExists(p: Prepared): Promise<boolean> {
 export interface OpenStage {
   configFile: string;
   options: EngineOptions;
-  /** The password the stack's state keeps (none for a stack created just now). */
-  statePassword?: string;
-  /** The stack's state as this operation found it (`stack export`; none for a stack created just now). */
+  /** The stack's state as this operation found it (`stack export`, secrets encrypted; none for a stack created just now). */
   state?: Deployment;
+  /** The same state with its secrets in plain text: one more CLI call, made once, when asked. */
+  stateWithSecrets: () => Promise<Deployment>;
   /** The stack's tags (read once: at the start for an operation that will need them, else on first use). */
   tags: () => Promise<Record<string, string>>;
   /** The pulumi CLI with this stage's environment. */
@@ -137,13 +137,15 @@ async function settle(o: EngineOptions, p: Prepared, intent: Intent, created: { 
   const none: Record<string, string> = {};
   const tags = created ? async () => none : p.reads.tags;
   if (p.config?.platform === "kubernetes" && known) {
-    const problems = shrinkProblems(known.state, p.config);
+    const problems = shrinkProblems(known, p.config);
     if (problems.length) throw new ConfigError(problems);
   }
   const withFile = { ...o, stageFile: p.stageFile };
-  const namespaceAdopted = await ownNamespace(withFile, p.raw, p.config, setTag, { state: known?.state, tags }, intent);
+  const namespaceAdopted = await ownNamespace(withFile, p.raw, p.config, setTag, { state: known, tags }, intent);
   const configFile = writeWorkConfig(withFile, p.stateDir, created?.salt, namespaceAdopted);
-  const seed = passwordSeed(o.stage, o.password, known);
+  // Only a stack from before the program owned its password needs the plaintext of its state.
+  const password = seedFromState(known) ? passwordOutput(await p.reads.stateWithSecrets()) : undefined;
+  const seed = passwordSeed(o.stage, o.password, known && { state: known, password });
   // On stdin, never on a command line (where the process list would show it); only when a new stack needs one.
   if (seed !== undefined) cli(p.bin, p.env, p.projectDir, ["config", "set", "--secret", PASSWORD_SEED_CONFIG, "--stack", o.stage, "--config-file", configFile], seed);
   return { configFile, known, tags };
@@ -163,8 +165,8 @@ export async function openStage(o: EngineOptions, intent: Intent = { changes: fa
   return {
     configFile,
     options: o,
-    statePassword: known?.password,
-    state: known?.state,
+    state: known,
+    stateWithSecrets: p.reads.stateWithSecrets,
     tags,
     cli: run,
     engine: (args) => runEngine(p.bin, p.env, p.projectDir, [...args, "--config-file", configFile, "--color", "never", "--stack", o.stage], o),
@@ -201,16 +203,19 @@ function tagsNeeded(o: EngineOptions, platform: string | undefined, intent: Inte
 }
 
 /**
- * The stage's state (with the password), one CLI call started at once as a child process,
- * and its tags, one more, started at once when `tagsNow`, else on first use: a CLI call
- * costs ~0.35 s of CPU before it reads anything (docs/ENGINE.md).
+ * The stage's state (secrets encrypted), one CLI call started at once as a child process;
+ * its tags, one more, started at once when `tagsNow`, else on first use; the state with
+ * its secrets only on first use. A CLI call costs ~0.35 s of CPU before it reads
+ * anything, and deriving the passphrase's key ~0.15 s more (docs/ENGINE.md).
  */
 function startReads(stage: string, run: (args: string[]) => Promise<string>, tagsNow: boolean) {
   const readTags = () => later(run(["stack", "tag", "ls", "--json", "--stack", stage]).then((text) => JSON.parse(text) as Record<string, string>));
   let tags = tagsNow ? readTags() : undefined;
+  let withSecrets: Promise<Deployment> | undefined;
   return {
     state: later(readState(run, stage)),
     tags: async () => (await (tags ??= readTags()))(),
+    stateWithSecrets: () => (withSecrets ??= readStateWithSecrets(run, stage)),
   };
 }
 
