@@ -240,5 +240,5 @@ for (const [argv, message] of USAGE) {
 
 test("rehearse defaults: a full run loads 120 s per step and plants both regressions; --quick loads 5 s and plants none", (t) => {
   t.like(parseRehearseArgs(["--stack", "dev", "--out", "/tmp/x"]), { quick: false, loadSeconds: 120, settleSeconds: 30, rate: 291, plants: ["pool-of-1", "index-removed"], keepGoing: false });
-  t.like(parseRehearseArgs(["--stack", "dev", "--quick", "--out", "/tmp/x"]), { quick: true, loadSeconds: 5, settleSeconds: 0, plants: [] });
+  t.like(parseRehearseArgs(["--stack", "dev", "--quick", "--out", "/tmp/x"]), { quick: true, loadSeconds: 5, settleSeconds: 2, plants: [] });
 });
