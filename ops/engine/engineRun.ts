@@ -53,6 +53,40 @@ function eventLogReader(file: string, onEvent: (e: EngineEvent) => void): () => 
   };
 }
 
+/** Event-log folders are named after the driver that made them, so a later run can tell a dead driver's folder from a live one's. */
+export const EVENT_LOG_PREFIX = "hotel-events-";
+const EVENT_LOG_FOLDER = new RegExp(`^${EVENT_LOG_PREFIX}(\\d+)-`);
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"; // alive, another user's
+  }
+};
+
+/**
+ * Removes the event-log folders of drivers that are no longer running. A driver removes
+ * its own when the command ends, but one killed with SIGKILL (a fault test, an operator's
+ * `kill -9`) cannot: every run starts by sweeping up after such drivers. A folder whose
+ * driver lives (this one's, or a run beside it) is left alone.
+ */
+export function sweepEventLogs(tmp = os.tmpdir()): string[] {
+  const removed: string[] = [];
+  for (const name of fs.readdirSync(tmp)) {
+    const pid = Number(EVENT_LOG_FOLDER.exec(name)?.[1]);
+    if (!pid || isAlive(pid)) continue;
+    try {
+      fs.rmSync(path.join(tmp, name), { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      // another user's folder, or removed by a run beside this one
+    }
+  }
+  return removed;
+}
+
 const failure = (args: string[], code: number | null, stdout: string, stderr: string) =>
   new EngineCommandFailed(`pulumi ${args[0]} exited with ${code}\nstdout: ${stdout.trim()}\nstderr: ${stderr.trim()}`);
 
@@ -61,7 +95,8 @@ const failure = (args: string[], code: number | null, stdout: string, stderr: st
  * A non-zero exit rejects with EngineCommandFailed.
  */
 export function runEngine(bin: string, env: Record<string, string>, cwd: string, args: string[], to: EngineStreams): Promise<EngineRun> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hotel-events-"));
+  sweepEventLogs();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${EVENT_LOG_PREFIX}${process.pid}-`));
   let changes: OpMap = {};
   const readEvents = eventLogReader(path.join(dir, "events.jsonl"), (e) => {
     if (e.summaryEvent) changes = e.summaryEvent.resourceChanges;

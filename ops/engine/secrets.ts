@@ -55,18 +55,20 @@ export function passwordOutput(state: Deployment): string | undefined {
 
 export const hasPasswordResource = (state: Deployment) => resourcesOf(state).some((r) => r.type === PASSWORD_RESOURCE_TYPE && r.urn.endsWith(`::${PASSWORD_RESOURCE}`));
 
+/** Whether the stack has deployed anything beyond its root stack resource. */
+const isDeployed = (state: Deployment): boolean => resourcesOf(state).some((r) => r.type !== "pulumi:pulumi:Stack");
+
+/** Whether the seed is the state's own password: a deployed stack from before the program owned it (see passwordSeed). */
+export const seedFromState = (state: Deployment | undefined): boolean => state !== undefined && isDeployed(state) && !hasPasswordResource(state);
+
 /**
  * The seed this run hands the program: the given password for a stack that has no
  * deployed resources yet; the state's own password for a stack from before the program
  * owned it; none when the program's resource holds it. A given password for a stack
  * that has one, or a deployed stack with no password anywhere in its state, is refused.
  */
-/** Whether the seed is the state's own password: a deployed stack from before the program owned it (see passwordSeed). */
-export const seedFromState = (state: Deployment | undefined): boolean => state !== undefined && resourcesOf(state).some((r) => r.type !== "pulumi:pulumi:Stack") && !hasPasswordResource(state);
-
 export function passwordSeed(stage: string, given: string | undefined, known: { state: Deployment; password?: string } | undefined): string | undefined {
-  const deployed = known ? resourcesOf(known.state).some((r) => r.type !== "pulumi:pulumi:Stack") : false;
-  if (!known || !deployed) return given;
+  if (!known || !isDeployed(known.state)) return given;
   if (hasPasswordResource(known.state)) {
     if (given !== undefined)
       throw new StateUnreadable(`stage ${stage} already has its password in its state: a password can only be given to a new stack (HOTEL_POSTGRES_PASSWORD); nothing was changed`);

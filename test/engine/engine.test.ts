@@ -8,6 +8,7 @@
 import { spawn, spawnSync } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import test from "ava";
 import { parse } from "yaml";
@@ -16,6 +17,7 @@ import { ConfigError } from "../../config/validate";
 import { EngineCommandFailed, preview, removeLocalStacks, statePassword, up } from "../../ops/engine";
 import { describeTarget, recordTarget } from "../../ops/engine/target";
 import { privateRenderDir } from "../../ops/engine/renderFolder";
+import { EVENT_LOG_PREFIX, sweepEventLogs } from "../../ops/engine/engineRun";
 import { changedSteps, freshState, observe, stageVariant, tempStateDir } from "../fixtures/engine";
 import { changedFiles, snapshot, tempDir } from "../fixtures/files";
 import { killWithEnv } from "../fixtures/processes";
@@ -249,6 +251,13 @@ test.serial("a render killed with SIGKILL the moment the Secret is written leave
   // The CLI starts its plugins (language host, providers) in process groups of their own:
   // the group's kill orphans them. The run's password in their environment finds exactly them.
   t.deepEqual(await killWithEnv(`HOTEL_POSTGRES_PASSWORD=${password}`), [], "the killed render's plugins are stopped");
+  // The killed driver could not remove its event log; the next run's sweep does (or a run beside this one's already did).
+  sweepEventLogs();
+  t.deepEqual(
+    fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith(`${EVENT_LOG_PREFIX}${child.pid}-`)),
+    [],
+    "the killed driver's event log is swept up",
+  );
   try {
     t.true(sawSecret, "the provider wrote the Secret (in plain text) before the kill");
     t.deepEqual(filesHolding(PROJECT_DIR, password), [], "no file under the repository holds the password");
