@@ -38,7 +38,7 @@ export function parseRehearseArgs(argv: string[]): RehearseArgs {
   for (const p of plants) if (!(p in PLANTS)) throw new UsageError(`--plant must be none or a comma-separated list of ${Object.keys(PLANTS).join(", ")}, got ${JSON.stringify(p)}`);
   const out = get("--out") ?? (quick ? fs.mkdtempSync(path.join(os.tmpdir(), "hotel-rehearsal-quick-")) : path.join(PROJECT_DIR, "docs"));
   // A quick run settles too, if briefly: its judged load must not meet a pool that is still
-  // opening its connections (a 3 s connect timeout on a machine whose 2 cores are busy).
+  // opening its connections, which is slow on a machine whose 2 cores are busy.
   const settleSeconds = number("--settle-seconds", quick ? 2 : 30, 0, 600);
   return { quick, keepGoing: argv.includes("--keep-going"), keep: argv.includes("--keep"), plants: plants as Plant[], loadSeconds, settleSeconds, rate: number("--rate", ROADMAP_RATE, 1, 2000), out };
 }

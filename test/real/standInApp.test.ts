@@ -7,6 +7,7 @@
  */
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as path from "path";
 import test from "ava";
 import { Client } from "pg";
@@ -190,6 +191,53 @@ test.serial("DB_POOL_PRE_PING: a connection the server ended is replaced unseen 
     }
   }
   t.deepEqual(after, { true: 200, false: 500 });
+});
+
+/**
+ * A TCP relay to PostgreSQL that, once armed, holds each new connection for `delayMs`
+ * before it passes anything on: a server slow to answer a connect, as a busy machine's
+ * PostgreSQL is while it forks, authenticates and preloads.
+ */
+async function slowRelay(delayMs: number): Promise<{ port: number; arm: () => void; close: () => Promise<void> }> {
+  let armed = false;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    client.pause();
+    sockets.add(client);
+    setTimeout(
+      () => {
+        const upstream = net.connect(pg.port, "127.0.0.1", () => (client.pipe(upstream).pipe(client), client.resume()));
+        sockets.add(upstream);
+        const end = () => (client.destroy(), upstream.destroy());
+        upstream.on("error", end).on("close", end);
+        client.on("error", end).on("close", end);
+      },
+      armed ? delayMs : 0,
+    );
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
+  const close = () => new Promise<void>((r) => (sockets.forEach((s) => s.destroy()), server.close(() => r())));
+  return { port, arm: () => void (armed = true), close };
+}
+
+test.serial("a connect slower than 3 s is waited for (the contract's app, through asyncpg, waits 60 s): the request is served, not failed", async (t) => {
+  await seed();
+  const relay = await slowRelay(4_000);
+  const app = await startApp({ DB_PORT: String(relay.port), DB_POOL_SIZE: "1", DB_POOL_PRE_PING: "true" });
+  try {
+    relay.arm();
+    // The pool's one connection ends; the next checkout's ping finds it dead and opens a new one, through the slow relay.
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'stand-in-api'");
+    const started = Date.now();
+    const res = await fetch(`${app.url}/reservations/1`);
+    const waited = Date.now() - started;
+    t.is(res.status, 200, await res.text());
+    t.true(waited >= 4_000, `the request waited ${waited} ms: the new connection went through the slow relay`);
+  } finally {
+    await app.stop();
+    await relay.close();
+  }
 });
 
 test.serial("DB_POOL_RECYCLE_SECONDS: a connection older than it is replaced at checkout; with -1 it is kept", async (t) => {
