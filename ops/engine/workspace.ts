@@ -5,7 +5,7 @@ import * as path from "path";
 import type { Deployment } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
 import { ConfigError } from "../../config/validate";
-import { NAMESPACE } from "../../contract/project";
+import { NAMESPACE, PROJECT } from "../../contract/project";
 import { PROJECT_DIR, RawConfig, stageFilePath } from "../../config/stages";
 import { passphraseEnv } from "./stateBackend";
 import { describeTarget, recordTarget, refuseRunnerStateUnderCi } from "./target";
@@ -16,6 +16,7 @@ import { cli, cliAsync, engineEnv, ensurePlugins, providerPluginsBin, toolchainB
 import { PASSWORD_SEED_CONFIG, writeWorkConfig } from "./workConfig";
 import { StateUnreadable, passwordOutput, passwordSeed, readState, readStateWithSecrets, seedFromState } from "./secrets";
 import { EngineRun, runEngine } from "./engineRun";
+import { checkpointState, checkpointTags, fileBackendDir } from "./fileBackend";
 import { ADOPTED_TAG, clusterAccess, refuseUnownedNamespace } from "./ownership";
 import { StackConfig } from "../../config/types";
 
@@ -120,7 +121,7 @@ function prepare(o: EngineOptions, intent: Intent): Prepared {
   // Without the source mirror, the docker stage's plugins come the normal way (a download).
   if (platform === "docker" && !providerPluginsBin()) env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "false";
   // Started before the plugin check and the stage's checks that need no state: the reads run side by side meanwhile.
-  const reads = startReads(o.stage, (args) => cliAsync(bin, env, projectDir, args), tagsNeeded(o, platform, intent));
+  const reads = startReads(o.stage, (args) => cliAsync(bin, env, projectDir, args), tagsNeeded(o, platform, intent), fileBackendDir(backend.url));
   ensurePlugins(projectDir, bin, env, platform);
   return { projectDir, stageFile, raw, config, stateDir, bin, env, reads };
 }
@@ -206,14 +207,21 @@ function tagsNeeded(o: EngineOptions, platform: string | undefined, intent: Inte
  * The stage's state (secrets encrypted), one CLI call started at once as a child process;
  * its tags, one more, started at once when `tagsNow`, else on first use; the state with
  * its secrets only on first use. A CLI call costs ~0.35 s of CPU before it reads
- * anything, and deriving the passphrase's key ~0.15 s more (docs/ENGINE.md).
+ * anything, and deriving the passphrase's key ~0.15 s more (docs/ENGINE.md). On a local
+ * file backend the state and the tags come from the stack's files when they are in the
+ * form ./fileBackend.ts knows, and no CLI call is made for them.
  */
-function startReads(stage: string, run: (args: string[]) => Promise<string>, tagsNow: boolean) {
-  const readTags = () => later(run(["stack", "tag", "ls", "--json", "--stack", stage]).then((text) => JSON.parse(text) as Record<string, string>));
+function startReads(stage: string, run: (args: string[]) => Promise<string>, tagsNow: boolean, localDir: string | undefined) {
+  const direct = <T>(read: (dir: string, project: string, stage: string) => T | undefined): T | undefined => (localDir ? read(localDir, PROJECT, stage) : undefined);
+  const readTags = () => {
+    const known = direct(checkpointTags);
+    return later(known ? Promise.resolve(known) : run(["stack", "tag", "ls", "--json", "--stack", stage]).then((text) => JSON.parse(text) as Record<string, string>));
+  };
+  const known = direct(checkpointState);
   let tags = tagsNow ? readTags() : undefined;
   let withSecrets: Promise<Deployment> | undefined;
   return {
-    state: later(readState(run, stage)),
+    state: later(known ? Promise.resolve(known) : readState(run, stage)),
     tags: async () => (await (tags ??= readTags()))(),
     stateWithSecrets: () => (withSecrets ??= readStateWithSecrets(run, stage)),
   };

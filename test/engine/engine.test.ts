@@ -14,7 +14,10 @@ import test from "ava";
 import { parse } from "yaml";
 import { PROJECT_DIR, readStageConfig } from "../../config/stages";
 import { ConfigError } from "../../config/validate";
-import { EngineCommandFailed, preview, removeLocalStacks, statePassword, up } from "../../ops/engine";
+import { EngineCommandFailed, openStage, preview, removeLocalStacks, statePassword, up } from "../../ops/engine";
+import { resolveStateDir } from "../../ops/engine/options";
+import { checkpointState, checkpointTags } from "../../ops/engine/fileBackend";
+import { PROJECT } from "../../contract/project";
 import { describeTarget, recordTarget } from "../../ops/engine/target";
 import { privateRenderDir } from "../../ops/engine/renderFolder";
 import { EVENT_LOG_PREFIX, sweepEventLogs } from "../../ops/engine/engineRun";
@@ -297,11 +300,28 @@ function cliCallsOf(args: string[], env: Record<string, string>): string[] {
     });
 }
 
-test.serial("a render-mode preview asks the CLI only what it needs: the state without its secrets, the stack's creation when new, the preview; never the tags", (t) => {
+test.serial("a render-mode preview asks the CLI only what it needs: the stack's creation when new, the preview; the state of an existing stack from its file; never the tags", (t) => {
   const env = { HOTEL_STATE_DIR: tempStateDir(), HOTEL_RENDER_DIR: tempDir("render") };
-  // The first finds no stack (its read fails) and creates it; the second reads the one it made.
+  // The first finds no checkpoint, asks the CLI (the read fails: no stack) and creates it; the second reads the checkpoint it made.
   t.deepEqual(cliCallsOf(["preview", "--stack", "staging"], env), ["stack export", "stack init staging", "preview"]);
-  t.deepEqual(cliCallsOf(["preview", "--stack", "staging"], env), ["stack export", "preview"]);
+  t.deepEqual(cliCallsOf(["preview", "--stack", "staging"], env), ["preview"]);
+});
+
+test.serial("a file backend's stack read from its files says what the CLI says: the state as stack export prints it, the stack's own tags as stack tag ls lists them", async (t) => {
+  const opts = freshState("staging", { renderDir: tempDir("render") });
+  t.is((await up(opts)).summary.result, "succeeded");
+  const dir = resolveStateDir(opts);
+  await openStage(opts).then((s) => {
+    const exported = JSON.parse(s.cli(["stack", "export", "--stack", "staging"]));
+    t.is(exported.deployment.resources.length, STATE_RESOURCES);
+    t.deepEqual(checkpointState(dir, PROJECT, "staging"), exported);
+    const ownTags = () => Object.fromEntries(Object.entries(JSON.parse(s.cli(["stack", "tag", "ls", "--json", "--stack", "staging"]))).filter(([k]) => !k.startsWith("pulumi:")));
+    t.deepEqual(ownTags(), {}, "a stack with no tags of its own");
+    t.deepEqual(checkpointTags(dir, PROJECT, "staging"), {});
+    s.cli(["stack", "tag", "set", "hotel:checked-by", "engine.test", "--stack", "staging"]);
+    t.deepEqual(ownTags(), { "hotel:checked-by": "engine.test" });
+    t.deepEqual(checkpointTags(dir, PROJECT, "staging"), { "hotel:checked-by": "engine.test" });
+  });
 });
 
 const committedStageFiles = Object.fromEntries(K8S_STAGES.map((s) => [s, fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${s}.yaml`), "utf8")]));
