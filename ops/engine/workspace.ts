@@ -214,14 +214,14 @@ function tagsNeeded(o: EngineOptions, platform: string | undefined, intent: Inte
 function startReads(stage: string, run: (args: string[]) => Promise<string>, tagsNow: boolean, localDir: string | undefined) {
   const direct = <T>(read: (dir: string, project: string, stage: string) => T | undefined): T | undefined => (localDir ? read(localDir, PROJECT, stage) : undefined);
   const readTags = () => {
-    const known = direct(checkpointTags);
-    return later(known ? Promise.resolve(known) : run(["stack", "tag", "ls", "--json", "--stack", stage]).then((text) => JSON.parse(text) as Record<string, string>));
+    const tagsFromFiles = direct(checkpointTags);
+    return later(tagsFromFiles ? Promise.resolve(tagsFromFiles) : run(["stack", "tag", "ls", "--json", "--stack", stage]).then((text) => JSON.parse(text) as Record<string, string>));
   };
-  const known = direct(checkpointState);
+  const stateFromFiles = direct(checkpointState);
   let tags = tagsNow ? readTags() : undefined;
   let withSecrets: Promise<Deployment> | undefined;
   return {
-    state: later(known ? Promise.resolve(known) : readState(run, stage)),
+    state: later(stateFromFiles ? Promise.resolve(stateFromFiles) : readState(run, stage)),
     tags: async () => (await (tags ??= readTags()))(),
     stateWithSecrets: () => (withSecrets ??= readStateWithSecrets(run, stage)),
   };
