@@ -10,7 +10,8 @@
  * `npm run typecheck` does) and kept in a cache keyed by the TypeScript version, the
  * options, the path and the text, so a run whose files have not changed loads no
  * TypeScript at all. A stack trace through a transpiled file shows the TypeScript lines:
- * the source map goes to source-map-support, which the SDK installs for the program.
+ * the source map goes to source-map-support where the SDK installed it (the program), and
+ * to a formatter of our own elsewhere (lib/stackLines.js).
  *
  * Plain JavaScript: it is what makes TypeScript loadable.
  */
@@ -57,16 +58,27 @@ function compiled(filename, text) {
 }
 
 let mapsInstalled = false;
-/** Hands source-map-support (the SDK's, the same module instance) the maps of the files loaded here. */
+/**
+ * Makes stack traces show the TypeScript lines of the files loaded here. Where the SDK has
+ * installed source-map-support (the program, the pack and the dynamic provider under the
+ * engine), that instance gets the maps; everywhere else (the commands, the test workers) a
+ * formatter that maps only these files (lib/stackLines.js says why).
+ */
 function installMaps() {
   mapsInstalled = true;
-  let support;
+  const support = loadedSourceMapSupport();
+  if (support) support.install({ retrieveSourceMap: (source) => (maps.has(source) ? { url: source, map: maps.get(source) } : null) });
+  else Error.prepareStackTrace = require("./stackLines").stackFormatter(maps);
+}
+
+/** The SDK's source-map-support if this process has loaded it already, or undefined. */
+function loadedSourceMapSupport() {
   try {
-    support = require(require.resolve("source-map-support", { paths: [fromProject("@pulumi/pulumi")] }));
+    const id = require.resolve("source-map-support", { paths: [fromProject("@pulumi/pulumi")] });
+    return require.cache[id]?.exports;
   } catch {
-    return; // no source-map-support: stack traces show the transpiled lines
+    return undefined; // no SDK here
   }
-  support.install({ retrieveSourceMap: (source) => (maps.has(source) ? { url: source, map: maps.get(source) } : null) });
 }
 
 require.extensions[".ts"] = function loadTypeScript(module, filename) {

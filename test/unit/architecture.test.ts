@@ -224,7 +224,11 @@ test("no dead exports: every name exported outside the tests is imported somewhe
 });
 
 test("every source file is formatted (npm run format; .prettierrc.json)", (t) => {
-  const res = spawnSync(process.execPath, [require.resolve("prettier/bin/prettier.cjs"), "--list-different", "**/*.ts"], { cwd: PROJECT_DIR, encoding: "utf8" });
+  // Prettier's cache (node_modules/.cache/prettier) skips the files whose text, options and
+  // Prettier version it has seen formatted: ~1 s of CPU instead of ~7 s on a warm run. By
+  // content, not modification time, since a checkout rewrites files it may not change.
+  const args = ["--list-different", "--cache", "--cache-strategy", "content", "**/*.ts"];
+  const res = spawnSync(process.execPath, [require.resolve("prettier/bin/prettier.cjs"), ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
   t.is(res.stdout.trim(), "", `not formatted (run npm run format):\n${res.stdout}${res.stderr}`);
 });
 

@@ -33,9 +33,15 @@ interface Loaded {
   stack: string;
 }
 
-/** Loads `file` in a fresh node with the hook and its cache under `tmp`, and reports what happened. */
-function load(file: string, tmp: string): Loaded {
-  const probe = `const m = require(${JSON.stringify(file)});
+/**
+ * Loads `file` in a fresh node with the hook and its cache under `tmp`, and reports what
+ * happened. `withSdkSourceMaps` first registers the SDK's source-map-support, as the
+ * SDK's program runner does before it loads the program.
+ */
+function load(file: string, tmp: string, withSdkSourceMaps = false): Loaded {
+  const register = `require(require.resolve("source-map-support/register", { paths: [require.resolve("@pulumi/pulumi")] }));`;
+  const probe = `${withSdkSourceMaps ? register : ""}
+const m = require(${JSON.stringify(file)});
 let stack = ""; try { m.fail(); } catch (e) { stack = e.stack; }
 console.log(JSON.stringify({ word: m.word, stack, sourceMapsEnabled: Boolean(process.sourceMapsEnabled),
   typescriptLoaded: Object.keys(require.cache).some((k) => k.includes("/node_modules/typescript/")) }));`;
@@ -66,7 +72,8 @@ test("a stack trace through a transpiled module shows its TypeScript lines; Node
   const file = path.join(dir, "module.ts");
   fs.writeFileSync(file, MODULE("trace"));
   const tmp = tempDir("hook-tmp");
-  for (const run of [load(file, tmp), load(file, tmp)]) {
+  // Cold, warm, and in a process where the SDK installed source-map-support first.
+  for (const run of [load(file, tmp), load(file, tmp), load(file, tmp, true)]) {
     // Line 8, column 9: the `new Error` of MODULE, as written (the transpiled file has it lower down).
     t.regex(run.stack, new RegExp(`at (?:Object\\.)?fail \\(${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:8:9\\)`));
     t.false(run.sourceMapsEnabled);
