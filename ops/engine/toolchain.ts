@@ -44,15 +44,48 @@ export function engineEnv(backend: Backend, passphrase: Record<string, string>, 
 
 const cliFailed = (args: string[], stderr: string, stdout: string) => new Error(`pulumi ${args[0]} ${args[1] ?? ""} failed: ${stderr || stdout}`);
 
+/**
+ * Pulumi's PostgreSQL backend opens its bucket with `CREATE TABLE IF NOT EXISTS`, which
+ * PostgreSQL does not make safe against a concurrent creator: when two processes open a
+ * backend whose table does not exist yet (this driver's two reads started side by side,
+ * or two operators' first commands), one of them fails on the catalog's unique index
+ * before it has done anything. By then the other has created the table, so that one
+ * call is simply made again (docs/OPERATIONS.md, "1. State").
+ */
+export const lostTableCreationRace = (stderr: string): boolean =>
+  /unable to open bucket .*failed to create table \S+: pq: (duplicate key value violates unique constraint|relation "\S+" already exists)/.test(stderr);
+
 /** The pulumi CLI with the driver's environment, for a read or a small step (engine commands: ./engineRun.ts). */
 export function cli(bin: string, env: Record<string, string>, cwd: string, args: string[], input?: string): string {
-  const res = spawnSync(path.join(bin, "pulumi"), args, { cwd, env: { ...process.env, ...env }, input, encoding: "utf8" });
+  const run = () => spawnSync(path.join(bin, "pulumi"), args, { cwd, env: { ...process.env, ...env }, input, encoding: "utf8" });
+  let res = run();
+  if (res.status !== 0 && lostTableCreationRace(res.stderr)) res = run();
   if (res.status !== 0) throw cliFailed(args, res.stderr, res.stdout);
   return res.stdout;
 }
 
 /** The same CLI as a child that runs while this process does other work (a read started early). */
-export function cliAsync(bin: string, env: Record<string, string>, cwd: string, args: string[]): Promise<string> {
+export async function cliAsync(bin: string, env: Record<string, string>, cwd: string, args: string[]): Promise<string> {
+  try {
+    return await cliChild(bin, env, cwd, args);
+  } catch (err) {
+    if (!(err instanceof CliFailure) || !lostTableCreationRace(err.stderr)) throw err;
+    return cliChild(bin, env, cwd, args);
+  }
+}
+
+/** A failed CLI call, with what it wrote to stderr. */
+class CliFailure extends Error {
+  constructor(
+    args: string[],
+    readonly stderr: string,
+    stdout: string,
+  ) {
+    super(cliFailed(args, stderr, stdout).message);
+  }
+}
+
+function cliChild(bin: string, env: Record<string, string>, cwd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(path.join(bin, "pulumi"), args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
@@ -63,7 +96,7 @@ export function cliAsync(bin: string, env: Record<string, string>, cwd: string, 
     child.on("close", (code) => {
       const stdout = Buffer.concat(out).toString("utf8");
       if (code === 0) resolve(stdout);
-      else reject(cliFailed(args, Buffer.concat(err).toString("utf8"), stdout));
+      else reject(new CliFailure(args, Buffer.concat(err).toString("utf8"), stdout));
     });
   });
 }
