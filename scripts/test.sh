@@ -45,19 +45,18 @@ if ! npx tsc -p .; then
   failed_extra=1
 fi
 
-# A full run goes in two lanes side by side, each one file at a time. Most of a lane's
-# time is waiting on an engine or a pod, so the two overlap on 2 cores; each lane takes
-# 20-24 min on a warm run (docs/BUDGET.md). Files may go in either lane: no engine run
-# writes a committed stage file (docs/ENGINE.md), and each file has namespaces and stacks
-# of its own. One constraint: the real node's tests run after, never beside, the tests
-# that create Docker networks (dev and the rehearsal). Docker puts its DOCKER-USER jump
-# back at the top of FORWARD whenever it sets up a network, above the node's counting
-# drop, which the node tier checks is first (docs/CLUSTER.md). The real tier uses no
-# Docker; three of its longer files go in the other lane, which ended about 210 s
-# earlier (2026-12-05: lane 1 1457 s, lane 2 1244 s).
-OTHER_LANE_REAL=(test/real/alerting.test.ts test/real/postgres.test.ts test/real/standInApp.test.ts)
-FIRST_LANE=(test/engine/dev.test.ts test/engine/rehearse.test.ts test/node/staging.test.ts)
-mapfile -t -O "${#FIRST_LANE[@]}" FIRST_LANE < <(find test/real -name '*.test.ts' | sort | grep -vxF -f <(printf '%s\n' "${OTHER_LANE_REAL[@]}"))
+# A full run goes in three lanes side by side, each one file at a time. Most of a lane's
+# time is waiting on an engine, a pod or a server: with two lanes the 2 cores were busy
+# about 56 % of a 25-min run (docs/BUDGET.md). Files may go in any lane: no engine run
+# writes a committed stage file (docs/ENGINE.md), and each file has namespaces, stacks,
+# servers and databases of its own. One constraint: the real node's tests run after,
+# never beside, the tests that create Docker networks (dev and the rehearsal), so all
+# three are in the first lane. Docker puts its DOCKER-USER jump back at the top of
+# FORWARD whenever it sets up a network, above the node's counting drop, which the node
+# tier checks is first (docs/CLUSTER.md). The real tier uses no Docker.
+DOCKER_LANE=(test/engine/dev.test.ts test/engine/rehearse.test.ts test/node/staging.test.ts)
+SERVERS_LANE=(test/engine/recovery.test.ts test/engine/sharedState.test.ts)
+mapfile -t -O "${#SERVERS_LANE[@]}" SERVERS_LANE < <(find test/real -name '*.test.ts' | sort)
 # With HOTEL_TEST_TIMES=<folder>, each lane's TAP lines also go to <folder>/lane-N.tap,
 # each prefixed with the second it arrived: where a run's time goes, per file
 # (docs/BUDGET.md). Without it the lines pass through untouched.
@@ -68,15 +67,20 @@ stamped() {
 }
 out=$(mktemp)
 if [ $# -eq 0 ]; then
-  lane=$(mktemp)
-  # Every other test file; a file missing from both lanes shows in the count below.
-  mapfile -t other_lane < <(find test -name '*.test.ts' | sort | grep -vxF -f <(printf '%s\n' "${FIRST_LANE[@]}"))
-  npx ava --tap "${FIRST_LANE[@]}" | stamped 1 >"$lane" &
-  lane_pid=$!
+  docker_lane=$(mktemp)
+  servers_lane=$(mktemp)
+  # Every other file: the control plane's engine files and the fast tier. A file missing
+  # from every lane shows in the count below.
+  mapfile -t other_lane < <(find test -name '*.test.ts' | sort | grep -vxF -f <(printf '%s\n' "${DOCKER_LANE[@]}" "${SERVERS_LANE[@]}"))
+  npx ava --tap "${DOCKER_LANE[@]}" | stamped 1 >"$docker_lane" &
+  docker_pid=$!
+  npx ava --tap "${SERVERS_LANE[@]}" | stamped 3 >"$servers_lane" &
+  servers_pid=$!
   npx ava --tap "${other_lane[@]}" | stamped 2 | tee "$out"
-  wait "$lane_pid"
-  tee -a "$out" <"$lane"
-  rm -f "$lane"
+  wait "$docker_pid" "$servers_pid"
+  tee -a "$out" <"$docker_lane"
+  tee -a "$out" <"$servers_lane"
+  rm -f "$docker_lane" "$servers_lane"
 else
   npx ava --tap "$@" | tee "$out"
 fi
