@@ -42,7 +42,16 @@ export function engineEnv(backend: Backend, passphrase: Record<string, string>, 
   };
 }
 
-const cliFailed = (args: string[], stderr: string, stdout: string) => new Error(`pulumi ${args[0]} ${args[1] ?? ""} failed: ${stderr || stdout}`);
+/** A failed CLI call, with what it wrote to stderr. */
+class CliFailure extends Error {
+  constructor(
+    args: string[],
+    readonly stderr: string,
+    stdout: string,
+  ) {
+    super(`pulumi ${args[0]} ${args[1] ?? ""} failed: ${stderr || stdout}`);
+  }
+}
 
 /**
  * Pulumi's PostgreSQL backend opens its bucket with `CREATE TABLE IF NOT EXISTS`, which
@@ -60,7 +69,7 @@ export function cli(bin: string, env: Record<string, string>, cwd: string, args:
   const run = () => spawnSync(path.join(bin, "pulumi"), args, { cwd, env: { ...process.env, ...env }, input, encoding: "utf8" });
   let res = run();
   if (res.status !== 0 && lostTableCreationRace(res.stderr)) res = run();
-  if (res.status !== 0) throw cliFailed(args, res.stderr, res.stdout);
+  if (res.status !== 0) throw new CliFailure(args, res.stderr, res.stdout);
   return res.stdout;
 }
 
@@ -71,17 +80,6 @@ export async function cliAsync(bin: string, env: Record<string, string>, cwd: st
   } catch (err) {
     if (!(err instanceof CliFailure) || !lostTableCreationRace(err.stderr)) throw err;
     return cliChild(bin, env, cwd, args);
-  }
-}
-
-/** A failed CLI call, with what it wrote to stderr. */
-class CliFailure extends Error {
-  constructor(
-    args: string[],
-    readonly stderr: string,
-    stdout: string,
-  ) {
-    super(cliFailed(args, stderr, stdout).message);
   }
 }
 
