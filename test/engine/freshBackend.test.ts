@@ -67,9 +67,11 @@ async function raced<T>(db: string, call: () => Promise<T>): Promise<T> {
   await holder.connect();
   await holder.query("BEGIN");
   await holder.query(tableDdl);
-  const outcome = call();
+  let settled = false;
+  // A call that ends without waiting (it failed some other way) ends the wait too: its own error shows.
+  const outcome = call().finally(() => (settled = true));
   const deadline = Date.now() + 60_000;
-  while (!(await someoneWaits(db))) {
+  while (!settled && !(await someoneWaits(db))) {
     if (Date.now() > deadline) throw new Error(`the CLI never waited on the table's creation in ${db}`);
     await new Promise((r) => setTimeout(r, 100));
   }
