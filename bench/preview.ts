@@ -16,7 +16,7 @@ import * as path from "path";
 import { PROJECT_DIR, checkStageFile } from "../config/stages";
 import { LocalCluster } from "../lab/cluster";
 import { LocalDocker } from "../lab/docker/daemon";
-import { POLICY_PACK_DIR, toolchainBin } from "../ops/engine";
+import { POLICY_PACK_DIR, engineNodeOptions, toolchainBin } from "../ops/engine";
 import { chooseBackend, passphraseEnv } from "../ops/engine/stateBackend";
 
 export interface PreviewTiming {
@@ -63,28 +63,36 @@ function subjects(stage: string, empty: string, stateDir: string, reach: Reach):
     () =>
       seconds("npm", ["run", "--silent", "preview", "--", "--stack", s, ...args], { HOTEL_STATE_DIR: stateDir, ...extra });
   const bin = toolchainBin();
-  const raw = (cwd: string, s: string, configFile: string) => () =>
-    seconds(
-      path.join(bin, "pulumi"),
-      ["preview", "--stack", s, "--policy-pack", POLICY_PACK_DIR, "--config-file", configFile],
-      {
-        PATH: `${bin}:${process.env.PATH}`,
-        PULUMI_HOME: path.join(PROJECT_DIR, ".pulumi-home"),
-        PULUMI_BACKEND_URL: `file://${stateDir}`,
-        // The passphrase the driver used for these stacks (ops/engine/stateBackend.ts).
-        ...passphraseEnv(chooseBackend(stateDir), process.env, () => undefined),
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        ...reach.rawEnv,
-      },
-      cwd,
-    );
+  // The engine's children as the driver starts them (the SDK deferral), unless `atStart`: the SDK's modules all loaded at start, as the stock CLI has it.
+  const raw =
+    (cwd: string, s: string, configFile: string, atStart = false) =>
+    () =>
+      seconds(
+        path.join(bin, "pulumi"),
+        ["preview", "--stack", s, "--policy-pack", POLICY_PACK_DIR, "--config-file", configFile],
+        {
+          PATH: `${bin}:${process.env.PATH}`,
+          PULUMI_HOME: path.join(PROJECT_DIR, ".pulumi-home"),
+          PULUMI_BACKEND_URL: `file://${stateDir}`,
+          // The passphrase the driver used for these stacks (ops/engine/stateBackend.ts).
+          ...passphraseEnv(chooseBackend(stateDir), process.env, () => undefined),
+          PULUMI_SKIP_UPDATE_CHECK: "true",
+          PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+          NODE_OPTIONS: atStart ? (process.env.NODE_OPTIONS ?? "") : engineNodeOptions(process.env.NODE_OPTIONS),
+          ...reach.rawEnv,
+        },
+        cwd,
+      );
   return [
     { label: `npm run preview (${stage})`, run: npmPreview({}, stage, reach.args) },
     { label: "npm run preview (empty program)", run: npmPreview({ HOTEL_PROJECT_DIR: empty }, "dev") },
     // The work config the driver wrote holds what the driver adds (the local images): the raw preview plans the same program.
     { label: `raw pulumi preview --policy-pack (${stage})`, run: raw(PROJECT_DIR, stage, path.join(stateDir, "config", `Pulumi.${stage}.yaml`)) },
     { label: "raw pulumi preview --policy-pack (empty program)", run: raw(empty, "dev", path.join(stateDir, "config", "Pulumi.dev.yaml")) },
+    {
+      label: `raw pulumi preview --policy-pack (${stage}), every SDK module loaded at start`,
+      run: raw(PROJECT_DIR, stage, path.join(stateDir, "config", `Pulumi.${stage}.yaml`), true),
+    },
   ];
 }
 
@@ -134,7 +142,7 @@ export async function previewBench(stage = "staging", rounds = 5): Promise<Previ
 }
 
 export function previewReport(t: PreviewTiming[]): string {
-  const [stack, empty, rawStack, rawEmpty] = t.map((x) => x.medianSeconds);
+  const [stack, empty, rawStack, rawEmpty, rawAtStart] = t.map((x) => x.medianSeconds);
   const rows = t.map((x) => `| ${x.label} | ${x.medianSeconds.toFixed(2)} | ${x.runs.map((r) => r.toFixed(2)).join(", ")} |`);
   return [
     "| what | median (s) | runs (s) |",
@@ -144,5 +152,6 @@ export function previewReport(t: PreviewTiming[]): string {
     `npm run preview / raw pulumi preview of the same state: ${(stack / rawStack).toFixed(2)}x (goal: within 1.2x); raw pulumi preview, stack / empty program: ${(rawStack / rawEmpty).toFixed(2)}x (goal: within 1.5x).`,
     `npm run preview, stack / empty program: ${(stack / empty).toFixed(2)}x; ` +
       `npm run preview (stack) / raw empty program: ${(stack / rawEmpty).toFixed(2)}x; the driver adds ${(stack - rawStack).toFixed(2)} s to the stack's raw preview.`,
+    `The SDK deferral (lib/sdkDeferredModules.js): the stack's raw preview ${rawAtStart.toFixed(2)} s with every SDK module loaded at start, ${rawStack.toFixed(2)} s deferred (${(rawAtStart / rawStack).toFixed(2)}x).`,
   ].join("\n");
 }

@@ -12,7 +12,7 @@
  * HOTEL_RENDER_DIR, HOTEL_POSTGRES_PASSWORD on the command line) move each of them.
  */
 export { EngineOptions, RefreshFlags, RunFlags, readStage } from "./options";
-export { toolchainBin } from "./toolchain";
+export { engineNodeOptions, toolchainBin } from "./toolchain";
 export { OpenStage, POLICY_PACK_DIR, openStage } from "./workspace";
 export { EngineCommandFailed } from "./engineRun";
 export {
