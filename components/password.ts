@@ -14,50 +14,18 @@
  * the credentials Secret and the pods take it. So a run killed at any point leaves a
  * state that the next run completes, and never a Secret with a password the role lacks.
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 
-import { RotationStep } from "../contract/secrets";
+import { PASSWORD_RESOURCE_TYPE, RotationStep } from "../contract/secrets";
 
 /**
- * `next` is "" when no rotation is pending, never absent: a preview treats an output
- * the state lacks as unknown, and everything that reads the password would show as
- * changing in every preview.
+ * The provider, as the module text the state stores and the dynamic provider host runs
+ * (components/passwordProvider.js): the SDK serializes nothing, so the program loads no
+ * TypeScript for it.
  */
-interface PasswordOuts {
-  current: string;
-  next: string;
-}
-
-interface PasswordInputs {
-  /** Only read when the resource is created: a stack from before keeps its password. */
-  seed?: string;
-  rotation?: RotationStep;
-}
-
-/**
- * The provider is serialized into the state with its closure: it must capture nothing
- * but what it requires itself.
- */
-const passwordProvider: pulumi.dynamic.ResourceProvider = {
-  async create(inputs: PasswordInputs) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const current = inputs.seed || require("crypto").randomBytes(24).toString("hex");
-    return { id: "postgres-password", outs: { current, next: "" } };
-  },
-  async diff(_id: string, olds: PasswordOuts, news: PasswordInputs) {
-    // A starting password only ever seeds a new resource: one that disagrees with the stored password would split the consumers from the role.
-    if (news.seed && news.seed !== olds.current)
-      throw new Error("hotel:postgresPassword is set, but the stack already holds another password: a starting password applies only to a new stack; unset it");
-    const changes = (news.rotation === "begin" && !olds.next) || (news.rotation === "commit" && Boolean(olds.next));
-    return { changes, replaces: [], deleteBeforeReplace: false };
-  },
-  async update(_id: string, olds: PasswordOuts, news: PasswordInputs) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    if (news.rotation === "begin") return { outs: { current: olds.current, next: olds.next || require("crypto").randomBytes(24).toString("hex") } };
-    if (news.rotation === "commit" && olds.next) return { outs: { current: olds.next, next: "" } };
-    return { outs: olds };
-  },
-};
+const PROVIDER_MODULE = fs.readFileSync(path.join(__dirname, "passwordProvider.js"), "utf8");
 
 export interface DatabasePasswordArgs {
   seed?: pulumi.Input<string>;
@@ -77,7 +45,12 @@ export class PasswordProvider extends pulumi.ProviderResource {
   }
 }
 
-export class DatabasePassword extends pulumi.dynamic.Resource {
+/**
+ * A dynamic resource, as `pulumi.dynamic.Resource` registers one (its type and its
+ * `__provider` input), with the provider given as text. The host does not compare the
+ * stored text with the new one: an existing stack's passwords see no change from it.
+ */
+export class DatabasePassword extends pulumi.CustomResource {
   // `declare`: a class field would overwrite, after super(), the outputs the SDK set.
   /** The password the role is known to have. */
   declare public readonly current: pulumi.Output<string>;
@@ -85,7 +58,8 @@ export class DatabasePassword extends pulumi.dynamic.Resource {
   declare public readonly next: pulumi.Output<string>;
 
   constructor(name: string, args: DatabasePasswordArgs, opts: pulumi.CustomResourceOptions & { provider: PasswordProvider }) {
-    super(passwordProvider, name, { seed: args.seed, rotation: args.rotation, current: undefined, next: undefined }, { ...opts, additionalSecretOutputs: ["current", "next", "seed"] });
+    const inputs = { __provider: PROVIDER_MODULE, seed: args.seed, rotation: args.rotation, current: undefined, next: undefined };
+    super(PASSWORD_RESOURCE_TYPE, name, inputs, { ...opts, additionalSecretOutputs: ["current", "next", "seed"] });
   }
 }
 

@@ -8,8 +8,9 @@
  * function text) and the code-path scanner (npm's arborist) at once. A process that
  * never serializes a function or scans code paths pays for both anyway: about 0.65 s of
  * one core when the SDK is loaded, three times per preview or up (docs/ENGINE.md, "How
- * fast"). The pack and the provider never call them; the program calls the serializer
- * once, for the password provider, and loads it then.
+ * fast"). None of them calls either: the program gives its password provider as a
+ * module's text (components/passwordProvider.js), so the SDK's own `dynamic.Resource`,
+ * which would serialize it, is not used. A program that did call one loads it then.
  *
  * How: while the runtime's index of the one SDK version checked against this file
  * requires either module, it gets an object of the same function names, each loading
