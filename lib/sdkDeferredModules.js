@@ -49,19 +49,18 @@ function isCheckedSdk(file) {
   return checked.get(file);
 }
 
+const load = Module._load;
+
 /** Functions of the same names that load the real module when one is first called. */
-function deferred(load, request, parent, names) {
+function deferred(request, parent, names) {
   let real;
-  const module = () => (real ??= load(request, parent, false));
-  return Object.fromEntries(names.map((name) => [name, (...args) => module()[name](...args)]));
+  const realModule = () => (real ??= load.call(Module, request, parent, false));
+  return Object.fromEntries(names.map((name) => [name, (...args) => realModule()[name](...args)]));
 }
 
-const load = Module._load;
 Module._load = function (request, parent, isMain) {
   const names = Object.prototype.hasOwnProperty.call(DEFERRED, request) ? DEFERRED[request] : undefined;
-  if (names && parent?.filename?.endsWith(RUNTIME_INDEX) && isCheckedSdk(parent.filename)) {
-    return deferred((...args) => load.apply(Module, args), request, parent, names);
-  }
+  if (names && parent?.filename?.endsWith(RUNTIME_INDEX) && isCheckedSdk(parent.filename)) return deferred(request, parent, names);
   return load.apply(this, arguments);
 };
 
